@@ -1,0 +1,141 @@
+"""Pydantic models of a Drive case (Service User, victim/survivors) and of an assessment."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from drive_tui.domain.vocab import (
+    AssessmentStatus,
+    CaseStatus,
+    CustodyStatus,
+    Employment,
+    Gender,
+    Relationship,
+    Timepoint,
+    YesNoNotKnown,
+)
+
+AnswerValue = str | int | list[str]
+"""An answer as stored: a code or text (str), an integer, a date as ISO text, or several codes."""
+
+Answers = dict[str, AnswerValue]
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Age = Annotated[int, Field(ge=10, le=110)]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("times must be timezone-aware (UTC)")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+def new_id() -> str:
+    """A fresh UUID made on this device, as text."""
+    return str(uuid.uuid4())
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+class ServiceUser(_Model):
+    """The perpetrator on a Drive case. Every item may be unknown (None) until recorded."""
+
+    gender: Gender | None = None
+    age: Age | None = None
+    ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    employment: Employment | None = None
+    children_involved: YesNoNotKnown | None = None
+    previous_dva_offences: YesNoNotKnown | None = None
+    previous_other_offences: YesNoNotKnown | None = None
+    custody_status: CustodyStatus | None = None
+
+
+class VictimSurvivor(_Model):
+    """A victim/survivor linked to the case. Sensitive: never shown in visit mode."""
+
+    relationship: Relationship | None = None
+    gender: Gender | None = None
+    age: Age | None = None
+    idva_engaged: bool | None = None
+
+
+class CaseProfile(_Model):
+    """What a case manager records about a case, apart from its assessments."""
+
+    reference: ShortText
+    site: ShortText
+    allocated_on: date
+    case_manager: ShortText
+    service_user: ServiceUser = Field(default_factory=ServiceUser)
+    victims: list[VictimSurvivor] = Field(default_factory=list)
+    status: CaseStatus = CaseStatus.OPEN
+    closed_on: date | None = None
+
+    @model_validator(mode="after")
+    def _closure_consistent(self) -> CaseProfile:
+        if self.status is CaseStatus.CLOSED and self.closed_on is None:
+            raise ValueError("a closed case needs closed_on")
+        if self.status is CaseStatus.OPEN and self.closed_on is not None:
+            raise ValueError("an open case cannot have closed_on")
+        if self.closed_on is not None and self.closed_on < self.allocated_on:
+            raise ValueError("closed_on is before allocated_on")
+        return self
+
+
+class Case(CaseProfile):
+    """A stored case: its profile with identity and times."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class Assessment(_Model):
+    """One assessment of a case at a timepoint. Frozen: an edit returns a new object.
+
+    ``answers`` maps canonical field ids to codes; a field that is absent is *not yet answered*,
+    which is different from the answer ``not_known``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    case_id: str
+    timepoint: Timepoint
+    form_id: str
+    form_version: int
+    answers: Answers = Field(default_factory=dict)
+    status: AssessmentStatus = AssessmentStatus.DRAFT
+    author: str
+    device_id: str
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    submitted_at: AwareDatetime | None = None
+    completed_on: date | None = None
+    supersedes: str | None = None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is AssessmentStatus.DRAFT
+
+    def with_answer(self, field_id: str, value: Any, *, at: datetime) -> Assessment:
+        """A copy with one answer set (or cleared when ``value`` is None)."""
+        if not self.is_draft:
+            raise ValueError("a submitted assessment cannot change; amend it instead")
+        answers = dict(self.answers)
+        if value is None:
+            answers.pop(field_id, None)
+        else:
+            answers[field_id] = value
+        return self.model_copy(update={"answers": answers, "updated_at": at})

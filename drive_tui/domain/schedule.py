@@ -1,0 +1,112 @@
+"""The assessment schedule: intake, 3, 6 and 9 months and closure (10 months), counted from allocation.
+
+Pure functions of dates: which assessment is next, which are due or overdue. Closure may come early; once a
+case is closed, reviews it never reached are *not done* rather than overdue.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from drive_tui.domain.vocab import Coded, Timepoint
+
+DEFAULT_GRACE_DAYS = 14
+"""Days after a due date before an assessment counts as overdue."""
+
+MONTHS_AFTER_ALLOCATION: dict[Timepoint, int] = {
+    Timepoint.INTAKE: 0,
+    Timepoint.MONTH_3: 3,
+    Timepoint.MONTH_6: 6,
+    Timepoint.MONTH_9: 9,
+    Timepoint.CLOSURE: 10,
+}
+
+
+class SlotState(Coded):
+    """Where one timepoint of a case stands."""
+
+    NOT_DUE = "not_due", "Not due"
+    DUE = "due", "Due"
+    OVERDUE = "overdue", "Overdue"
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    AMENDED = "amended", "Amended"
+    NOT_DONE = "not_done", "Not done (case closed)"
+
+
+def add_months(start: date, months: int) -> date:
+    """``start`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+def due_dates(allocated_on: date) -> dict[Timepoint, date]:
+    """Due date of every timepoint for a case allocated on ``allocated_on``."""
+    return {tp: add_months(allocated_on, months) for tp, months in MONTHS_AFTER_ALLOCATION.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    timepoint: Timepoint
+    due_on: date
+    state: SlotState
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSchedule:
+    """Every timepoint's slot, and the next assessment to do (None when the case is complete)."""
+
+    slots: tuple[Slot, ...]
+    next: Slot | None
+
+    @property
+    def overdue(self) -> list[Slot]:
+        return [slot for slot in self.slots if slot.state is SlotState.OVERDUE]
+
+
+def case_schedule(
+    *,
+    allocated_on: date,
+    today: date,
+    submitted: Iterable[Timepoint] = (),
+    amended: Iterable[Timepoint] = (),
+    drafts: Iterable[Timepoint] = (),
+    closed: bool = False,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+) -> CaseSchedule:
+    """The schedule of one case on ``today``.
+
+    ``submitted`` are timepoints with a submitted assessment, ``amended`` those whose assessment was amended,
+    ``drafts`` those with a draft in progress. A case is complete once closure is submitted or it is closed.
+    """
+    if grace_days < 0:
+        raise ValueError("grace_days cannot be negative")
+    done = set(submitted) | set(amended)
+    amended_set, draft_set = set(amended), set(drafts)
+    finished = closed or Timepoint.CLOSURE in done
+    slots: list[Slot] = []
+    for timepoint, due_on in due_dates(allocated_on).items():
+        if timepoint in amended_set:
+            state = SlotState.AMENDED
+        elif timepoint in done:
+            state = SlotState.SUBMITTED
+        elif timepoint in draft_set:
+            state = SlotState.DRAFT
+        elif finished:
+            state = SlotState.NOT_DONE
+        elif today > due_on + timedelta(days=grace_days):
+            state = SlotState.OVERDUE
+        elif today >= due_on:
+            state = SlotState.DUE
+        else:
+            state = SlotState.NOT_DUE
+        slots.append(Slot(timepoint, due_on, state))
+    pending = (SlotState.DRAFT, SlotState.OVERDUE, SlotState.DUE, SlotState.NOT_DUE)
+    next_slot = None if finished else next((s for s in slots if s.state in pending), None)
+    return CaseSchedule(tuple(slots), next_slot)

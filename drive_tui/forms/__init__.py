@@ -1,0 +1,1 @@
+"""The form engine: YAML form files → frozen pydantic specs; conditions; answer validation."""

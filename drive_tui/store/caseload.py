@@ -1,0 +1,73 @@
+"""A case manager's caseload: every case with where its schedule stands, read in two queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from drive_tui.domain.models import Case
+from drive_tui.domain.schedule import CaseSchedule, case_schedule
+from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
+from drive_tui.store.cases import to_case
+from drive_tui.store.store import Tx
+from drive_tui.store.tables import AssessmentRow, CaseRow
+
+CASELOAD_GUIDE = 20
+"""Cases per case manager the evaluation found workable (33 proved too many)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadRow:
+    case: Case
+    schedule: CaseSchedule
+    last_risk_to_victim: str | None
+    """The latest submitted answer to risk_to_victim (sensitive: hidden in visit mode)."""
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.schedule.overdue)
+
+
+def caseload(tx: Tx, *, today: date | None = None, include_closed: bool = True) -> list[CaseloadRow]:
+    """Every case with its schedule on ``today``: open cases first, then by next due date."""
+    today = today or tx.today
+    cases = [to_case(row) for row in tx.session.exec(select(CaseRow))]
+    query = select(
+        AssessmentRow.case_id, AssessmentRow.timepoint, AssessmentRow.status, AssessmentRow.answers
+    )
+    submitted: dict[str, set[Timepoint]] = defaultdict(set)
+    amended: dict[str, set[Timepoint]] = defaultdict(set)
+    drafts: dict[str, set[Timepoint]] = defaultdict(set)
+    last_risk: dict[str, tuple[int, str]] = {}
+    for case_id, timepoint, status, answers in tx.session.exec(query):
+        tp = Timepoint(timepoint)
+        if status == AssessmentStatus.DRAFT:
+            drafts[case_id].add(tp)
+            continue
+        (amended if status == AssessmentStatus.AMENDED else submitted)[case_id].add(tp)
+        risk = answers.get("risk_to_victim")
+        if status == AssessmentStatus.SUBMITTED and risk and tp.order >= last_risk.get(case_id, (-1, ""))[0]:
+            last_risk[case_id] = (tp.order, risk)
+    rows = []
+    for case in cases:
+        if not include_closed and case.status is CaseStatus.CLOSED:
+            continue
+        schedule = case_schedule(
+            allocated_on=case.allocated_on,
+            today=today,
+            submitted=submitted[case.id],
+            amended=amended[case.id],
+            drafts=drafts[case.id],
+            closed=case.status is CaseStatus.CLOSED,
+            grace_days=tx.store.grace_days,
+        )
+        rows.append(CaseloadRow(case, schedule, last_risk.get(case.id, (0, None))[1]))
+
+    def order(row: CaseloadRow) -> tuple[int, date, str]:
+        next_due = row.schedule.next.due_on if row.schedule.next else date.max
+        return (row.case.status is CaseStatus.CLOSED, next_due, row.case.reference)
+
+    return sorted(rows, key=order)

@@ -1,0 +1,174 @@
+"""Creating, unlocking and re-keying a store, and the handle (``Store``) that operations run against."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from drive_tui.config import Settings
+from drive_tui.forms.catalogue import FormCatalogue, load_catalogue
+from drive_tui.forms.spec import FormSpec
+from drive_tui.store import keys
+from drive_tui.store.engine import open_engine
+from drive_tui.store.errors import KeyFileMissing, PassphraseNeeded, StoreExists, StoreMissing, WrongKey
+from drive_tui.store.keychain import Keychain, KeychainUnavailable
+from drive_tui.store.tables import StoreMeta
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes changes, and on which device: recorded on every assessment and audit event."""
+
+    user: str
+    device_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tx:
+    """One transaction: the session, who acts, the forms in use, and one 'now' for every row it writes."""
+
+    session: Session
+    actor: Actor
+    store: Store
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+@dataclass
+class Store:
+    """An unlocked store. Open it with ``unlock`` or ``create``; close it when done."""
+
+    engine: Engine
+    home: Path
+    store_id: str
+    actor: Actor
+    forms: FormCatalogue
+    grace_days: int
+    unlocked_by: str
+    """'keychain' or 'passphrase'."""
+    _snapshots: dict[tuple[str, int], FormSpec] = field(default_factory=dict, repr=False)
+
+    @contextmanager
+    def transaction(self, *, now: datetime | None = None) -> Iterator[Tx]:
+        """A write transaction: committed (durably) on leaving the block, rolled back on an exception."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield Tx(session=session, actor=self.actor, store=self, now=now or datetime.now(UTC))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _meta(session: Session) -> dict[str, str]:
+    return {row.key: row.value for row in session.exec(select(StoreMeta))}
+
+
+def create(settings: Settings, passphrase: str, *, keychain: Keychain | None = None) -> Store:
+    """Create a new store in ``settings.home``: data key, key file, database. Refuses to touch an existing one."""
+    db_path, key_path = settings.database_path, settings.key_file_path
+    for existing in (db_path, key_path):
+        if existing.exists():
+            raise StoreExists(existing)
+    keys.check_passphrase(passphrase)
+    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    store_id, device_id = str(uuid.uuid4()), str(uuid.uuid4())
+    data_key = keys.new_data_key()
+    keys.write_key_file(key_path, keys.wrap(data_key, passphrase, store_id))
+    try:
+        engine = open_engine(db_path, data_key)
+    except BaseException:
+        key_path.unlink(missing_ok=True)
+        raise
+    with Session(engine) as session, session.begin():
+        for key, value in {
+            "store_id": store_id,
+            "device_id": device_id,
+            "created_at": datetime.now(UTC).isoformat(),
+            "created_by": settings.user,
+        }.items():
+            session.add(StoreMeta(key=key, value=value))
+    if keychain is not None:
+        try:
+            keychain.put(store_id, data_key)
+        except KeychainUnavailable:
+            pass  # the key file is the fallback; doctor reports the keychain state
+    return _handle(engine, settings, store_id, device_id, "passphrase")
+
+
+def unlock(settings: Settings, passphrase: str | None = None, *, keychain: Keychain | None = None) -> Store:
+    """Open the store: from the keychain when it holds the key, else with ``passphrase``.
+
+    Raises an UnlockError (exit status 2) — wrong passphrase, missing key file, no store — touching nothing.
+    """
+    db_path, key_path = settings.database_path, settings.key_file_path
+    if not db_path.exists():
+        raise StoreMissing(db_path)
+    key_file = keys.read_key_file(key_path)
+    data_key, how = None, "passphrase"
+    if keychain is not None:
+        try:
+            data_key, how = keychain.get(key_file.store_id), "keychain"
+        except KeychainUnavailable:
+            data_key = None
+    if data_key is None:
+        if passphrase is None:
+            raise PassphraseNeeded()
+        data_key, how = keys.unwrap(key_file, passphrase), "passphrase"
+    engine = open_engine(db_path, data_key)
+    with Session(engine) as session:
+        meta = _meta(session)
+    if meta.get("store_id") != key_file.store_id:
+        engine.dispose()
+        raise WrongKey(db_path)
+    return _handle(engine, settings, meta["store_id"], meta["device_id"], how)
+
+
+def needs_passphrase(settings: Settings, keychain: Keychain | None) -> bool:
+    """Whether ``unlock`` will need a passphrase (the keychain does not hold this store's key)."""
+    key_file = keys.read_key_file(settings.key_file_path)
+    if keychain is None:
+        return True
+    try:
+        return keychain.get(key_file.store_id) is None
+    except KeychainUnavailable:
+        return True
+
+
+def change_passphrase(settings: Settings, old: str, new: str) -> None:
+    """Re-wrap the data key under a new passphrase. The database is not touched or re-encrypted."""
+    key_path = settings.key_file_path
+    if not key_path.exists():
+        raise KeyFileMissing(key_path)
+    key_file = keys.read_key_file(key_path)
+    data_key = keys.unwrap(key_file, old)
+    keys.check_passphrase(new)
+    keys.write_key_file(key_path, keys.wrap(data_key, new, key_file.store_id))
+
+
+def _handle(engine: Engine, settings: Settings, store_id: str, device_id: str, how: str) -> Store:
+    forms = load_catalogue(settings.forms_dir)
+    return Store(
+        engine=engine,
+        home=settings.home,
+        store_id=store_id,
+        actor=Actor(user=settings.user, device_id=device_id),
+        forms=forms,
+        grace_days=settings.grace_days,
+        unlocked_by=how,
+    )
+

@@ -237,3 +237,35 @@ def current_assessments(tx: Tx, case_id: str) -> dict[Timepoint, Assessment]:
         AssessmentRow.case_id == case_id, col(AssessmentRow.status) == AssessmentStatus.SUBMITTED.value
     )
     return {Timepoint(row.timepoint): to_assessment(row) for row in tx.session.exec(query)}
+
+
+def record_submitted(
+    tx: Tx, case_id: str, timepoint: Timepoint, form: FormSpec, answers: dict[str, Any], completed_on: date
+) -> Assessment:
+    """Store an assessment completed elsewhere (an import) directly as submitted. ``answers`` must be validated."""
+    _remember_form(tx, form)
+    row = AssessmentRow(
+        id=new_id(),
+        case_id=case_id,
+        timepoint=timepoint.value,
+        form_id=form.id,
+        form_version=form.version,
+        answers=answers,
+        status=AssessmentStatus.SUBMITTED.value,
+        author=tx.actor.user,
+        device_id=tx.actor.device_id,
+        created_at=tx.now,
+        updated_at=tx.now,
+        submitted_at=tx.now,
+        completed_on=completed_on,
+    )
+    tx.session.add(row)
+    tx.session.flush()
+    journal(
+        tx,
+        action="assessment.import",
+        entity="assessment",
+        entity_id=row.id,
+        payload={"assessment": to_assessment(row).model_dump(mode="json")},
+    )
+    return to_assessment(row)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -110,43 +110,46 @@ def create(settings: Settings, passphrase: str, *, keychain: Keychain | None = N
     return _handle(engine, settings, store_id, device_id, "passphrase")
 
 
-def unlock(settings: Settings, passphrase: str | None = None, *, keychain: Keychain | None = None) -> Store:
-    """Open the store: from the keychain when it holds the key, else with ``passphrase``.
+def unlock(
+    settings: Settings,
+    passphrase: str | Callable[[], str] | None = None,
+    *,
+    keychain: Keychain | None = None,
+) -> Store:
+    """Open the store: from the keychain when it holds the key, else with the passphrase.
 
-    Raises an UnlockError (exit status 2) — wrong passphrase, missing key file, no store — touching nothing.
+    ``passphrase`` may be a function, called only when the keychain cannot help (so a prompt appears only
+    when needed). Raises an UnlockError (exit status 2) — wrong passphrase, missing key file, no store —
+    having changed nothing.
     """
     db_path, key_path = settings.database_path, settings.key_file_path
     if not db_path.exists():
         raise StoreMissing(db_path)
     key_file = keys.read_key_file(key_path)
-    data_key, how = None, "passphrase"
+    data_key, how, keychain_answered = None, "keychain", False
     if keychain is not None:
         try:
-            data_key, how = keychain.get(key_file.store_id), "keychain"
+            data_key = keychain.get(key_file.store_id)
+            keychain_answered = True
         except KeychainUnavailable:
             data_key = None
     if data_key is None:
-        if passphrase is None:
+        given = passphrase() if callable(passphrase) else passphrase
+        if given is None:
             raise PassphraseNeeded()
-        data_key, how = keys.unwrap(key_file, passphrase), "passphrase"
+        data_key, how = keys.unwrap(key_file, given), "passphrase"
     engine = open_engine(db_path, data_key)
     with Session(engine) as session:
         meta = _meta(session)
     if meta.get("store_id") != key_file.store_id:
         engine.dispose()
         raise WrongKey(db_path)
+    if how == "passphrase" and keychain_answered and keychain is not None:
+        try:
+            keychain.put(key_file.store_id, data_key)  # the keychain works now: unlock from it next time
+        except KeychainUnavailable:
+            pass
     return _handle(engine, settings, meta["store_id"], meta["device_id"], how)
-
-
-def needs_passphrase(settings: Settings, keychain: Keychain | None) -> bool:
-    """Whether ``unlock`` will need a passphrase (the keychain does not hold this store's key)."""
-    key_file = keys.read_key_file(settings.key_file_path)
-    if keychain is None:
-        return True
-    try:
-        return keychain.get(key_file.store_id) is None
-    except KeychainUnavailable:
-        return True
 
 
 def change_passphrase(settings: Settings, old: str, new: str) -> None:

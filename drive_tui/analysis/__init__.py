@@ -1,0 +1,1 @@
+"""Outcome analyses and tabular exports: pure functions over domain models."""

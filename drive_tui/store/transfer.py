@@ -1,0 +1,145 @@
+"""Import and export of the ``drive-tui/1`` format. An import is all or nothing: every record is checked
+first (shape, codes, the form of its timepoint, clashes with what is stored), and only a clean file is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from drive_tui.domain.interchange import FORMAT, ExchangedAssessment, ExchangedCase, ExchangeFile
+from drive_tui.forms.answers import validate_answers
+from drive_tui.store.assessments import current_assessments, record_submitted
+from drive_tui.store.cases import create_case, find_case, list_cases
+from drive_tui.store.errors import Invalid
+from drive_tui.store.store import Tx
+
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    cases_created: int
+    cases_already_present: int
+    assessments_added: int
+    assessments_already_present: int
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def read_exchange_file(path: Path) -> ExchangeFile:
+    """Parse a file. Raises Invalid naming, for each problem, the record's index and field."""
+    try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise Invalid(f"{path} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise Invalid(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise Invalid(f"{path} is not JSON{where}", [f"not JSON{where}"]) from None
+    return parse_exchange(data, source=str(path))
+
+
+def parse_exchange(data: Any, *, source: str = "the file") -> ExchangeFile:
+    if isinstance(data, Mapping) and data.get("format") not in (FORMAT, None):
+        raise Invalid(f"{source}: format {str(data.get('format'))[:40]!r} is not {FORMAT}", ["format: unsupported"])
+    try:
+        return ExchangeFile.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False, include_url=False)]
+        raise Invalid(f"{source}: {len(problems)} problem(s); nothing was imported", problems) from None
+
+
+def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
+    """Check every record, then write them all in ``tx``. Raises Invalid (writing nothing) on any problem.
+
+    A case already stored (same site and reference) must match the file's profile; its assessments already
+    stored must match too, so importing one file twice adds nothing and duplicates nothing.
+    """
+    problems: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
+    plan: list[tuple[ExchangedCase, str | None, list[ExchangedAssessment]]] = []
+    created = present = added = already = 0
+    for index, case in enumerate(exchange.cases):
+        at = f"cases[{index}]"
+        key = (case.site, case.reference)
+        if key in seen:
+            problems.append(f"{at}.reference: {case.reference} at {case.site} is also cases[{seen[key]}]")
+            continue
+        seen[key] = index
+        for a_index, assessment in enumerate(case.assessments):
+            form = tx.store.forms.for_timepoint(assessment.timepoint)
+            checked = validate_answers(form, assessment.answers, hidden="reject")
+            for problem in checked.problems:
+                problems.append(f"{at}.assessments[{a_index}].answers.{problem.answer_id}: {problem.message}")
+            for missing in checked.missing:
+                problems.append(f"{at}.assessments[{a_index}].answers.{missing}: required by form {form.id}")
+        existing = find_case(tx, site=case.site, reference=case.reference)
+        if existing is None:
+            plan.append((case, None, list(case.assessments)))
+            created += 1
+            added += len(case.assessments)
+            continue
+        present += 1
+        stored_profile = existing.model_dump(mode="json", exclude={"id", "created_at", "updated_at"})
+        if stored_profile != case.profile().model_dump(mode="json"):
+            problems.append(f"{at}: {case.reference} at {case.site} is stored with a different profile; "
+                            "import does not overwrite it")
+            continue
+        current = current_assessments(tx, existing.id)
+        new: list[ExchangedAssessment] = []
+        for a_index, assessment in enumerate(case.assessments):
+            stored = current.get(assessment.timepoint)
+            if stored is None:
+                new.append(assessment)
+                continue
+            form = tx.store.forms.for_timepoint(assessment.timepoint)
+            answers = validate_answers(form, assessment.answers, hidden="reject").answers
+            if stored.answers != answers or stored.completed_on != assessment.completed_on:
+                problems.append(f"{at}.assessments[{a_index}]: {assessment.timepoint.value} is stored with "
+                                "different answers; import does not overwrite a submitted assessment")
+            else:
+                already += 1
+        added += len(new)
+        plan.append((case, existing.id, new))
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s); nothing was imported", problems)
+    for case, case_id, assessments in plan:
+        if case_id is None:
+            case_id = create_case(tx, case.profile()).id
+        for assessment in assessments:
+            form = tx.store.forms.for_timepoint(assessment.timepoint)
+            answers = validate_answers(form, assessment.answers, hidden="reject").answers
+            record_submitted(tx, case_id, assessment.timepoint, form, answers, assessment.completed_on)
+    return ImportReport(created, present, added, already)
+
+
+def export_exchange(tx: Tx) -> ExchangeFile:
+    """Every case with its current submitted assessments (drafts and superseded versions are not exported)."""
+    cases = []
+    for case in list_cases(tx):
+        current = current_assessments(tx, case.id)
+        assessments = [
+            ExchangedAssessment(timepoint=tp, completed_on=a.completed_on or a.created_at.date(), answers=a.answers)
+            for tp, a in sorted(current.items(), key=lambda item: item[0].order)
+        ]
+        data = case.model_dump(exclude={"id", "created_at", "updated_at"})
+        cases.append(ExchangedCase.model_validate({**data, "assessments": assessments}))
+    return ExchangeFile(format=FORMAT, cases=cases)
+
+
+def exchange_json(exchange: ExchangeFile) -> str:
+    return exchange.model_dump_json(indent=2, exclude_none=True) + "\n"

@@ -224,9 +224,10 @@ def import_command(file: Annotated[Path, typer.Argument(help="A drive-tui/1 JSON
     settings = _settings()
 
     def action() -> None:
-        exchange = read_exchange_file(file)
-        with _open(settings) as store, store.transaction() as tx:
-            report = import_exchange(tx, exchange)
+        with _open(settings) as store:
+            exchange = read_exchange_file(file, store.forms)
+            with store.transaction() as tx:
+                report = import_exchange(tx, exchange)
         typer.echo(
             f"Imported {report.cases_created} new case(s) and {report.assessments_added} assessment(s); "
             f"{report.cases_already_present} case(s) and {report.assessments_already_present} assessment(s) "

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from drive_tui.domain.interchange import FORMAT, ExchangedAssessment, ExchangedCase, ExchangeFile
 from drive_tui.forms.answers import validate_answers
+from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.store.assessments import current_assessments, record_submitted
 from drive_tui.store.cases import create_case, find_case, list_cases
 from drive_tui.store.errors import Invalid
@@ -37,30 +38,63 @@ def _where(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def read_exchange_file(path: Path) -> ExchangeFile:
+def read_exchange_file(path: Path, forms: FormCatalogue | None = None) -> ExchangeFile:
     """Parse a file. Raises Invalid naming, for each problem, the record's index and field."""
     try:
         if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise Invalid(f"{path} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB")
+            raise Invalid(f"{path} is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MiB; nothing was imported")
         raw = path.read_bytes()
     except OSError as exc:
-        raise Invalid(f"cannot read {path}: {exc.strerror}") from None
+        raise Invalid(f"cannot read {path}: {exc.strerror}; nothing was imported") from None
     try:
         data = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise Invalid(f"{path} is not JSON{where}", [f"not JSON{where}"]) from None
-    return parse_exchange(data, source=str(path))
+        raise Invalid(f"{path} is not JSON{where}; nothing was imported", [f"not JSON{where}"]) from None
+    return parse_exchange(data, forms)
 
 
-def parse_exchange(data: Any, *, source: str = "the file") -> ExchangeFile:
-    if isinstance(data, Mapping) and data.get("format") not in (FORMAT, None):
-        raise Invalid(f"{source}: format {str(data.get('format'))[:40]!r} is not {FORMAT}", ["format: unsupported"])
-    try:
-        return ExchangeFile.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False, include_url=False)]
-        raise Invalid(f"{source}: {len(problems)} problem(s); nothing was imported", problems) from None
+def parse_exchange(data: Any, forms: FormCatalogue | None = None) -> ExchangeFile:
+    """Validate every case separately (so one pass reports every bad record) and, given the forms, every
+    assessment's answers against the form of its timepoint. Raises Invalid listing all problems."""
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise Invalid(f"not a {FORMAT} file (expected a JSON object); nothing was imported", ["(top level): not an object"])
+    if data.get("format") != FORMAT:
+        problems.append(f"format: {str(data.get('format'))[:40]!r} is not {FORMAT}")
+    extra = sorted(set(data) - {"format", "cases"})
+    problems.extend(f"{key}: unexpected key" for key in extra)
+    raw_cases = data.get("cases")
+    if not isinstance(raw_cases, list):
+        problems.append("cases: expected a list of cases")
+        raw_cases = []
+    cases: list[ExchangedCase] = []
+    for index, raw in enumerate(raw_cases):
+        try:
+            case = ExchangedCase.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(
+                f"{_where(('cases', index, *e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False, include_url=False)
+            )
+            continue
+        cases.append(case)
+        if forms is not None:
+            problems.extend(_answer_problems(forms, case, f"cases[{index}]"))
+    if problems:
+        raise Invalid(f"{len(problems)} problem(s); nothing was imported", problems)
+    return ExchangeFile(format=FORMAT, cases=cases)
+
+
+def _answer_problems(forms: FormCatalogue, case: ExchangedCase, at: str) -> list[str]:
+    problems = []
+    for a_index, assessment in enumerate(case.assessments):
+        form = forms.for_timepoint(assessment.timepoint)
+        checked = validate_answers(form, assessment.answers, hidden="reject")
+        for problem in checked.problems:
+            problems.append(f"{at}.assessments[{a_index}].answers.{problem.answer_id}: {problem.message}")
+        for missing in checked.missing:
+            problems.append(f"{at}.assessments[{a_index}].answers.{missing}: required by form {form.id}")
+    return problems
 
 
 def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
@@ -80,13 +114,7 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
             problems.append(f"{at}.reference: {case.reference} at {case.site} is also cases[{seen[key]}]")
             continue
         seen[key] = index
-        for a_index, assessment in enumerate(case.assessments):
-            form = tx.store.forms.for_timepoint(assessment.timepoint)
-            checked = validate_answers(form, assessment.answers, hidden="reject")
-            for problem in checked.problems:
-                problems.append(f"{at}.assessments[{a_index}].answers.{problem.answer_id}: {problem.message}")
-            for missing in checked.missing:
-                problems.append(f"{at}.assessments[{a_index}].answers.{missing}: required by form {form.id}")
+        problems.extend(_answer_problems(tx.store.forms, case, at))
         existing = find_case(tx, site=case.site, reference=case.reference)
         if existing is None:
             plan.append((case, None, list(case.assessments)))

@@ -1,0 +1,214 @@
+"""Import and export: all or nothing, clear errors for bad records, no duplicates, exact round trips."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from drive_tui.demo import synthetic_exchange
+from drive_tui.domain.interchange import ExchangeFile
+from drive_tui.store.errors import Invalid
+from drive_tui.store.store import Store
+from drive_tui.store.tables import AssessmentRow, CaseRow, OutboxRow
+from drive_tui.store.transfer import (
+    exchange_json,
+    export_exchange,
+    import_exchange,
+    parse_exchange,
+    read_exchange_file,
+)
+
+from .conftest import INTAKE_COMPLETE
+
+CLOSURE = {**INTAKE_COMPLETE, "behaviour_change_work": "yes", "risk_change": "reduced_greatly",
+           "closure_reason": "completed", "onward_referral": ["dvpp"]}
+
+
+def sample() -> dict:
+    return {
+        "format": "drive-tui/1",
+        "cases": [
+            {
+                "reference": "DRV-0001", "site": "Essex", "allocated_on": "2016-05-03", "case_manager": "cm1",
+                "service_user": {"gender": "man", "age": 34, "ethnicity": "White British", "employment": "unemployed",
+                                 "children_involved": "yes", "previous_dva_offences": "yes",
+                                 "previous_other_offences": "no"},
+                "victims": [{"relationship": "ex_partner", "gender": "woman", "age": 30, "idva_engaged": True}],
+                "status": "closed", "closed_on": "2017-03-01",
+                "assessments": [
+                    {"timepoint": "intake", "completed_on": "2016-05-10", "answers": INTAKE_COMPLETE},
+                    {"timepoint": "closure", "completed_on": "2017-03-01", "answers": CLOSURE},
+                ],
+            },
+            {
+                "reference": "DRV-0002", "site": "Essex", "allocated_on": "2016-06-01", "case_manager": "cm1",
+                "service_user": {}, "victims": [], "status": "open",
+                "assessments": [{"timepoint": "intake", "completed_on": "2016-06-02",
+                                 "answers": {**INTAKE_COMPLETE, "contact_made": "no", "contact_types": None,
+                                             "contact_setting": None, "engagement": None}}],
+            },
+        ],
+    }
+
+
+def clean(data: dict) -> dict:
+    """Drop the None placeholders used above to remove keys."""
+    data = copy.deepcopy(data)
+    for case in data["cases"]:
+        for assessment in case["assessments"]:
+            assessment["answers"] = {k: v for k, v in assessment["answers"].items() if v is not None}
+    return data
+
+
+def counts(store: Store) -> tuple[int, int, int]:
+    with store.transaction() as tx:
+        return (
+            tx.session.exec(select(func.count()).select_from(CaseRow)).one(),
+            tx.session.exec(select(func.count()).select_from(AssessmentRow)).one(),
+            tx.session.exec(select(func.count()).select_from(OutboxRow)).one(),
+        )
+
+
+def run_import(store: Store, data: dict):  # type: ignore[no-untyped-def]
+    with store.transaction() as tx:
+        return import_exchange(tx, parse_exchange(data))
+
+
+def test_import_stores_cases_and_submitted_assessments(store: Store) -> None:
+    report = run_import(store, clean(sample()))
+    assert (report.cases_created, report.assessments_added) == (2, 3)
+    assert counts(store)[:2] == (2, 3)
+
+
+def test_importing_twice_duplicates_nothing(store: Store) -> None:
+    run_import(store, clean(sample()))
+    before = counts(store)
+    report = run_import(store, clean(sample()))
+    assert (report.cases_created, report.cases_already_present, report.assessments_added) == (0, 2, 0)
+    assert report.assessments_already_present == 3
+    assert counts(store) == before
+
+
+def test_a_later_file_adds_only_new_assessments(store: Store) -> None:
+    first = clean(sample())
+    first["cases"][1]["assessments"] = []
+    run_import(store, first)
+    report = run_import(store, clean(sample()))
+    assert report.assessments_added == 1 and counts(store)[:2] == (2, 3)
+
+
+def test_round_trip_import_export_import_is_exact(store: Store, tmp_path: Path) -> None:
+    from drive_tui.config import Settings
+    from drive_tui.store.store import create
+
+    original = ExchangeFile.model_validate(clean(sample()))
+    run_import(store, clean(sample()))
+    with store.transaction() as tx:
+        exported = export_exchange(tx)
+    assert exported == original
+    path = tmp_path / "export.json"
+    path.write_text(exchange_json(exported))
+    with create(Settings(home=tmp_path / "second", keyring=False), "another good passphrase") as second:
+        with second.transaction() as tx:
+            import_exchange(tx, read_exchange_file(path))
+        with second.transaction() as tx:
+            again = export_exchange(tx)
+    assert again == original
+    assert exchange_json(again) == path.read_text()
+
+
+def test_round_trip_of_a_synthetic_caseload(store: Store) -> None:
+    exchange = synthetic_exchange(store.forms, cases=30, today=date(2026, 11, 26), seed=3)
+    with store.transaction() as tx:
+        import_exchange(tx, exchange)
+    with store.transaction() as tx:
+        exported = export_exchange(tx)
+    key = lambda c: (c.site, c.reference)  # noqa: E731
+    assert sorted(exported.cases, key=key) == sorted(exchange.cases, key=key)
+
+
+def expect_problem(store: Store, data: object, *fragments: str) -> None:
+    before = counts(store)
+    with pytest.raises(Invalid) as caught:
+        with store.transaction() as tx:
+            import_exchange(tx, parse_exchange(data, store.forms))
+    text = "\n".join(caught.value.problems)
+    for fragment in fragments:
+        assert fragment in text, text
+    assert "nothing was imported" in str(caught.value)
+    assert counts(store) == before
+
+
+def test_wrong_types_name_the_record_and_field(store: Store) -> None:
+    data = clean(sample())
+    data["cases"][1]["service_user"]["age"] = "thirty"
+    expect_problem(store, data, "cases[1].service_user.age")
+
+
+def test_unknown_codes_name_the_record_and_field(store: Store) -> None:
+    data = clean(sample())
+    data["cases"][0]["assessments"][1]["answers"]["risk_change"] = "much_better"
+    data["cases"][1]["victims"] = [{"relationship": "neighbour"}]
+    expect_problem(store, data, "cases[0].assessments[1].answers.risk_change: unknown code 'much_better'",
+                   "cases[1].victims[0].relationship")
+
+
+def test_missing_required_answers_and_fields(store: Store) -> None:
+    data = clean(sample())
+    del data["cases"][0]["assessments"][0]["answers"]["need_housing"]
+    del data["cases"][1]["site"]
+    expect_problem(store, data, "cases[0].assessments[0].answers.need_housing: required", "cases[1].site: Field required")
+
+
+def test_hidden_answers_are_refused_on_import(store: Store) -> None:
+    data = clean(sample())
+    data["cases"][1]["assessments"][0]["answers"]["contact_types"] = ["telephone"]
+    expect_problem(store, data, "cases[1].assessments[0].answers.contact_types: answered, but the field is hidden")
+
+
+def test_bad_dates(store: Store) -> None:
+    data = clean(sample())
+    data["cases"][0]["allocated_on"] = "2016-02-30"
+    expect_problem(store, data, "cases[0].allocated_on")
+    data = clean(sample())
+    data["cases"][1]["assessments"][0]["completed_on"] = "2016-01-01"
+    expect_problem(store, data, "cases[1]", "completed before the case was allocated")
+
+
+def test_duplicate_references_in_one_file(store: Store) -> None:
+    data = clean(sample())
+    data["cases"].append(copy.deepcopy(data["cases"][0]))
+    expect_problem(store, data, "cases[2].reference: DRV-0001 at Essex is also cases[0]")
+
+
+def test_a_clash_with_what_is_stored_is_refused(store: Store) -> None:
+    run_import(store, clean(sample()))
+    data = clean(sample())
+    data["cases"][0]["assessments"][0]["answers"]["risk_to_victim"] = "standard"
+    data["cases"][1]["service_user"]["age"] = 50
+    expect_problem(store, data, "cases[0].assessments[0]: intake is stored with different answers",
+                   "cases[1]: DRV-0002 at Essex is stored with a different profile")
+
+
+def test_unknown_format_and_extra_keys(store: Store) -> None:
+    expect_problem(store, {**clean(sample()), "format": "drive-tui/9"}, "format: 'drive-tui/9' is not drive-tui/1")
+    data = clean(sample())
+    data["cases"][0]["favourite_colour"] = "blue"
+    expect_problem(store, data, "cases[0].favourite_colour: Extra inputs are not permitted")
+
+
+def test_not_json_and_unreadable_files(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"format": "drive-tui/1", "cases": [}')
+    with pytest.raises(Invalid, match="not JSON at line 1"):
+        read_exchange_file(path)
+    with pytest.raises(Invalid, match="cannot read"):
+        read_exchange_file(tmp_path / "missing.json")
+    path.write_text(json.dumps([1, 2]))
+    with pytest.raises(Invalid):
+        read_exchange_file(path)

@@ -171,9 +171,10 @@ def validate_answers(
     kept = {answer_id: value for answer_id, value in normalised.items() if answer_id in shown}
 
     missing: list[str] = []
+    wrong = {problem.answer_id for problem in problems}
     for spec in visible:
         if is_required(spec, kept):
-            missing.extend(a for a in spec.answer_ids if a not in kept)
+            missing.extend(a for a in spec.answer_ids if a not in kept and a not in wrong)
         for constraint in spec.valid_if:
             if any(a in kept for a in spec.answer_ids) and not holds(constraint.check, kept):
                 problems.append(Problem(spec.id, constraint.message))

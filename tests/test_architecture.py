@@ -1,0 +1,47 @@
+"""Layer rules and start-up hygiene, checked rather than hoped for; the migrations match the tables."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.config import Config
+from sqlmodel import SQLModel
+
+from drive_tui.store.engine import SCHEMA_HEAD, _MIGRATIONS
+from drive_tui.store.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_hold() -> None:
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 3 kept, 0 broken." in result.stdout
+
+
+def test_store_and_cli_do_not_import_textual_or_heavy_libraries_up_front() -> None:
+    code = (
+        "import sys, drive_tui.cli, drive_tui.store.store, drive_tui.store.assessments, drive_tui.store.transfer;"
+        "print(sorted(m for m in ('textual', 'alembic', 'fastapi', 'httpx') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_schema_head_constant_is_the_newest_migration() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+
+
+def test_migrated_schema_matches_the_tables(store: Store) -> None:
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []

@@ -30,7 +30,7 @@ def to_assessment(row: AssessmentRow) -> Assessment:
 
 def form_for(tx: Tx, form_id: str, version: int) -> FormSpec:
     """The form an assessment was made with: this store's snapshot of it, which outlives later form changes."""
-    cache = tx.store._snapshots
+    cache = tx.store.form_snapshots
     key = (form_id, version)
     if key not in cache:
         snapshot = tx.session.get(FormSnapshot, key)
@@ -70,6 +70,28 @@ def _rows_at(tx: Tx, case_id: str, timepoint: Timepoint) -> list[AssessmentRow]:
     return list(tx.session.exec(query))
 
 
+def _new_row(tx: Tx, *, case_id: str, timepoint: str, form_id: str, form_version: int, answers: dict[str, Any],
+             status: AssessmentStatus, **extra: Any) -> AssessmentRow:
+    """A new assessment row by this device's user, timestamped with the transaction's time."""
+    row = AssessmentRow(
+        id=new_id(),
+        case_id=case_id,
+        timepoint=timepoint,
+        form_id=form_id,
+        form_version=form_version,
+        answers=answers,
+        status=status.value,
+        author=tx.actor.user,
+        device_id=tx.actor.device_id,
+        created_at=tx.now,
+        updated_at=tx.now,
+        **extra,
+    )
+    tx.session.add(row)
+    tx.session.flush()
+    return row
+
+
 def start_assessment(tx: Tx, case_id: str, timepoint: Timepoint) -> Assessment:
     """The draft for ``timepoint``: the one in progress if there is one, else a new one on the current form."""
     case = _case_row(tx, case_id)
@@ -83,21 +105,8 @@ def start_assessment(tx: Tx, case_id: str, timepoint: Timepoint) -> Assessment:
         raise Conflict("the case is closed: no new assessments can be started")
     form = tx.store.forms.for_timepoint(timepoint)
     _remember_form(tx, form)
-    row = AssessmentRow(
-        id=new_id(),
-        case_id=case_id,
-        timepoint=timepoint.value,
-        form_id=form.id,
-        form_version=form.version,
-        answers={},
-        status=AssessmentStatus.DRAFT.value,
-        author=tx.actor.user,
-        device_id=tx.actor.device_id,
-        created_at=tx.now,
-        updated_at=tx.now,
-    )
-    tx.session.add(row)
-    tx.session.flush()
+    row = _new_row(tx, case_id=case_id, timepoint=timepoint.value, form_id=form.id, form_version=form.version,
+                   answers={}, status=AssessmentStatus.DRAFT)
     journal(
         tx,
         action="assessment.start",
@@ -196,23 +205,9 @@ def amend_assessment(tx: Tx, assessment_id: str) -> Assessment:
             if row.supersedes == assessment_id:
                 return to_assessment(row)
             raise Conflict("a draft for this timepoint is already in progress")
-    row = AssessmentRow(
-        id=new_id(),
-        case_id=original.case_id,
-        timepoint=original.timepoint,
-        form_id=original.form_id,
-        form_version=original.form_version,
-        answers=dict(original.answers),
-        status=AssessmentStatus.DRAFT.value,
-        author=tx.actor.user,
-        device_id=tx.actor.device_id,
-        created_at=tx.now,
-        updated_at=tx.now,
-        completed_on=original.completed_on,
-        supersedes=assessment_id,
-    )
-    tx.session.add(row)
-    tx.session.flush()
+    row = _new_row(tx, case_id=original.case_id, timepoint=original.timepoint, form_id=original.form_id,
+                   form_version=original.form_version, answers=dict(original.answers), status=AssessmentStatus.DRAFT,
+                   completed_on=original.completed_on, supersedes=assessment_id)
     journal(
         tx,
         action="assessment.amend",
@@ -244,23 +239,8 @@ def record_submitted(
 ) -> Assessment:
     """Store an assessment completed elsewhere (an import) directly as submitted. ``answers`` must be validated."""
     _remember_form(tx, form)
-    row = AssessmentRow(
-        id=new_id(),
-        case_id=case_id,
-        timepoint=timepoint.value,
-        form_id=form.id,
-        form_version=form.version,
-        answers=answers,
-        status=AssessmentStatus.SUBMITTED.value,
-        author=tx.actor.user,
-        device_id=tx.actor.device_id,
-        created_at=tx.now,
-        updated_at=tx.now,
-        submitted_at=tx.now,
-        completed_on=completed_on,
-    )
-    tx.session.add(row)
-    tx.session.flush()
+    row = _new_row(tx, case_id=case_id, timepoint=timepoint.value, form_id=form.id, form_version=form.version,
+                   answers=answers, status=AssessmentStatus.SUBMITTED, submitted_at=tx.now, completed_on=completed_on)
     journal(
         tx,
         action="assessment.import",

@@ -38,6 +38,18 @@ def _profile_dict(profile: CaseProfile) -> dict[str, Any]:
     return profile.model_dump(mode="json")
 
 
+def _stored_profile(row: CaseRow) -> dict[str, Any]:
+    return to_case(row).model_dump(mode="json", exclude={"id", "created_at", "updated_at"})
+
+
+def _validated(data: dict[str, Any], what: str) -> CaseProfile:
+    try:
+        return CaseProfile.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False)]
+        raise Invalid(f"the {what} is not valid", problems) from None
+
+
 def create_case(tx: Tx, profile: CaseProfile, *, case_id: str | None = None) -> Case:
     """Add a case. References are unique per site."""
     if find_case(tx, site=profile.site, reference=profile.reference) is not None:
@@ -108,19 +120,14 @@ def update_case(tx: Tx, case_id: str, changes: dict[str, Any]) -> Case:
     can merge edits from two devices field by field.
     """
     row = _get_row(tx, case_id)
-    current = to_case(row)
-    data = _profile_dict(CaseProfile.model_validate(current.model_dump(exclude={"id", "created_at", "updated_at"})))
+    data = _stored_profile(row)
     old_values: dict[str, Any] = {}
     for path, value in changes.items():
         try:
             old_values[path] = _set_path(data, path, value)
         except (KeyError, IndexError, ValueError, TypeError):
             raise Invalid(f"unknown case field {path!r}") from None
-    try:
-        profile = CaseProfile.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False)]
-        raise Invalid("the case change is not valid", problems) from None
+    profile = _validated(data, "case change")
     if (profile.site, profile.reference) != (row.site, row.reference):
         other = find_case(tx, site=profile.site, reference=profile.reference)
         if other is not None and other.id != case_id:
@@ -144,13 +151,9 @@ def update_case(tx: Tx, case_id: str, changes: dict[str, Any]) -> Case:
 def add_victim(tx: Tx, case_id: str, victim: dict[str, Any]) -> Case:
     """Link another victim/survivor to the case."""
     row = _get_row(tx, case_id)
-    data = _profile_dict(CaseProfile.model_validate(to_case(row).model_dump(exclude={"id", "created_at", "updated_at"})))
+    data = _stored_profile(row)
     data["victims"].append(victim)
-    try:
-        profile = CaseProfile.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False)]
-        raise Invalid("the victim/survivor is not valid", problems) from None
+    profile = _validated(data, "victim/survivor")
     row.victims, row.updated_at = _profile_dict(profile)["victims"], tx.now
     tx.session.add(row)
     journal(tx, action="case.add_victim", entity="case", entity_id=case_id,

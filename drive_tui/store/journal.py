@@ -16,13 +16,27 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from drive_tui.store.store import Tx
-from drive_tui.store.tables import AuditRow, OutboxRow
+from drive_tui.store.tables import AuditRow, OutboxRow, StoreMeta
 
 GENESIS = "0" * 64
+AUDIT_HEAD = "audit_head"
+"""store_meta key holding "seq:hash" of the newest event, so removing events from the end shows too."""
 
 
-def _event_hash(seq: int, fields: dict[str, Any], prev_hash: str) -> str:
-    body = json.dumps({"seq": seq, **fields, "prev_hash": prev_hash}, sort_keys=True, separators=(",", ":"))
+def _event_hash(seq: int, event: AuditRow, prev_hash: str) -> str:
+    """SHA-256 over the event's content, its place in the chain and the previous event's hash."""
+    fields = {
+        "seq": seq,
+        "at": event.at.isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "device_id": event.device_id,
+        "action": event.action,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "detail": event.detail,
+        "prev_hash": prev_hash,
+    }
+    body = json.dumps(fields, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -48,29 +62,23 @@ def journal(
     )
     last = tx.session.exec(select(AuditRow.seq, AuditRow.hash).order_by(col(AuditRow.seq).desc()).limit(1)).first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    fields = {
-        "at": tx.now.isoformat(timespec="microseconds"),
-        "actor": tx.actor.user,
-        "device_id": tx.actor.device_id,
-        "action": action,
-        "entity": entity,
-        "entity_id": entity_id,
-        "detail": detail or {},
-    }
-    tx.session.add(
-        AuditRow(
-            seq=seq,
-            at=tx.now,
-            actor=tx.actor.user,
-            device_id=tx.actor.device_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            detail=detail or {},
-            prev_hash=prev_hash,
-            hash=_event_hash(seq, fields, prev_hash),
-        )
+    event = AuditRow(
+        seq=seq,
+        at=tx.now,
+        actor=tx.actor.user,
+        device_id=tx.actor.device_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        detail=detail or {},
+        prev_hash=prev_hash,
+        hash="",
     )
+    event.hash = _event_hash(seq, event, prev_hash)
+    tx.session.add(event)
+    head = tx.session.get(StoreMeta, AUDIT_HEAD) or StoreMeta(key=AUDIT_HEAD, value="")
+    head.value = f"{seq}:{event.hash}"
+    tx.session.add(head)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,19 +96,12 @@ def verify_chain(session: Session) -> ChainCheck:
     """Walk the audit events in order, recomputing every hash."""
     prev_hash, expected_seq, count = GENESIS, 1, 0
     for row in session.exec(select(AuditRow).order_by(col(AuditRow.seq))):
-        fields = {
-            "at": row.at.isoformat(timespec="microseconds"),
-            "actor": row.actor,
-            "device_id": row.device_id,
-            "action": row.action,
-            "entity": row.entity,
-            "entity_id": row.entity_id,
-            "detail": row.detail,
-        }
-        assert row.seq is not None
-        if row.seq != expected_seq or row.prev_hash != prev_hash or row.hash != _event_hash(row.seq, fields, prev_hash):
-            return ChainCheck(events=count, broken_at=row.seq)
+        if row.seq != expected_seq or row.prev_hash != prev_hash or row.hash != _event_hash(expected_seq, row, prev_hash):
+            return ChainCheck(events=count, broken_at=expected_seq)
         prev_hash, expected_seq, count = row.hash, expected_seq + 1, count + 1
+    head = session.get(StoreMeta, AUDIT_HEAD)
+    if (head.value if head else "") != (f"{count}:{prev_hash}" if count else ""):
+        return ChainCheck(events=count, broken_at=count + 1)  # events removed from the end
     return ChainCheck(events=count, broken_at=None)
 
 

@@ -56,7 +56,8 @@ class Store:
     grace_days: int
     unlocked_by: str
     """'keychain' or 'passphrase'."""
-    _snapshots: dict[tuple[str, int], FormSpec] = field(default_factory=dict, repr=False)
+    form_snapshots: dict[tuple[str, int], FormSpec] = field(default_factory=dict, repr=False)
+    """Forms by (id, version) as this store first used them: a cache of the ``form_snapshots`` table."""
 
     @contextmanager
     def transaction(self, *, now: datetime | None = None) -> Iterator[Tx]:

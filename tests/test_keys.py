@@ -157,3 +157,16 @@ def test_the_keychain_can_be_turned_off(store: Store, settings: Settings, _isola
     with unlock(settings, PASSPHRASE, keychain=Keychain(enabled=False)) as opened:
         assert opened.unlocked_by == "passphrase"
     assert _isolated.secrets == {}
+
+
+def test_a_stale_keychain_entry_falls_back_to_the_passphrase(
+    store: Store, settings: Settings, _isolated: MemoryKeyring
+) -> None:
+    store.close()
+    keychain = Keychain(enabled=True, timeout=2)
+    store_id = keys.read_key_file(settings.key_file_path).store_id
+    keychain.put(store_id, keys.new_data_key())  # not this store's key
+    with unlock(settings, PASSPHRASE, keychain=keychain) as opened:
+        assert opened.unlocked_by == "passphrase"
+    with unlock(settings, None, keychain=keychain) as opened:  # and the keychain now holds the right key
+        assert opened.unlocked_by == "keychain"

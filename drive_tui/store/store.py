@@ -134,12 +134,18 @@ def unlock(
             keychain_answered = True
         except KeychainUnavailable:
             data_key = None
-    if data_key is None:
+    engine = None
+    if data_key is not None:
+        try:
+            engine = open_engine(db_path, data_key)
+        except WrongKey:
+            engine = None  # a stale keychain entry: the passphrase decides
+    if engine is None:
         given = passphrase() if callable(passphrase) else passphrase
         if given is None:
             raise PassphraseNeeded()
         data_key, how = keys.unwrap(key_file, given), "passphrase"
-    engine = open_engine(db_path, data_key)
+        engine = open_engine(db_path, data_key)
     with Session(engine) as session:
         meta = _meta(session)
     if meta.get("store_id") != key_file.store_id:

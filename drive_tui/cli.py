@@ -123,9 +123,18 @@ def _run(action: Callable[[], None]) -> None:
 
 @app.callback(invoke_without_command=True)
 def main_callback(ctx: typer.Context) -> None:
-    """With no command: show the caseload (the full-screen app will open here)."""
+    """With no command: open the app (on a terminal), or print the caseload (when output is not a terminal)."""
     if ctx.invoked_subcommand is None:
-        cases()
+        if sys.stdout.isatty() and sys.stdin.isatty():
+            _run_app(_settings())
+        else:
+            cases()
+
+
+def _run_app(settings: Settings, store: Store | None = None) -> None:
+    from drive_tui.ui.app import make_app
+
+    make_app(settings, store=store, keychain=_keychain(settings)).run()
 
 
 @app.command()
@@ -302,7 +311,7 @@ def demo(
     cases_count: Annotated[int, typer.Option("--cases", min=1, max=5000, help="How many invented cases.")] = 20,
     keep: Annotated[Path | None, typer.Option(help="Create the demo store here instead of a temporary folder.")] = None,
 ) -> None:
-    """Create a throw-away encrypted store filled with an invented caseload, and show it."""
+    """Create a throw-away encrypted store filled with an invented caseload, and open it in the app."""
     import tempfile
     from datetime import date
 
@@ -323,7 +332,13 @@ def demo(
     os.environ["DRIVE_TUI_HOME"] = str(home)
     os.environ["DRIVE_TUI_PASSPHRASE"] = "demo passphrase only"
     os.environ["DRIVE_TUI_KEYRING"] = "0"
-    cases()
+    if sys.stdout.isatty() and sys.stdin.isatty():
+        from drive_tui.store.store import unlock
+
+        demo_settings = _settings()
+        _run_app(demo_settings, unlock(demo_settings, "demo passphrase only"))
+    else:
+        cases()
 
 
 @forms_app.command("check")

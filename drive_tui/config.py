@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     """Days after a due date before an assessment is overdue."""
     forms_dir: Path | None = None
     """Folder of form files to use instead of the built-in forms."""
+    visit_mode: bool = False
+    """Start the app in visit mode (victim/survivor details, risk and notes hidden)."""
+    idle_lock_minutes: float = Field(default=5.0, gt=0, le=240)
+    """Minutes without a key press before the app locks itself."""
 
     @field_validator("home", "forms_dir")
     @classmethod

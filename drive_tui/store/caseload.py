@@ -31,26 +31,32 @@ class CaseloadRow:
         return bool(self.schedule.overdue)
 
 
-def caseload(tx: Tx, *, today: date | None = None, include_closed: bool = True) -> list[CaseloadRow]:
-    """Every case with its schedule on ``today``: open cases first, then by next due date."""
+def caseload(
+    tx: Tx, *, today: date | None = None, include_closed: bool = True, case_id: str | None = None
+) -> list[CaseloadRow]:
+    """Every case (or just ``case_id``) with its schedule on ``today``: open cases first, then by next due date."""
     today = today or tx.today
-    cases = [to_case(row) for row in tx.session.exec(select(CaseRow))]
+    case_query = select(CaseRow)
     query = select(
         AssessmentRow.case_id, AssessmentRow.timepoint, AssessmentRow.status, AssessmentRow.answers
     )
+    if case_id is not None:
+        case_query = case_query.where(CaseRow.id == case_id)
+        query = query.where(AssessmentRow.case_id == case_id)
+    cases = [to_case(row) for row in tx.session.exec(case_query)]
     submitted: dict[str, set[Timepoint]] = defaultdict(set)
     amended: dict[str, set[Timepoint]] = defaultdict(set)
     drafts: dict[str, set[Timepoint]] = defaultdict(set)
     last_risk: dict[str, tuple[int, str]] = {}
-    for case_id, timepoint, status, answers in tx.session.exec(query):
+    for owner, timepoint, status, answers in tx.session.exec(query):
         tp = Timepoint(timepoint)
         if status == AssessmentStatus.DRAFT:
-            drafts[case_id].add(tp)
+            drafts[owner].add(tp)
             continue
-        (amended if status == AssessmentStatus.AMENDED else submitted)[case_id].add(tp)
+        (amended if status == AssessmentStatus.AMENDED else submitted)[owner].add(tp)
         risk = answers.get("risk_to_victim")
-        if status == AssessmentStatus.SUBMITTED and risk and tp.order >= last_risk.get(case_id, (-1, ""))[0]:
-            last_risk[case_id] = (tp.order, risk)
+        if status == AssessmentStatus.SUBMITTED and risk and tp.order >= last_risk.get(owner, (-1, ""))[0]:
+            last_risk[owner] = (tp.order, risk)
     rows = []
     for case in cases:
         if not include_closed and case.status is CaseStatus.CLOSED:

@@ -1,0 +1,1 @@
+"""The Textual app: screens, widgets and their styles. Talks to the store only through its functions."""

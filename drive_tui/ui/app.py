@@ -1,0 +1,174 @@
+"""The drive-tui application: wiring only. Screens do the work; the store is passed in, never global."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import date
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from drive_tui.config import Settings
+from drive_tui.store.keychain import Keychain
+from drive_tui.store.store import Store
+
+VISIT_BANNER = "VISIT MODE · victim, risk and notes hidden"
+
+
+class DriveApp(App[None]):
+    """Unlock → caseload → case → assessment, with visit mode and an idle lock over all of it."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "drive-tui"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("f2", "toggle_visit_mode", "Visit mode"),
+        Binding("ctrl+l", "lock", "Lock"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    visit_mode: reactive[bool] = reactive(False, init=False)
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        keychain: Keychain | None = None,
+        today: date | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.store = store
+        self.keychain = keychain
+        self.fixed_today = today
+        self.locked = False
+        self._last_activity = time.monotonic()
+        self.resume_focus: dict[str, str] = {}
+        """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
+
+    @property
+    def today(self) -> date:
+        return self.fixed_today or date.today()
+
+    def on_mount(self) -> None:
+        self.set_visit_mode(self.settings.visit_mode)
+        if self.store is not None:
+            self.show_caseload()
+        else:
+            from drive_tui.ui.screens.unlock import UnlockScreen
+
+            self.push_screen(UnlockScreen())
+        self.set_interval(1.0, self._lock_when_idle)
+
+    def show_caseload(self) -> None:
+        from drive_tui.ui.screens.caseload import CaseloadScreen
+
+        self.switch_screen(CaseloadScreen()) if len(self.screen_stack) > 1 else self.push_screen(CaseloadScreen())
+
+    def store_opened(self, store: Store) -> None:
+        """Called by the unlock screen once the store is open."""
+        self.store = store
+        self.show_caseload()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _lock_when_idle(self) -> None:
+        idle = time.monotonic() - self._last_activity
+        if self.store is not None and not self.locked and idle >= self.settings.idle_lock_minutes * 60:
+            self.action_lock()
+
+    # Visit mode ------------------------------------------------------------------------------------------
+
+    def set_visit_mode(self, on: bool) -> None:
+        self.visit_mode = on
+        self.sub_title = VISIT_BANNER if on else ""
+        self.set_class(on, "-visit-mode")
+
+    async def watch_visit_mode(self, on: bool) -> None:
+        for screen in self.screen_stack:
+            if hasattr(screen, "visit_mode_changed"):
+                await screen.visit_mode_changed()
+
+    def action_toggle_visit_mode(self) -> None:
+        if self.store is None or self.locked:
+            return
+        if not self.visit_mode:
+            self.set_visit_mode(True)
+            self.notify("Visit mode on: victim/survivor details, risk and notes are hidden.")
+            return
+        from drive_tui.ui.screens.verify import VerifyScreen
+
+        def verified(ok: bool | None) -> None:
+            if ok:
+                self.set_visit_mode(False)
+
+        self.push_screen(VerifyScreen("Enter your passphrase to leave visit mode.", cancellable=True), verified)
+
+    # Lock and help ---------------------------------------------------------------------------------------
+
+    def action_lock(self) -> None:
+        if self.store is None or self.locked:
+            return
+        from drive_tui.ui.screens.verify import VerifyScreen
+
+        self.locked = True
+
+        def unlocked(_: bool | None) -> None:
+            self.locked = False
+            self._last_activity = time.monotonic()
+
+        self.push_screen(VerifyScreen("Locked. Your drafts are saved. Enter your passphrase to continue.", cancellable=False), unlocked)
+
+    def action_help(self) -> None:
+        from drive_tui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen) and not self.locked:
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette lists every action of the screen and the app; no 'Screenshot' (it writes the
+        screen, case data and all, to an unencrypted file)."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+        yield SystemCommand("Visit mode", "Hide or show victim/survivor details, risk and notes", self.action_toggle_visit_mode)
+        yield SystemCommand("Lock", "Lock the app now (drafts are already saved)", self.action_lock)
+        yield SystemCommand("Help", "Every key of this screen", self.action_help)
+        for binding in screen.active_bindings.values():
+            b = binding.binding
+            if b.show and b.description and binding.node is screen:
+                yield SystemCommand(b.description, f"key: {b.key_display or b.key}", _runner(screen, b.action))
+
+    async def action_quit(self) -> None:
+        for screen in self.screen_stack:
+            prepare = getattr(screen, "prepare_to_quit", None)
+            if prepare is not None:
+                prepare()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def _runner(screen: Screen, action: str):  # type: ignore[no-untyped-def]
+    async def run() -> None:
+        await screen.run_action(action)
+
+    return run
+
+
+def make_app(
+    settings: Settings, *, store: Store | None = None, keychain: Keychain | None = None, today: date | None = None
+) -> DriveApp:
+    """The one factory of the app, for the CLI and for every test."""
+    return DriveApp(settings, store=store, keychain=keychain, today=today)

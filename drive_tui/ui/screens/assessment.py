@@ -1,0 +1,242 @@
+"""An assessment, generated from its form spec: sections of fields that appear and disappear with their
+conditions, help for the focused field, the previous assessment's answer beside each one, a progress count,
+every change saved at once as a draft, and submit with confirmation. Submitted ones open read-only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from drive_tui.domain.models import Assessment, Case
+from drive_tui.domain.vocab import AssessmentStatus, Timepoint
+from drive_tui.forms.answers import is_required, progress, validate_answers, visible_answer_ids
+from drive_tui.forms.spec import FieldSpec, FormSpec
+from drive_tui.store.assessments import (
+    amend_assessment,
+    current_assessments,
+    form_for,
+    get_assessment,
+    save_draft_answer,
+    submit_assessment,
+)
+from drive_tui.store.cases import get_case
+from drive_tui.store.errors import StoreError
+from drive_tui.ui.widgets.field_box import FieldBox
+
+if TYPE_CHECKING:
+    from drive_tui.ui.app import DriveApp
+
+
+class AssessmentScreen(Screen[None]):
+    CSS_PATH = "assessment.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Submit…"),
+        Binding("m", "amend", "Amend", show=False),
+        Binding("escape", "back", "Back (saved)"),
+    ]
+
+    def __init__(self, assessment_id: str) -> None:
+        super().__init__()
+        self.assessment_id = assessment_id
+        self.assessment: Assessment
+        self.case: Case
+        self.form: FormSpec
+        self.previous: dict[str, Any] | None = None
+
+    @property
+    def drive(self) -> DriveApp:
+        return cast("DriveApp", self.app)
+
+    @property
+    def read_only(self) -> bool:
+        return not self.assessment.is_draft
+
+    def _load(self) -> None:
+        store = self.drive.store
+        assert store is not None
+        with store.transaction() as tx:
+            self.assessment = get_assessment(tx, self.assessment_id)
+            self.case = get_case(tx, self.assessment.case_id)
+            self.form = form_for(tx, self.assessment.form_id, self.assessment.form_version)
+            earlier = [a for tp, a in current_assessments(tx, self.case.id).items()
+                       if tp.order < self.assessment.timepoint.order]
+        self.previous = max(earlier, key=lambda a: a.timepoint.order).answers if earlier else None
+
+    def compose(self) -> ComposeResult:
+        self._load()
+        status = {AssessmentStatus.DRAFT: "draft — saved as you type", AssessmentStatus.SUBMITTED: "submitted — read-only",
+                  AssessmentStatus.AMENDED: "superseded by an amendment — read-only"}[self.assessment.status]
+        amendment = " · amendment" if self.assessment.supersedes and self.assessment.is_draft else ""
+        yield Header()
+        yield Static(
+            f"{self.case.reference} · {self.assessment.timepoint.label} · {self.form.title} v{self.form.version}"
+            f" · {status}{amendment}", id="assessment-title",
+        )
+        yield Static("", id="progress")
+        visit = self.drive.visit_mode
+        with VerticalScroll(id="form"):
+            for section in self.form.sections:
+                fields = [spec for spec in section.fields if not (visit and spec.sensitive)]
+                if not fields:
+                    continue
+                yield Static(section.title, classes="section-title")
+                for spec in fields:
+                    yield FieldBox(spec, dict(self.assessment.answers), self.previous, read_only=self.read_only,
+                                   required=spec.required)
+            if visit and any(spec.sensitive for spec in self.form.fields()):
+                yield Static("Some fields are hidden in visit mode (F2).", classes="muted", id="visit-note")
+        yield Static("", id="help")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._settle()
+
+    def _settle(self) -> None:
+        self.query_one("#form", VerticalScroll).can_focus = False  # Tab goes field to field, not to the scroller
+        self.refresh_state()
+        self._focus_resume()
+
+    async def visit_mode_changed(self) -> None:
+        self._save_pending()
+        await self.recompose()
+        self._settle()
+
+    def _focus_resume(self) -> None:
+        boxes = [box for box in self.query(FieldBox) if box.display]
+        target = self.drive.resume_focus.get(self.assessment_id)
+        chosen = next((box for box in boxes if box.spec.id == target), None)
+        if chosen is None:
+            answers = self.assessment.answers
+            chosen = next((box for box in boxes if any(a not in answers for a in box.spec.answer_ids)), None)
+        chosen = chosen or (boxes[0] if boxes else None)
+        if chosen is not None:
+            focusable = [w for w in chosen.query("*") if w.can_focus]
+            if focusable:
+                focusable[0].focus()
+                chosen.scroll_visible(animate=False)
+
+    # Keeping the screen in step with the answers ----------------------------------------------------------
+
+    def refresh_state(self) -> None:
+        answers = self.assessment.answers
+        visible = set(visible_answer_ids(self.form, answers))
+        checked = validate_answers(self.form, answers)
+        problems = {problem.answer_id: problem.message for problem in checked.problems}
+        for box in self.query(FieldBox):
+            box.display = box.spec.answer_ids[0] in visible
+            if not self.read_only:
+                box.show_error(next((problems[a] for a in [box.spec.id, *box.spec.answer_ids] if a in problems), ""))
+            label = box.query_one(".field-label")
+            required = is_required(box.spec, answers)
+            label.update(box.spec.label + (" *" if required else ""))  # type: ignore[attr-defined]
+        done, total = progress(self.form, answers)
+        hidden_note = ""
+        if self.drive.visit_mode:
+            hidden = sum(1 for spec in self.form.fields() if spec.sensitive)
+            hidden_note = f" · {hidden} sensitive field(s) hidden"
+        self.query_one("#progress", Static).update(
+            f"Answered {done} of {total} required{hidden_note}" + ("" if self.read_only else " · Ctrl+S to submit")
+        )
+
+    def on_field_box_changed(self, event: FieldBox.Changed) -> None:
+        self._save(event.box, event.answer_id, event.value)
+
+    def _save(self, box: FieldBox, answer_id: str, value: Any) -> None:
+        if self.read_only or self.assessment.answers.get(answer_id) == value:
+            return
+        store = self.drive.store
+        assert store is not None
+        try:
+            with store.transaction() as tx:
+                self.assessment = save_draft_answer(tx, self.assessment_id, answer_id, value)
+        except StoreError as exc:
+            box.show_error(str(exc).split(": ", 1)[-1])
+            return
+        if value is None and box.is_mounted:
+            box.answers = dict(self.assessment.answers)
+            box.refresh(recompose=True)
+        self.refresh_state()
+
+    def _save_pending(self) -> None:
+        for box in self.query(FieldBox):
+            for answer_id, value in box.take_pending().items():
+                self._save(box, answer_id, value)
+
+    def on_descendant_focus(self, event: Any) -> None:
+        box = next((node for node in event.widget.ancestors_with_self if isinstance(node, FieldBox)), None)
+        if box is not None:
+            self.drive.resume_focus[self.assessment_id] = box.spec.id
+            self.query_one("#help", Static).update(box.spec.help or box.spec.label)
+
+    # Actions ----------------------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self._save_pending()
+        self.app.pop_screen()
+
+    def prepare_to_quit(self) -> None:
+        """Called by the app before it exits: typed text still waiting for its pause is saved now."""
+        self._save_pending()
+
+    def _label(self, answer_id: str) -> str:
+        spec: FieldSpec = self.form.field(answer_id)
+        if self.drive.visit_mode and spec.sensitive:
+            return "a field hidden in visit mode"
+        if len(spec.answer_ids) > 1:
+            return f"{spec.label}: {next(r.label for r in spec.rows if r.id == answer_id)}"
+        return spec.label
+
+    def action_submit(self) -> None:
+        if self.read_only:
+            self.notify("This assessment is already submitted; press m to amend it.", severity="warning")
+            return
+        self._save_pending()
+        from drive_tui.ui.screens.confirm import ConfirmScreen
+
+        checked = validate_answers(self.form, self.assessment.answers, hidden="drop")
+        if not checked.ok:
+            items = [f"{self._label(a)}: required" for a in checked.missing]
+            items += [f"{self._label(p.answer_id)}: {p.message}" for p in checked.problems]
+            self.app.push_screen(ConfirmScreen(f"Not ready to submit: {len(items)} answer(s) missing or wrong.", items,
+                                               can_confirm=False))
+            return
+        items = [f"{self._label(a)} will be dropped (hidden by your answers)" for a in checked.dropped]
+        question = (f"Submit the {self.assessment.timepoint.label.lower()} assessment for {self.case.reference}? "
+                    "It cannot be changed afterwards, only amended.")
+        if self.assessment.timepoint is Timepoint.CLOSURE:
+            question += " Submitting closure closes the case."
+        self.app.push_screen(ConfirmScreen(question, items, yes="Submit"), self._submit_confirmed)
+
+    async def _submit_confirmed(self, yes: bool | None) -> None:
+        if not yes:
+            return
+        store = self.drive.store
+        assert store is not None
+        try:
+            with store.transaction() as tx:
+                result = submit_assessment(tx, self.assessment_id, completed_on=self.drive.today)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.assessment = result.assessment
+        self.notify(f"{self.assessment.timepoint.label} assessment submitted.")
+        await self.recompose()
+        self._settle()
+
+    def action_amend(self) -> None:
+        if self.assessment.status is not AssessmentStatus.SUBMITTED:
+            return
+        store = self.drive.store
+        assert store is not None
+        try:
+            with store.transaction() as tx:
+                amendment = amend_assessment(tx, self.assessment_id)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.app.switch_screen(AssessmentScreen(amendment.id))

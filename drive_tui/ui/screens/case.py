@@ -1,0 +1,244 @@
+"""One case: the Service User profile, linked victim/survivors (never in visit mode), and the assessment
+timeline intake → 3 → 6 → 9 months → closure, from which assessments are started, resumed, read and amended."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from drive_tui.domain.models import Assessment, Case
+from drive_tui.domain.schedule import SlotState
+from drive_tui.domain.vocab import AssessmentStatus, Timepoint
+from drive_tui.store.assessments import amend_assessment, case_history, start_assessment
+from drive_tui.store.caseload import CaseloadRow, caseload
+from drive_tui.store.errors import StoreError
+from drive_tui.ui.labels import code_label
+
+if TYPE_CHECKING:
+    from drive_tui.ui.app import DriveApp
+
+STATE_STYLE = {
+    SlotState.OVERDUE: "bold red",
+    SlotState.DUE: "bold yellow",
+    SlotState.DRAFT: "bold cyan",
+    SlotState.SUBMITTED: "green",
+    SlotState.AMENDED: "green",
+    SlotState.NOT_DUE: "dim",
+    SlotState.NOT_DONE: "dim",
+}
+
+
+class CaseScreen(Screen[None]):
+    CSS_PATH = "case.tcss"
+    AUTO_FOCUS = "#timeline"
+    BINDINGS = [
+        Binding("a", "next_assessment", "Start/resume next"),
+        Binding("enter", "open_row", "Open"),
+        Binding("m", "amend", "Amend"),
+        Binding("e", "edit_profile", "Edit profile"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.overview: CaseloadRow | None = None
+        self.history: list[Assessment] = []
+        self._resumed_before = False
+
+    @property
+    def drive(self) -> DriveApp:
+        return cast("DriveApp", self.app)
+
+    def _load(self) -> None:
+        store = self.drive.store
+        assert store is not None
+        with store.transaction() as tx:
+            self.overview = caseload(tx, today=self.drive.today, case_id=self.case_id)[0]
+            self.history = case_history(tx, self.case_id)
+
+    def compose(self) -> ComposeResult:
+        self._load()
+        assert self.overview is not None
+        case = self.overview.case
+        yield Header()
+        with Horizontal(id="case-top"):
+            yield Static(_profile(case), id="profile")
+            if not self.drive.visit_mode:
+                yield Static(_victims(case), id="victims")
+        with Vertical(id="timeline-box"):
+            yield Static("Assessments", classes="section-title")
+            yield DataTable(id="timeline", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.render_timeline()
+
+    async def on_screen_resume(self) -> None:
+        """Back from an assessment or the profile form: show what changed."""
+        if self._resumed_before:
+            keep = self._selected_key()
+            await self.recompose()
+            self.render_timeline(keep=keep)
+        self._resumed_before = True
+
+    async def visit_mode_changed(self) -> None:
+        keep = self._selected_key()
+        await self.recompose()
+        self.render_timeline(keep=keep)
+
+    def render_timeline(self, keep: str | None = None) -> None:
+        """Fill the timeline; the cursor goes to ``keep`` (a row key) if given, else to the next assessment."""
+        assert self.overview is not None
+        table = self.query_one("#timeline", DataTable)
+        table.clear(columns=True)
+        for label in ("Assessment", "Due", "State", "Completed", "By"):
+            table.add_column(label)
+        by_timepoint: dict[Timepoint, list[Assessment]] = {}
+        for assessment in self.history:
+            by_timepoint.setdefault(assessment.timepoint, []).append(assessment)
+        for slot in self.overview.schedule.slots:
+            records = by_timepoint.get(slot.timepoint, [])
+            current = next((a for a in records if a.status is AssessmentStatus.SUBMITTED), None)
+            draft = next((a for a in records if a.is_draft), None)
+            main = current or draft
+            state = Text(slot.state.label, style=STATE_STYLE[slot.state])
+            if current is not None and draft is not None:
+                state.append(" · amendment in draft", style="cyan")
+            table.add_row(
+                slot.timepoint.label, slot.due_on.isoformat(), state,
+                main.completed_on.isoformat() if main and main.completed_on else "—",
+                main.author if main else "—",
+                key=main.id if main else f"slot:{slot.timepoint.value}",
+            )
+            for old in (a for a in records if a.status is AssessmentStatus.AMENDED):
+                table.add_row(
+                    Text(f"  ↳ {slot.timepoint.label} as first submitted", style="dim"), "", Text("Superseded", style="dim"),
+                    old.completed_on.isoformat() if old.completed_on else "—", old.author, key=old.id,
+                )
+        keys = [str(k.value) for k in table.rows]
+        if keep in keys:
+            table.move_cursor(row=keys.index(keep))
+            return
+        next_slot = self.overview.schedule.next
+        if next_slot is not None:
+            for index, key in enumerate(keys):
+                if key == f"slot:{next_slot.timepoint.value}" or key in {
+                    a.id for a in self.history if a.timepoint is next_slot.timepoint and a.is_draft
+                }:
+                    table.move_cursor(row=index)
+                    break
+
+    def _selected_key(self) -> str | None:
+        table = self.query_one("#timeline", DataTable)
+        if table.row_count == 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_row()
+
+    def action_open_row(self) -> None:
+        key = self._selected_key()
+        if key is None:
+            return
+        if key.startswith("slot:"):
+            self._start(Timepoint(key.removeprefix("slot:")))
+        else:
+            self._open(key)
+
+    def action_next_assessment(self) -> None:
+        assert self.overview is not None
+        if self.overview.schedule.next is None:
+            self.notify("This case has no assessment left to do.", severity="warning")
+            return
+        self._start(self.overview.schedule.next.timepoint)
+
+    def _start(self, timepoint: Timepoint) -> None:
+        store = self.drive.store
+        assert store is not None and self.overview is not None
+        next_slot = self.overview.schedule.next
+        if next_slot is not None and timepoint is not next_slot.timepoint and timepoint is not Timepoint.CLOSURE:
+            self.notify(f"The next assessment is {next_slot.timepoint.label}.", severity="warning")
+            return
+        try:
+            with store.transaction() as tx:
+                assessment = start_assessment(tx, self.case_id, timepoint)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self._open(assessment.id)
+
+    def _open(self, assessment_id: str) -> None:
+        from drive_tui.ui.screens.assessment import AssessmentScreen
+
+        self.app.push_screen(AssessmentScreen(assessment_id))
+
+    def action_amend(self) -> None:
+        key = self._selected_key()
+        store = self.drive.store
+        assert store is not None
+        if key is None or key.startswith("slot:"):
+            self.notify("Choose a submitted assessment to amend.", severity="warning")
+            return
+        try:
+            with store.transaction() as tx:
+                amendment = amend_assessment(tx, key)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.notify("Amendment started: the original is kept; submit the amendment to replace it.")
+        self._open(amendment.id)
+
+    def action_edit_profile(self) -> None:
+        from drive_tui.ui.screens.case_form import CaseFormScreen
+
+        self.app.push_screen(CaseFormScreen(self.case_id))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _profile(case: Case) -> Table:
+    su = case.service_user
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="bold")
+    table.add_column()
+    table.title = f"Case {case.reference}"
+    for label, value in (
+        ("Site", case.site),
+        ("Allocated", case.allocated_on.isoformat()),
+        ("Case manager", case.case_manager),
+        ("Status", case.status.label + (f" ({case.closed_on.isoformat()})" if case.closed_on else "")),
+        ("Gender", code_label(su.gender)),
+        ("Age", "—" if su.age is None else str(su.age)),
+        ("Ethnicity", su.ethnicity or "—"),
+        ("Employment", code_label(su.employment)),
+        ("Children involved", code_label(su.children_involved)),
+        ("Previous DVA offences", code_label(su.previous_dva_offences)),
+        ("Other offences", code_label(su.previous_other_offences)),
+        ("Custody", code_label(su.custody_status)),
+    ):
+        table.add_row(label, value)
+    return table
+
+
+def _victims(case: Case) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.title = "Victim/survivors"
+    table.add_column(style="bold")
+    table.add_column()
+    if not case.victims:
+        table.add_row("None linked", "")
+    for number, victim in enumerate(case.victims, start=1):
+        age = "" if victim.age is None else f", {victim.age}"
+        idva = {True: "Idva engaged", False: "no Idva", None: "Idva not known"}[victim.idva_engaged]
+        table.add_row(f"{number}.", f"{code_label(victim.relationship)}, {code_label(victim.gender)}{age}; {idva}")
+    return table

@@ -1,0 +1,173 @@
+"""The caseload: one row per case with its next assessment, due date and what is overdue; filter, sort, open."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from drive_tui.domain.schedule import SlotState
+from drive_tui.domain.vocab import CaseStatus, RiskToVictim
+from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, caseload
+
+if TYPE_CHECKING:
+    from drive_tui.ui.app import DriveApp
+
+SORTS = ("due", "reference", "site", "status")
+
+
+class CaseloadScreen(Screen[None]):
+    CSS_PATH = "caseload.tcss"
+    AUTO_FOCUS = "#cases"
+    BINDINGS = [
+        Binding("enter", "open_case", "Open"),
+        Binding("slash", "filter", "Filter"),
+        Binding("n", "new_case", "New case"),
+        Binding("s", "sort", "Sort"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[CaseloadRow] = []
+        self.sort = "due"
+
+    @property
+    def drive(self) -> DriveApp:
+        return cast("DriveApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="caseload-summary")
+        yield Input(placeholder="Filter: type a reference, site or status (/)", id="filter")
+        yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.rows:  # back from a case: it may have changed
+            self.reload()
+
+    async def visit_mode_changed(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        store = self.drive.store
+        assert store is not None
+        with store.transaction() as tx:
+            self.rows = caseload(tx, today=self.drive.today)
+        self.render_table()
+
+    def render_table(self) -> None:
+        table = self.query_one("#cases", DataTable)
+        selected = self._selected_id()
+        table.clear(columns=True)
+        table.add_column("Reference", key="reference", width=10)
+        table.add_column("Site", key="site", width=11)
+        table.add_column("Status", key="status", width=6)
+        table.add_column("Next", key="next", width=8)
+        table.add_column("Due", key="due", width=10)
+        table.add_column("Overdue", key="overdue", width=12)
+        if not self.drive.visit_mode:
+            table.add_column("Risk", key="risk", width=8)
+        needle = self.query_one("#filter", Input).value.strip().lower()
+        shown = [row for row in self._sorted(self.rows) if _matches(row, needle)]
+        for row in shown:
+            next_slot = row.schedule.next
+            cells: list[object] = [
+                row.case.reference,
+                row.case.site,
+                row.case.status.label,
+                next_slot.timepoint.label if next_slot else "—",
+                next_slot.due_on.isoformat() if next_slot else "—",
+                _alert(row),
+            ]
+            if not self.drive.visit_mode:
+                cells.append(RiskToVictim(row.last_risk_to_victim).label if row.last_risk_to_victim else "—")
+            table.add_row(*cells, key=row.case.id)
+        if selected is not None and selected in {row.case.id for row in shown}:
+            table.move_cursor(row=table.get_row_index(selected))
+        open_cases = sum(1 for row in self.rows if row.case.status is CaseStatus.OPEN)
+        overdue_cases = sum(1 for row in self.rows if row.is_overdue)
+        guide = f"{open_cases} open (guide {CASELOAD_GUIDE})" + (" — over the guide" if open_cases > CASELOAD_GUIDE else "")
+        filtered = f" · showing {len(shown)} of {len(self.rows)}" if needle else ""
+        self.query_one("#caseload-summary", Static).update(
+            f"{guide} · {overdue_cases} overdue · sorted by {self.sort}{filtered}"
+        )
+
+    def _sorted(self, rows: list[CaseloadRow]) -> list[CaseloadRow]:
+        if self.sort == "reference":
+            return sorted(rows, key=lambda r: r.case.reference)
+        if self.sort == "site":
+            return sorted(rows, key=lambda r: (r.case.site, r.case.reference))
+        if self.sort == "status":
+            return sorted(rows, key=lambda r: (r.case.status.value, not r.is_overdue, r.case.reference))
+        return rows  # the store's order: open first, by next due date
+
+    def _selected_id(self) -> str | None:
+        table = self.query_one("#cases", DataTable)
+        if table.row_count == 0:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.render_table()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#cases", DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_case()
+
+    def action_open_case(self) -> None:
+        case_id = self._selected_id()
+        if case_id is not None:
+            from drive_tui.ui.screens.case import CaseScreen
+
+            self.app.push_screen(CaseScreen(case_id))
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        self.query_one("#filter", Input).value = ""
+        self.query_one("#cases", DataTable).focus()
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.render_table()
+
+    def action_new_case(self) -> None:
+        from drive_tui.ui.screens.case_form import CaseFormScreen
+
+        def created(case_id: str | None) -> None:
+            if case_id:
+                from drive_tui.ui.screens.case import CaseScreen
+
+                self.app.push_screen(CaseScreen(case_id))
+
+        self.app.push_screen(CaseFormScreen(None), created)
+
+
+def _alert(row: CaseloadRow) -> Text:
+    """The first overdue assessment (and how many more), 'due now' for one in its window, else a dash."""
+    overdue = row.schedule.overdue
+    if overdue:
+        more = f" +{len(overdue) - 1}" if len(overdue) > 1 else ""
+        return Text(f"! {overdue[0].timepoint.label}{more}", style="bold red")
+    if row.schedule.next is not None and row.schedule.next.state is SlotState.DUE:
+        return Text("due now", style="bold yellow")
+    return Text("—", style="dim")
+
+
+def _matches(row: CaseloadRow, needle: str) -> bool:
+    if not needle:
+        return True
+    haystack = f"{row.case.reference} {row.case.site} {row.case.status.value} {row.case.case_manager}".lower()
+    return all(part in haystack for part in needle.split())

@@ -1,0 +1,41 @@
+"""A yes/no question with an optional list (e.g. what is missing before a submit)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    CSS_PATH = "confirm.tcss"
+    BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
+
+    def __init__(self, question: str, items: list[str] | None = None, *, yes: str = "Yes", can_confirm: bool = True) -> None:
+        super().__init__()
+        self.question = question
+        self.items = items or []
+        self.yes = yes
+        self.can_confirm = can_confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self.question, id="confirm-question")
+            if self.items:
+                with VerticalScroll(id="confirm-items"):
+                    yield Static("\n".join(f"• {item}" for item in self.items), markup=False)
+            with Horizontal(id="confirm-buttons"):
+                if self.can_confirm:
+                    yield Button(f"{self.yes} (y)", variant="primary", id="yes")
+                yield Button("Back (Esc)" if not self.can_confirm else "No (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes" if self.can_confirm else "#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value and self.can_confirm)

@@ -1,0 +1,35 @@
+"""Help: every key of the screen underneath and of the app, with what it does."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+ABOUT = (
+    "Everything you enter is saved as you go; a submitted assessment cannot change (amend it to correct it).\n"
+    "F2 hides victim/survivor details, risk and notes (visit mode); leaving it asks for your passphrase.\n"
+    "The app locks itself when idle; Ctrl+P lists every action."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "help.tcss"
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        below = self.app.screen_stack[-1] if self.app.screen_stack else None
+        lines = []
+        seen: set[str] = set()
+        for node in (below, self.app):
+            for binding in getattr(node, "BINDINGS", []):
+                if isinstance(binding, Binding) and binding.description and binding.key not in seen:
+                    seen.add(binding.key)
+                    keys = ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
+                    lines.append(f"  {keys:<18} {binding.description}")
+        with VerticalScroll(id="help-box"):
+            yield Static("Keys", classes="help-title")
+            yield Static("\n".join(lines), markup=False)
+            yield Static(ABOUT, classes="muted", id="help-about")

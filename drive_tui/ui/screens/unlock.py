@@ -1,0 +1,106 @@
+"""The first screen: unlock the store from the keychain or with the passphrase, or create one. Nothing else shows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Center, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from drive_tui.store.errors import PassphraseNeeded, StoreError
+
+if TYPE_CHECKING:
+    from drive_tui.ui.app import DriveApp
+
+
+class UnlockScreen(Screen[None]):
+    CSS_PATH = "unlock.tcss"
+    AUTO_FOCUS = "#passphrase"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.creating = False
+
+    @property
+    def drive(self) -> DriveApp:
+        return cast("DriveApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Center(), Vertical(id="unlock-box"):
+            yield Static("Unlock your store", id="unlock-title")
+            yield Static("Checking the keychain…", id="unlock-message")
+            yield Input(placeholder="Passphrase", password=True, id="passphrase", disabled=True)
+            yield Input(placeholder="Repeat the passphrase", password=True, id="repeat", classes="hidden")
+            yield Static("", id="unlock-error", classes="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        settings = self.drive.settings
+        if not settings.database_path.exists() and not settings.key_file_path.exists():
+            self.creating = True
+            self.query_one("#unlock-title", Static).update("Create your encrypted store")
+            self.query_one("#unlock-message", Static).update(
+                f"No store yet in {settings.home}.\nChoose a passphrase (12+ characters; a few words work well)."
+            )
+            self.query_one("#repeat", Input).remove_class("hidden")
+            self._ready()
+        else:
+            self.try_keychain()
+
+    def _ready(self, message: str | None = None) -> None:
+        field = self.query_one("#passphrase", Input)
+        field.disabled = False
+        field.focus()
+        if message is not None:
+            self.query_one("#unlock-message", Static).update(message)
+
+    @work(thread=True, exclusive=True)
+    def try_keychain(self) -> None:
+        """Unlock without asking, from the keychain or DRIVE_TUI_PASSPHRASE, when either can."""
+        from drive_tui.store.store import unlock
+
+        settings = self.drive.settings
+        given = settings.passphrase.get_secret_value() if settings.passphrase is not None else None
+        try:
+            store = unlock(settings, given, keychain=self.drive.keychain)
+        except PassphraseNeeded:
+            self.app.call_from_thread(self._ready, "Enter your passphrase.")
+        except StoreError as exc:
+            self.app.call_from_thread(self._ready, str(exc))
+        else:
+            self.app.call_from_thread(self.drive.store_opened, store)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        passphrase = self.query_one("#passphrase", Input).value
+        if self.creating and event.input.id == "passphrase":
+            self.query_one("#repeat", Input).focus()
+            return
+        if self.creating and self.query_one("#repeat", Input).value != passphrase:
+            self._show_error("The two passphrases differ.")
+            return
+        self.query_one("#unlock-error", Static).update("Opening…")
+        self.open_store(passphrase)
+
+    @work(thread=True, exclusive=True)
+    def open_store(self, passphrase: str) -> None:
+        from drive_tui.store.store import create, unlock
+
+        try:
+            if self.creating:
+                store = create(self.drive.settings, passphrase, keychain=self.drive.keychain)
+            else:
+                store = unlock(self.drive.settings, passphrase, keychain=self.drive.keychain)
+        except StoreError as exc:
+            self.app.call_from_thread(self._show_error, str(exc))
+        else:
+            self.app.call_from_thread(self.drive.store_opened, store)
+
+    def _show_error(self, message: str) -> None:
+        self.query_one("#unlock-error", Static).update(message)
+        for field in self.query(Input):
+            field.value = ""
+        self.query_one("#passphrase", Input).focus()

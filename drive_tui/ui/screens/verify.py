@@ -1,0 +1,61 @@
+"""Asks for the passphrase again: to leave visit mode, or to come back from the lock. Covers the screen."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from drive_tui.store import keys
+from drive_tui.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from drive_tui.ui.app import DriveApp
+
+
+class VerifyScreen(ModalScreen[bool]):
+    """Dismissed with True once the passphrase opens the key file; with False if cancelled (when allowed)."""
+
+    CSS_PATH = "verify.tcss"
+    AUTO_FOCUS = "#verify-passphrase"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, reason: str, *, cancellable: bool) -> None:
+        super().__init__(classes="cancellable" if cancellable else "lock")
+        self.reason = reason
+        self.cancellable = cancellable
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="verify-box"):
+            yield Static(self.reason, id="verify-reason")
+            yield Input(placeholder="Passphrase", password=True, id="verify-passphrase")
+            yield Static("", id="verify-error", classes="error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#verify-error", Static).update("Checking…")
+        self.check(event.value)
+
+    @work(thread=True, exclusive=True)
+    def check(self, passphrase: str) -> None:
+        settings = cast("DriveApp", self.app).settings
+        try:
+            keys.unwrap(keys.read_key_file(settings.key_file_path), passphrase)
+        except StoreError as exc:
+            self.app.call_from_thread(self._wrong, str(exc))
+        else:
+            self.app.call_from_thread(self.dismiss, True)
+
+    def _wrong(self, message: str) -> None:
+        self.query_one("#verify-error", Static).update(message)
+        field = self.query_one("#verify-passphrase", Input)
+        field.value = ""
+        field.focus()
+
+    def action_cancel(self) -> None:
+        if self.cancellable:
+            self.dismiss(False)

@@ -1,0 +1,199 @@
+"""One form field as widgets, generated from its spec: a choice as radio buttons, several choices as a
+selection list, the DVA grid as one compact row per behaviour type, numbers and dates as inputs, notes as a
+text area. It turns each widget's own events into one message: ``FieldBox.Changed(answer_id, value)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
+
+from drive_tui.forms.spec import FieldKind, FieldSpec
+from drive_tui.ui.labels import answer_label
+
+TEXT_SAVE_DELAY = 0.4
+"""Seconds of quiet typing before text is saved (well inside the one-second promise)."""
+
+
+class AnswerChoice(RadioSet):
+    """Radio buttons whose keyboard cursor starts on the current answer (Textual's starts on the first),
+    so arrowing from an answered field moves from what is there."""
+
+    def on_mount(self) -> None:
+        self.call_later(self._start_on_answer)  # after RadioSet's own mount handler put it on the first
+
+    def _start_on_answer(self) -> None:
+        if self.pressed_index >= 0:
+            self._selected = self.pressed_index  # Textual keeps the cursor in this reactive; no public setter
+
+
+class FieldBox(Vertical):
+    """A field with its label, input widget(s), the previous assessment's answer, and its error line."""
+
+    DEFAULT_CSS = """
+    FieldBox { height: auto; margin: 0 1 1 1; }
+    FieldBox .field-label { text-style: bold; }
+    FieldBox .answer-row { height: auto; }
+    FieldBox RadioSet { width: auto; background: transparent; }
+    FieldBox RadioSet:focus { background: $boost; }
+    FieldBox RadioSet.-inline { layout: horizontal; }
+    FieldBox RadioSet.-inline > RadioButton { width: auto; margin-right: 2; }
+    FieldBox .grid-row { height: auto; }
+    FieldBox .grid-row > Label { width: 22; }
+    FieldBox SelectionList { height: auto; max-height: 9; width: 1fr; }
+    FieldBox TextArea { height: 5; }
+    FieldBox Input { width: 30; }
+    FieldBox .previous { color: $text-muted; width: auto; margin-left: 2; }
+    FieldBox .field-error { display: none; }
+    FieldBox .field-error.-shown { display: block; }
+    """
+    BINDINGS = [Binding("delete", "clear", "Clear answer")]
+
+    @dataclass
+    class Changed(Message):
+        box: FieldBox
+        answer_id: str
+        value: Any
+
+    def __init__(self, spec: FieldSpec, answers: dict[str, Any], previous: dict[str, Any] | None, *, read_only: bool,
+                 required: bool) -> None:
+        super().__init__(id=f"field-{spec.id}")
+        self.spec = spec
+        self.answers = answers
+        self.previous = previous
+        self.read_only = read_only
+        self.required = required
+        self._pending: dict[str, Any] = {}
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        spec = self.spec
+        yield Label(spec.label + (" *" if self.required else ""), classes="field-label")
+        if spec.kind is FieldKind.SEVERITY_GRID:
+            for row in spec.rows:
+                with Horizontal(classes="grid-row"):
+                    yield Label(row.label)
+                    yield self._radio(row.id, inline=True)
+                    yield Static(self._previous_text(row.id, short=True), classes="previous")
+        else:
+            with Horizontal(classes="answer-row"):
+                yield self._input()
+                yield Static(self._previous_text(spec.id), classes="previous")
+        yield Static("", classes="field-error")
+
+    def _previous_text(self, answer_id: str, *, short: bool = False) -> str:
+        if self.previous is None:
+            return ""
+        label = answer_label(self.spec, self.previous.get(answer_id))
+        return f"last: {label}"
+
+    def _radio(self, answer_id: str, *, inline: bool) -> AnswerChoice:
+        vocab = self.spec.vocab
+        assert vocab is not None
+        current = self.answers.get(answer_id)
+        buttons = [RadioButton(member.label, value=member.value == current, name=member.value) for member in vocab]
+        radio = AnswerChoice(*buttons, name=answer_id, disabled=self.read_only, classes="-inline" if inline else "", compact=True)
+        return radio
+
+    def _input(self) -> Any:
+        spec, value = self.spec, self.answers.get(self.spec.id)
+        if spec.kind in (FieldKind.CHOICE, FieldKind.YES_NO_NOT_KNOWN, FieldKind.SEVERITY):
+            vocab = spec.vocab
+            assert vocab is not None
+            width = sum(len(member.label) + 6 for member in vocab)
+            return self._radio(spec.id, inline=width <= 60)
+        if spec.kind is FieldKind.MULTI_CHOICE:
+            vocab = spec.vocab
+            assert vocab is not None
+            chosen = set(value or [])
+            return SelectionList[str](*[(m.label, m.value, m.value in chosen) for m in vocab], name=spec.id,
+                                      disabled=self.read_only, compact=True)
+        if spec.kind is FieldKind.TEXT:
+            area = TextArea(str(value or ""), name=spec.id, disabled=self.read_only, soft_wrap=True, compact=True)
+            area.read_only = self.read_only
+            return area
+        placeholder = "YYYY-MM-DD" if spec.kind is FieldKind.DATE else "a whole number"
+        return Input("" if value is None else str(value), placeholder=placeholder, name=spec.id, compact=True,
+                     disabled=self.read_only, type="integer" if spec.kind is FieldKind.INTEGER else "text")
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one(".field-error", Static)
+        error.update(message)
+        error.set_class(bool(message), "-shown")
+
+    # Widget events → one Changed message --------------------------------------------------------------------
+
+    @on(RadioSet.Changed)
+    def _radio_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        if event.pressed is not None and event.radio_set.name:
+            self.post_message(self.Changed(self, event.radio_set.name, event.pressed.name))
+
+    @on(SelectionList.SelectedChanged)
+    def _selection_changed(self, event: SelectionList.SelectedChanged) -> None:  # type: ignore[type-arg]
+        event.stop()
+        self.post_message(self.Changed(self, self.spec.id, list(event.selection_list.selected)))
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self._later(self.spec.id, None)
+            return
+        if self.spec.kind is FieldKind.INTEGER:
+            try:
+                self._later(self.spec.id, int(text))
+            except ValueError:
+                self.show_error("Type a whole number")
+            return
+        if len(text) == 10:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                self.show_error("Type a date as YYYY-MM-DD")
+                return
+            self._later(self.spec.id, text)
+        else:
+            self.show_error("Type a date as YYYY-MM-DD")
+
+    @on(TextArea.Changed)
+    def _text_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        if not self.read_only:
+            self._later(self.spec.id, event.text_area.text)
+
+    def _later(self, answer_id: str, value: Any) -> None:
+        self._pending[answer_id] = value
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(TEXT_SAVE_DELAY, self.flush)
+
+    def take_pending(self) -> dict[str, Any]:
+        """Typed answers not yet sent; the screen saves them at once when it is left or the app quits."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        pending, self._pending = self._pending, {}
+        return pending
+
+    def flush(self) -> None:
+        for answer_id, value in self.take_pending().items():
+            self.post_message(self.Changed(self, answer_id, value))
+
+    def on_descendant_blur(self) -> None:
+        self.flush()
+
+    def action_clear(self) -> None:
+        if not self.read_only:
+            for answer_id in self.spec.answer_ids:
+                self.post_message(self.Changed(self, answer_id, None))

@@ -1,0 +1,157 @@
+"""A case manager completes a review with the keyboard alone: open the case, start the 3-month review, answer
+(the contact reason appears only after 'no contact'), submit, reopen read-only, amend. Drafts survive quitting."""
+
+from __future__ import annotations
+
+from drive_tui.config import Settings
+from drive_tui.domain.vocab import AssessmentStatus, Timepoint
+from drive_tui.store.assessments import case_history, current_assessments
+from drive_tui.store.cases import find_case
+from drive_tui.store.store import Store, unlock
+from drive_tui.ui.screens.assessment import AssessmentScreen
+from drive_tui.ui.screens.case import CaseScreen
+from drive_tui.ui.screens.confirm import ConfirmScreen
+from drive_tui.ui.widgets.field_box import FieldBox
+
+from .conftest import PASSPHRASE, screen_text
+
+
+async def open_test_case(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("slash", *"TEST", "enter", "enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CaseScreen)
+
+
+def visible_fields(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [box.spec.id for box in app.screen.query(FieldBox) if box.display]
+
+
+def test_case_id(store: Store) -> str:
+    with store.transaction() as tx:
+        case = find_case(tx, site="Essex", reference="TEST-0001")
+    assert case is not None
+    return case.id
+
+
+test_case_id.__test__ = False  # type: ignore[attr-defined]
+
+
+async def test_complete_a_review_with_the_keyboard_alone(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen) and screen.assessment.timepoint is Timepoint.MONTH_3
+        assert "no_contact_reason" not in visible_fields(app)
+        assert "contact_types" not in visible_fields(app)
+        await pilot.press("right", "enter")  # contact made: No
+        await pilot.pause()
+        assert "no_contact_reason" in visible_fields(app)
+        assert "contact_types" not in visible_fields(app)
+        await pilot.press("tab", "down", "enter")  # reason: on hold – CJS pending
+        for _ in range(4):  # four needs: Yes
+            await pilot.press("tab", "enter")
+        for _ in range(4):  # the DVA grid, one row per type: None
+            await pilot.press("tab", "enter")
+        await pilot.press("tab", "enter", "tab", "enter")  # risk to victim, risk to children: Standard
+        await pilot.press("tab", "enter")  # behaviour change work: Yes
+        await pilot.pause()
+        assert "Answered 13 of 13 required" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, AssessmentScreen) and app.screen.read_only
+        assert "submitted — read-only" in screen_text(app)
+    with populated.transaction() as tx:
+        review = current_assessments(tx, test_case_id(populated))[Timepoint.MONTH_3]
+    assert review.answers == {
+        "contact_made": "no", "no_contact_reason": "on_hold_cjs_pending",
+        "need_substance_misuse": "yes", "need_alcohol_misuse": "yes", "need_housing": "yes", "need_mental_health": "yes",
+        "dva_physical": "none", "dva_sexual": "none", "dva_harassment_stalking": "none", "dva_jealousy_coercion": "none",
+        "risk_to_victim": "standard", "risk_to_children": "standard", "behaviour_change_work": "yes",
+    }
+
+
+async def test_submit_lists_what_is_missing(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")  # contact made: Yes
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and not app.screen.can_confirm
+        text = screen_text(app)
+        assert "Not ready to submit" in text and "Type of contact: required" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AssessmentScreen) and not app.screen.read_only
+
+
+async def test_reopen_read_only_and_amend(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("up", "up", "up", "up", "enter")  # the intake row, submitted
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen) and screen.read_only
+        assert all(box.read_only for box in screen.query(FieldBox))
+        await pilot.press("escape", "m")  # amend the intake from the case screen
+        await pilot.pause()
+        amendment = app.screen
+        assert isinstance(amendment, AssessmentScreen) and not amendment.read_only
+        assert amendment.assessment.supersedes is not None
+        assert amendment.assessment.answers["need_housing"] == "not_known"
+        assert app.focused is app.screen.query_one("#field-support_areas SelectionList")  # the first unanswered
+        await pilot.press(*["shift+tab"] * 8)  # back over both risks, the four DVA rows and mental health
+        assert app.focused is app.screen.query_one("#field-need_housing RadioSet")
+        await pilot.press("up", "up", "enter")  # from 'Not known' up to 'Yes'
+        await pilot.press("ctrl+s", "y")
+        await pilot.pause()
+    with populated.transaction() as tx:
+        history = [a for a in case_history(tx, test_case_id(populated)) if a.timepoint is Timepoint.INTAKE]
+    assert [a.status for a in history] == [AssessmentStatus.AMENDED, AssessmentStatus.SUBMITTED]
+    assert history[0].answers["need_housing"] == "not_known" and history[1].answers["need_housing"] == "yes"
+
+
+async def test_a_draft_survives_quitting_mid_form(populated: Store, settings: Settings, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")  # contact made: Yes
+        app.screen.query_one("#field-notes TextArea").focus()
+        await pilot.press(*"Seen on the wing")
+        await pilot.press("ctrl+q")  # at once: the text is still inside its save pause
+    populated.close()
+    with unlock(settings, PASSPHRASE) as reopened, reopened.transaction() as tx:
+        draft = next(a for a in case_history(tx, test_case_id(reopened)) if a.is_draft)
+    assert draft.answers == {"contact_made": "yes", "notes": "Seen on the wing"}
+
+
+async def test_leaving_and_coming_back_resumes_the_draft(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("right", "enter", "tab")  # No; then on to the reason
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "Draft" in screen_text(app)
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen) and screen.assessment.answers == {"contact_made": "no"}
+        focused = app.focused
+        assert focused is not None and any(
+            isinstance(node, FieldBox) and node.spec.id == "no_contact_reason" for node in focused.ancestors
+        )

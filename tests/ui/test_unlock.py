@@ -1,0 +1,72 @@
+"""Unlock screen: keychain, passphrase (wrong, then right), creating a store; nothing shown before unlock."""
+
+from __future__ import annotations
+
+from drive_tui.config import Settings
+from drive_tui.store.keychain import Keychain
+from drive_tui.store.store import Store, create
+from drive_tui.ui.app import make_app
+from drive_tui.ui.screens.caseload import CaseloadScreen
+from drive_tui.ui.screens.unlock import UnlockScreen
+
+from .conftest import PASSPHRASE, TODAY, screen_text
+
+
+async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*list(text))
+
+
+async def test_wrong_passphrase_then_right(populated: Store, settings: Settings, app_for) -> None:  # type: ignore[no-untyped-def]
+    populated.close()
+    app = app_for(None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        assert "TEST-0001" not in screen_text(app)
+        await type_text(pilot, "not my passphrase")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
+        assert "wrong passphrase" in screen_text(app)
+        assert app.store is None
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, CaseloadScreen)
+        assert "TEST-0001" in screen_text(app)
+
+
+async def test_keychain_unlocks_without_asking(settings: Settings) -> None:
+    keychain = Keychain(enabled=True, timeout=2)
+    create(settings, PASSPHRASE, keychain=keychain).close()
+    app = make_app(settings, keychain=keychain, today=TODAY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, CaseloadScreen)
+        assert app.store is not None and app.store.unlocked_by == "keychain"
+
+
+async def test_with_no_store_it_offers_to_create_one(settings: Settings, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "Create your encrypted store" in screen_text(app)
+        await type_text(pilot, "short")
+        await pilot.press("enter")
+        await type_text(pilot, "short")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "too short" in screen_text(app) and not settings.database_path.exists()
+        await type_text(pilot, "a long enough phrase")
+        await pilot.press("enter")
+        await type_text(pilot, "a long enough phrase")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, CaseloadScreen)
+    assert settings.database_path.exists()

@@ -16,7 +16,6 @@ from drive_tui.config import Settings
 from drive_tui.store.keychain import Keychain
 from drive_tui.store.store import Store
 
-VISIT_BANNER = "VISIT MODE · victim, risk and notes hidden"
 
 
 class DriveApp(App[None]):
@@ -90,12 +89,12 @@ class DriveApp(App[None]):
 
     def set_visit_mode(self, on: bool) -> None:
         self.visit_mode = on
-        self.sub_title = VISIT_BANNER if on else ""
+        self.sub_title = "VISIT MODE" if on else ""
         self.set_class(on, "-visit-mode")
 
     async def watch_visit_mode(self, on: bool) -> None:
         for screen in self.screen_stack:
-            if hasattr(screen, "visit_mode_changed"):
+            if hasattr(screen, "visit_mode_changed") and screen.is_mounted:
                 await screen.visit_mode_changed()
 
     def action_toggle_visit_mode(self) -> None:
@@ -132,7 +131,7 @@ class DriveApp(App[None]):
         from drive_tui.ui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen) and not self.locked:
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.screen))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette lists every action of the screen and the app; no 'Screenshot' (it writes the

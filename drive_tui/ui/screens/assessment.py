@@ -4,12 +4,14 @@ every change saved at once as a draft, and submit with confirmation. Submitted o
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 
 from drive_tui.domain.models import Assessment, Case
@@ -27,6 +29,7 @@ from drive_tui.store.assessments import (
 from drive_tui.store.cases import get_case
 from drive_tui.store.errors import StoreError
 from drive_tui.ui.widgets.field_box import FieldBox
+from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 if TYPE_CHECKING:
     from drive_tui.ui.app import DriveApp
@@ -68,30 +71,43 @@ class AssessmentScreen(Screen[None]):
         self.previous = max(earlier, key=lambda a: a.timepoint.order).answers if earlier else None
 
     def compose(self) -> ComposeResult:
+        yield Header()
+        yield VisitBadge()
+        with Vertical(id="body"):
+            yield from self._body()
+        yield Static("", id="help")
+        yield Footer()
+
+    def _body(self) -> Iterator[Widget]:
+        """The form itself, rebuilt after a submit or a change of visit mode (sensitive fields not even built)."""
         self._load()
         status = {AssessmentStatus.DRAFT: "draft — saved as you type", AssessmentStatus.SUBMITTED: "submitted — read-only",
                   AssessmentStatus.AMENDED: "superseded by an amendment — read-only"}[self.assessment.status]
         amendment = " · amendment" if self.assessment.supersedes and self.assessment.is_draft else ""
-        yield Header()
         yield Static(
             f"{self.case.reference} · {self.assessment.timepoint.label} · {self.form.title} v{self.form.version}"
             f" · {status}{amendment}", id="assessment-title",
         )
         yield Static("", id="progress")
         visit = self.drive.visit_mode
-        with VerticalScroll(id="form"):
-            for section in self.form.sections:
-                fields = [spec for spec in section.fields if not (visit and spec.sensitive)]
-                if not fields:
-                    continue
-                yield Static(section.title, classes="section-title")
-                for spec in fields:
-                    yield FieldBox(spec, dict(self.assessment.answers), self.previous, read_only=self.read_only,
-                                   required=spec.required)
-            if visit and any(spec.sensitive for spec in self.form.fields()):
-                yield Static("Some fields are hidden in visit mode (F2).", classes="muted", id="visit-note")
-        yield Static("", id="help")
-        yield Footer()
+        form = VerticalScroll(id="form")
+        for section in self.form.sections:
+            fields = [spec for spec in section.fields if not (visit and spec.sensitive)]
+            if not fields:
+                continue
+            form.compose_add_child(Static(section.title, classes="section-title"))
+            for spec in fields:
+                form.compose_add_child(FieldBox(spec, dict(self.assessment.answers), self.previous,
+                                                read_only=self.read_only, required=spec.required))
+        if visit and any(spec.sensitive for spec in self.form.fields()):
+            form.compose_add_child(Static("Some fields are hidden in visit mode (F2).", classes="muted", id="visit-note"))
+        yield form
+
+    async def rebuild(self) -> None:
+        body = self.query_one("#body", Vertical)
+        await body.remove_children()
+        await body.mount_all(list(self._body()))
+        self._settle()
 
     def on_mount(self) -> None:
         self._settle()
@@ -103,8 +119,7 @@ class AssessmentScreen(Screen[None]):
 
     async def visit_mode_changed(self) -> None:
         self._save_pending()
-        await self.recompose()
-        self._settle()
+        await self.rebuild()
 
     def _focus_resume(self) -> None:
         boxes = [box for box in self.query(FieldBox) if box.display]
@@ -225,8 +240,7 @@ class AssessmentScreen(Screen[None]):
             return
         self.assessment = result.assessment
         self.notify(f"{self.assessment.timepoint.label} assessment submitted.")
-        await self.recompose()
-        self._settle()
+        await self.rebuild()
 
     def action_amend(self) -> None:
         if self.assessment.status is not AssessmentStatus.SUBMITTED:

@@ -3,6 +3,7 @@ timeline intake → 3 → 6 → 9 months → closure, from which assessments are
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, cast
 
 from rich.table import Table
@@ -11,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static
 
 from drive_tui.domain.models import Assessment, Case
@@ -20,6 +22,7 @@ from drive_tui.store.assessments import amend_assessment, case_history, start_as
 from drive_tui.store.caseload import CaseloadRow, caseload
 from drive_tui.store.errors import StoreError
 from drive_tui.ui.labels import code_label
+from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 if TYPE_CHECKING:
     from drive_tui.ui.app import DriveApp
@@ -65,18 +68,32 @@ class CaseScreen(Screen[None]):
             self.history = case_history(tx, self.case_id)
 
     def compose(self) -> ComposeResult:
+        yield Header()
+        yield VisitBadge()
+        with Vertical(id="body"):
+            yield from self._body()
+        yield Footer()
+
+    def _body(self) -> Iterator[Widget]:
+        """The parts that change with the data and with visit mode (rebuilt; the header and footer stay)."""
         self._load()
         assert self.overview is not None
         case = self.overview.case
-        yield Header()
-        with Horizontal(id="case-top"):
-            yield Static(_profile(case), id="profile")
-            if not self.drive.visit_mode:
-                yield Static(_victims(case), id="victims")
-        with Vertical(id="timeline-box"):
-            yield Static("Assessments", classes="section-title")
-            yield DataTable(id="timeline", cursor_type="row")
-        yield Footer()
+        top = Horizontal(id="case-top")
+        top.compose_add_child(Static(_profile(case), id="profile"))
+        if not self.drive.visit_mode:
+            top.compose_add_child(Static(_victims(case), id="victims"))
+        yield top
+        yield Static("Assessments", classes="section-title")
+        yield DataTable(id="timeline", cursor_type="row")
+
+    async def rebuild(self) -> None:
+        keep = self._selected_key()
+        body = self.query_one("#body", Vertical)
+        await body.remove_children()
+        await body.mount_all(list(self._body()))
+        self.render_timeline(keep=keep)
+        self.query_one("#timeline", DataTable).focus()
 
     def on_mount(self) -> None:
         self.render_timeline()
@@ -84,15 +101,11 @@ class CaseScreen(Screen[None]):
     async def on_screen_resume(self) -> None:
         """Back from an assessment or the profile form: show what changed."""
         if self._resumed_before:
-            keep = self._selected_key()
-            await self.recompose()
-            self.render_timeline(keep=keep)
+            await self.rebuild()
         self._resumed_before = True
 
     async def visit_mode_changed(self) -> None:
-        keep = self._selected_key()
-        await self.recompose()
-        self.render_timeline(keep=keep)
+        await self.rebuild()
 
     def render_timeline(self, keep: str | None = None) -> None:
         """Fill the timeline; the cursor goes to ``keep`` (a row key) if given, else to the next assessment."""

@@ -15,6 +15,7 @@ from drive_tui.domain.models import CaseProfile
 from drive_tui.domain.vocab import Coded, CustodyStatus, Employment, Gender, YesNoNotKnown
 from drive_tui.store.cases import create_case, get_case, update_case
 from drive_tui.store.errors import StoreError
+from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 if TYPE_CHECKING:
     from drive_tui.ui.app import DriveApp
@@ -54,6 +55,7 @@ class CaseFormScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         current = self._current()
         su = current.get("service_user", {})
+        yield VisitBadge()
         with Vertical(id="case-form"):
             yield Static("New case" if self.case_id is None else f"Edit case {current['reference']}", id="case-form-title")
             with VerticalScroll(), Grid(id="case-form-grid"):

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.vocab import CaseStatus, RiskToVictim
 from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, caseload
+from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 if TYPE_CHECKING:
     from drive_tui.ui.app import DriveApp
@@ -41,6 +42,7 @@ class CaseloadScreen(Screen[None]):
         return cast("DriveApp", self.app)
 
     def compose(self) -> ComposeResult:
+        yield VisitBadge()
         yield Header()
         yield Static("", id="caseload-summary")
         yield Input(placeholder="Filter: type a reference, site or status (/)", id="filter")
@@ -55,7 +57,8 @@ class CaseloadScreen(Screen[None]):
             self.reload()
 
     async def visit_mode_changed(self) -> None:
-        self.reload()
+        if self.query("#cases"):
+            self.render_table()
 
     def reload(self) -> None:
         store = self.drive.store

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -21,6 +22,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.can_confirm = can_confirm
 
     def compose(self) -> ComposeResult:
+        yield VisitBadge()
         with Vertical(id="confirm-box"):
             yield Static(self.question, id="confirm-question")
             if self.items:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 ABOUT = (
     "Everything you enter is saved as you go; a submitted assessment cannot change (amend it to correct it).\n"
@@ -19,8 +20,12 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
 
+    def __init__(self, below: Screen[object]) -> None:
+        super().__init__()
+        self.below = below
+
     def compose(self) -> ComposeResult:
-        below = self.app.screen_stack[-1] if self.app.screen_stack else None
+        below = self.below
         lines = []
         seen: set[str] = set()
         for node in (below, self.app):
@@ -29,6 +34,7 @@ class HelpScreen(ModalScreen[None]):
                     seen.add(binding.key)
                     keys = ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
                     lines.append(f"  {keys:<18} {binding.description}")
+        yield VisitBadge()
         with VerticalScroll(id="help-box"):
             yield Static("Keys", classes="help-title")
             yield Static("\n".join(lines), markup=False)

@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from drive_tui.store import keys
 from drive_tui.store.errors import StoreError
+from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 if TYPE_CHECKING:
     from drive_tui.ui.app import DriveApp
@@ -31,6 +32,7 @@ class VerifyScreen(ModalScreen[bool]):
         self.cancellable = cancellable
 
     def compose(self) -> ComposeResult:
+        yield VisitBadge()
         with Vertical(id="verify-box"):
             yield Static(self.reason, id="verify-reason")
             yield Input(placeholder="Passphrase", password=True, id="verify-passphrase")

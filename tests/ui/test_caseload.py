@@ -1,0 +1,89 @@
+"""The caseload: every case with its next assessment and what is overdue; filter, sort, count, new case."""
+
+from __future__ import annotations
+
+from drive_tui.store.cases import list_cases
+from drive_tui.store.store import Store
+from drive_tui.ui.screens.case import CaseScreen
+from drive_tui.ui.screens.case_form import CaseFormScreen
+from drive_tui.ui.screens.caseload import CaseloadScreen
+
+from .conftest import screen_text
+
+
+def table_references(app) -> list[str]:  # type: ignore[no-untyped-def]
+    table = app.screen.query_one("#cases")
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_caseload_shows_every_case_with_count_and_overdue(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, CaseloadScreen)
+        assert len(table_references(app)) == 21
+        text = screen_text(app)
+        assert "open (guide 20)" in text and "overdue" in text
+        overdue = [row for row in app.screen.rows if row.is_overdue]
+        assert overdue and "! " in text
+        first_open = app.screen.rows[0]
+        assert table_references(app)[0] == first_open.case.reference
+
+
+async def test_filter_by_typing_and_sort(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"west sussex")
+        await pilot.pause()
+        shown = table_references(app)
+        assert shown and all(row.case.site == "West Sussex" for row in app.screen.rows if row.case.reference in shown)
+        assert "showing" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(table_references(app)) == 21
+        await pilot.press("s")  # sort by reference
+        await pilot.pause()
+        assert table_references(app) == sorted(table_references(app))
+        assert "sorted by reference" in screen_text(app)
+
+
+async def test_new_case_from_the_keyboard(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseFormScreen)
+        await pilot.press(*"NEW-0001", "tab", *"Essex", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+        assert "NEW-0001" in screen_text(app)
+    with populated.transaction() as tx:
+        assert "NEW-0001" in [case.reference for case in list_cases(tx)]
+
+
+async def test_a_bad_new_case_says_why_and_saves_nothing(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"TEST-0001", "tab", *"Essex", "ctrl+s")  # already exists
+        await pilot.pause()
+        assert isinstance(app.screen, CaseFormScreen) and "already exists" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseloadScreen)
+    with populated.transaction() as tx:
+        assert len(list_cases(tx)) == 21
+
+
+async def test_edit_the_profile(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"TEST", "enter", "enter")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseFormScreen)
+        await pilot.press("end", "backspace", "backspace", *"42", "ctrl+s")  # the age field is focused first
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen) and "42" in screen_text(app)

@@ -1,0 +1,65 @@
+"""The idle lock, the lock key, the help screen, the command palette's actions."""
+
+from __future__ import annotations
+
+from drive_tui.store.store import Store
+from drive_tui.ui.screens.assessment import AssessmentScreen
+from drive_tui.ui.screens.help import HelpScreen
+from drive_tui.ui.screens.verify import VerifyScreen
+
+from .conftest import PASSPHRASE, screen_text
+from .test_assessment import open_test_case
+
+
+async def test_auto_lock_after_idle_hides_everything_and_keeps_the_draft(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated, idle_lock_minutes=0.04)  # 2.4 seconds
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("right", "enter")  # contact made: No
+        await pilot.pause(4.5)  # idle past the lock time (the idle check runs every second)
+        assert isinstance(app.screen, VerifyScreen) and app.locked
+        text = screen_text(app)
+        assert "Locked" in text and "TEST-0001" not in text and "Reason for no contact" not in text
+        await pilot.press("escape", "f2", "ctrl+l")  # nothing gets past the lock
+        await pilot.pause()
+        assert isinstance(app.screen, VerifyScreen)
+        await pilot.press(*PASSPHRASE, "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, AssessmentScreen) and not app.locked
+        assert app.screen.assessment.answers == {"contact_made": "no"}
+
+
+async def test_lock_key(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, VerifyScreen) and "DEMO-" not in screen_text(app)
+
+
+async def test_help_lists_the_keys_of_the_screen_and_the_app(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for expected in ("Start/resume next", "Amend", "Edit profile", "Visit mode", "Lock", "Quit"):
+            assert expected in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_the_palette_lists_the_actions_and_no_screenshot(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Visit mode", "Lock", "Help", "Start/resume next", "Amend", "Edit profile"} <= titles
+        assert "Screenshot" not in titles

@@ -27,7 +27,7 @@ class DriveApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("f2", "toggle_visit_mode", "Visit mode"),
-        Binding("ctrl+l", "lock", "Lock"),
+        Binding("ctrl+l", "lock", "Lock", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 

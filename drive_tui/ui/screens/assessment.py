@@ -40,7 +40,7 @@ class AssessmentScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit…"),
         Binding("m", "amend", "Amend", show=False),
-        Binding("escape", "back", "Back (saved)"),
+        Binding("escape", "back", "Back"),
     ]
 
     def __init__(self, assessment_id: str) -> None:

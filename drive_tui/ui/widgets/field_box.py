@@ -46,9 +46,15 @@ class FieldBox(Vertical):
     FieldBox RadioSet { width: auto; background: transparent; }
     FieldBox RadioSet:focus { background: $boost; }
     FieldBox RadioSet.-inline { layout: horizontal; }
-    FieldBox RadioSet.-inline > RadioButton { width: auto; margin-right: 2; }
+    /* Only the focused field shows a cursor: elsewhere a highlight would look like an answer. */
+    FieldBox RadioSet:blur > RadioButton.-selected > .toggle--label { background: transparent; }
+    FieldBox RadioSet > RadioButton.-on > .toggle--label { text-style: bold underline; }
+    FieldBox RadioSet.-inline > RadioButton { width: auto; margin-right: 1; }
     FieldBox .grid-row { height: auto; }
-    FieldBox .grid-row > Label { width: 22; }
+    FieldBox .grid-row { margin-bottom: 0; }
+    FieldBox .grid-label { width: 15; height: auto; }
+    FieldBox .grid-label .previous { margin-left: 0; }
+    FieldBox .grid-label Label { width: 100%; }
     FieldBox SelectionList { height: auto; max-height: 9; width: 1fr; }
     FieldBox TextArea { height: 5; }
     FieldBox Input { width: 30; }
@@ -56,7 +62,7 @@ class FieldBox(Vertical):
     FieldBox .field-error { display: none; }
     FieldBox .field-error.-shown { display: block; }
     """
-    BINDINGS = [Binding("delete", "clear", "Clear answer")]
+    BINDINGS = [Binding("delete", "clear", "Clear answer", show=False)]
 
     @dataclass
     class Changed(Message):
@@ -81,20 +87,22 @@ class FieldBox(Vertical):
         if spec.kind is FieldKind.SEVERITY_GRID:
             for row in spec.rows:
                 with Horizontal(classes="grid-row"):
-                    yield Label(row.label)
+                    with Vertical(classes="grid-label"):
+                        yield Label(row.label)
+                        if self.previous is not None:
+                            yield Static(self._previous_text(row.id), classes="previous")
                     yield self._radio(row.id, inline=True)
-                    yield Static(self._previous_text(row.id, short=True), classes="previous")
         else:
             with Horizontal(classes="answer-row"):
                 yield self._input()
                 yield Static(self._previous_text(spec.id), classes="previous")
         yield Static("", classes="field-error")
 
-    def _previous_text(self, answer_id: str, *, short: bool = False) -> str:
+    def _previous_text(self, answer_id: str) -> str:
         if self.previous is None:
             return ""
         label = answer_label(self.spec, self.previous.get(answer_id))
-        return f"last: {label}"
+        return f"was: {label}"
 
     def _radio(self, answer_id: str, *, inline: bool) -> AnswerChoice:
         vocab = self.spec.vocab

@@ -130,7 +130,11 @@ class Timepoint(Coded):
 
     @property
     def order(self) -> int:
-        return list(Timepoint).index(self)
+        """Position in the schedule: intake 0 … closure 4."""
+        return _TIMEPOINT_ORDER[self.value]
+
+
+_TIMEPOINT_ORDER = {code: index for index, code in enumerate(Timepoint.codes())}
 
 
 class Gender(Coded):

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from drive_tui.domain.models import Case
 from drive_tui.domain.schedule import CaseSchedule, case_schedule
@@ -37,9 +37,8 @@ def caseload(
     """Every case (or just ``case_id``) with its schedule on ``today``: open cases first, then by next due date."""
     today = today or tx.today
     case_query = select(CaseRow)
-    query = select(
-        AssessmentRow.case_id, AssessmentRow.timepoint, AssessmentRow.status, AssessmentRow.answers
-    )
+    risk = func.json_extract(AssessmentRow.answers, "$.risk_to_victim")  # no need to decode every answer set
+    query = select(AssessmentRow.case_id, AssessmentRow.timepoint, AssessmentRow.status, risk)
     if case_id is not None:
         case_query = case_query.where(CaseRow.id == case_id)
         query = query.where(AssessmentRow.case_id == case_id)
@@ -48,15 +47,14 @@ def caseload(
     amended: dict[str, set[Timepoint]] = defaultdict(set)
     drafts: dict[str, set[Timepoint]] = defaultdict(set)
     last_risk: dict[str, tuple[int, str]] = {}
-    for owner, timepoint, status, answers in tx.session.exec(query):
+    for owner, timepoint, status, risk_code in tx.session.exec(query):
         tp = Timepoint(timepoint)
         if status == AssessmentStatus.DRAFT:
             drafts[owner].add(tp)
             continue
         (amended if status == AssessmentStatus.AMENDED else submitted)[owner].add(tp)
-        risk = answers.get("risk_to_victim")
-        if status == AssessmentStatus.SUBMITTED and risk and tp.order >= last_risk.get(owner, (-1, ""))[0]:
-            last_risk[owner] = (tp.order, risk)
+        if status == AssessmentStatus.SUBMITTED and risk_code and tp.order >= last_risk.get(owner, (-1, ""))[0]:
+            last_risk[owner] = (tp.order, risk_code)
     rows = []
     for case in cases:
         if not include_closed and case.status is CaseStatus.CLOSED:

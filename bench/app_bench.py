@@ -1,0 +1,196 @@
+"""App benchmark: process start → caseload on screen (20 and 2,000 cases) against a minimal Textual app,
+and keystroke → next frame in the assessment screen.
+
+Each start is a fresh ``python`` process (imports included), unlocking from a keychain as a laptop with one
+does (no passphrase KDF), rendering headless. Run: python bench/app_bench.py [--runs N] [--keys N].
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+PASSPHRASE = "benchmark passphrase"
+TODAY = date(2026, 11, 26)
+
+
+def child_minimal() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import Footer, Header, Static
+
+    class Minimal(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield Static("hello")
+            yield Footer()
+
+        def on_mount(self) -> None:
+            self.call_after_refresh(self._ready)
+
+        def _ready(self) -> None:
+            print(f"READY {time.time()}", flush=True)
+            self.exit()
+
+    Minimal().run(headless=True)
+
+
+def child_app(home: str, key_hex: str) -> None:
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    class Memory(KeyringBackend):
+        priority = 10  # type: ignore[assignment]
+        secrets: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.secrets.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.secrets[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            self.secrets.pop((service, username), None)
+
+    import base64
+    import json
+
+    store_id = json.loads((Path(home) / "store.key").read_text())["store_id"]
+    Memory.secrets[("drive-tui", store_id)] = base64.b64encode(bytes.fromhex(key_hex)).decode()
+    keyring.set_keyring(Memory())
+
+    from drive_tui.config import Settings
+    from drive_tui.store.keychain import Keychain
+    from drive_tui.ui.app import make_app
+    from drive_tui.ui.screens.caseload import CaseloadScreen
+
+    original = CaseloadScreen.on_mount
+
+    def on_mount(self: CaseloadScreen) -> None:
+        original(self)
+        self.call_after_refresh(lambda: (print(f"READY {time.time()}", flush=True), self.app.exit()))
+
+    CaseloadScreen.on_mount = on_mount  # type: ignore[method-assign]
+    settings = Settings(home=Path(home), keyring=True)
+    make_app(settings, keychain=Keychain(enabled=True, timeout=3), today=TODAY).run(headless=True)
+
+
+def time_start(args: list[str], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.time()
+        result = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "TEXTUAL": ""})
+        ready = [line for line in result.stdout.splitlines() if line.startswith("READY ")]
+        if not ready:
+            raise RuntimeError(f"child did not get ready: {result.stderr[-2000:]}")
+        times.append(float(ready[0].split()[1]) - started)
+    return times
+
+
+def make_store(folder: Path, cases: int) -> str:
+    from drive_tui.config import Settings
+    from drive_tui.demo import synthetic_exchange
+    from drive_tui.store import keys
+    from drive_tui.store.store import create
+    from drive_tui.store.transfer import import_exchange
+
+    settings = Settings(home=folder, keyring=False)
+    with create(settings, PASSPHRASE) as store, store.transaction() as tx:
+        import_exchange(tx, synthetic_exchange(store.forms, cases=cases, today=TODAY, seed=5))
+    return keys.unwrap(keys.read_key_file(settings.key_file_path), PASSPHRASE).hex()
+
+
+async def keystrokes(folder: Path, count: int) -> dict[str, list[float]]:
+    """Time from a key event reaching the app to the next frame it draws, in the assessment screen.
+
+    The frame is caught where Textual hands a rendered update to the terminal (``App._display``), so the
+    figure covers handling the key, any draft save it causes, layout and rendering.
+    """
+    from textual import events
+
+    from drive_tui.config import Settings
+    from drive_tui.store.store import unlock
+    from drive_tui.ui.app import make_app
+
+    settings = Settings(home=folder, keyring=False)
+    store = unlock(settings, PASSPHRASE)
+    app = make_app(settings, store=store, today=TODAY)
+    frames: list[float] = []
+    results: dict[str, list[float]] = {"move the cursor (right)": [], "answer (enter: draft saved)": [],
+                                       "type in notes": []}
+    async with app.run_test(size=(120, 40)) as pilot:
+        display = app._display
+
+        def timed_display(screen, renderable):  # type: ignore[no-untyped-def]
+            display(screen, renderable)
+            if renderable is not None:
+                frames.append(time.perf_counter())
+
+        app._display = timed_display  # type: ignore[method-assign]
+        await pilot.press("enter")  # open the first case
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+
+        async def one(label: str, key: str, char: str | None) -> None:
+            await asyncio.sleep(0.15)  # a brisk typist's pace; lets the previous key's work finish
+            frames.clear()
+            started = time.perf_counter()
+            app.post_message(events.Key(key, char))
+            while not frames:
+                await asyncio.sleep(0.0005)
+            results[label].append(frames[0] - started)
+
+        notes = app.screen.query("#field-notes TextArea")
+        if notes:
+            notes.first().focus()
+            await pilot.pause(0.6)  # scrolled into view
+            for index in range(count):
+                await one("type in notes", "x" if index % 10 else "space", "x" if index % 10 else " ")
+        app.screen.query_one("#field-contact_made RadioSet").focus()
+        await pilot.pause(0.6)
+        for _ in range(count):
+            await one("move the cursor (right)", "right", None)
+            await one("answer (enter: draft saved)", "enter", "\r")
+    return results
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-minimal":
+        return child_minimal()
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-app":
+        return child_app(sys.argv[2], sys.argv[3])
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--keys", type=int, default=100)
+    args = parser.parse_args()
+    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        minimal = time_start(["--child-minimal"], args.runs)
+        base = statistics.median(minimal)
+        print(f"minimal Textual app, start → first frame: median {base * 1000:.0f} ms")
+        for cases in (20, 2000):
+            folder = Path(tmp) / f"cases-{cases}"
+            key_hex = make_store(folder, cases)
+            times = time_start(["--child-app", str(folder), key_hex], args.runs)
+            median = statistics.median(times)
+            print(f"drive-tui, start → caseload of {cases:>5} cases: median {median * 1000:.0f} ms "
+                  f"({median / base:.2f}× the minimal app)")
+        results = asyncio.run(keystrokes(Path(tmp) / "cases-20", args.keys))
+        for label, values in results.items():
+            if values:
+                print(f"keystroke → frame, {label}: median {statistics.median(values) * 1000:.1f} ms, "
+                      f"p95 {sorted(values)[int(0.95 * (len(values) - 1))] * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

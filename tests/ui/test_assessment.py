@@ -155,3 +155,23 @@ async def test_leaving_and_coming_back_resumes_the_draft(populated: Store, app_f
         assert focused is not None and any(
             isinstance(node, FieldBox) and node.spec.id == "no_contact_reason" for node in focused.ancestors
         )
+
+
+async def test_after_submitting_the_keys_still_work(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("right", "enter", "tab", "enter", *["tab", "enter"] * 11, "ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, AssessmentScreen) and app.screen.read_only
+        await pilot.press("pagedown")  # a read-only form scrolls from the keyboard
+        await pilot.pause()
+        assert app.screen.query_one("#form").scroll_y > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+        assert "Submitted" in screen_text(app)

@@ -104,6 +104,7 @@ class AssessmentScreen(Screen[None]):
         yield form
 
     async def rebuild(self) -> None:
+        self.set_focus(None)  # the focused field is about to be removed
         body = self.query_one("#body", Vertical)
         await body.remove_children()
         await body.mount_all(list(self._body()))
@@ -113,9 +114,13 @@ class AssessmentScreen(Screen[None]):
         self._settle()
 
     def _settle(self) -> None:
-        self.query_one("#form", VerticalScroll).can_focus = False  # Tab goes field to field, not to the scroller
+        form = self.query_one("#form", VerticalScroll)
+        form.can_focus = self.read_only  # editing: Tab goes field to field; reading: the arrows scroll the form
         self.refresh_state()
-        self._focus_resume()
+        if self.read_only:
+            form.focus()
+        else:
+            self._focus_resume()
 
     async def visit_mode_changed(self) -> None:
         self._save_pending()

@@ -154,6 +154,25 @@ class DriveApp(App[None]):
                 prepare()
         self.exit()
 
+    def _fatal_error(self) -> None:
+        """Textual prints a crash with every local variable — here that would put answers and notes on a screen
+        the Service User may see, and into the terminal's scrollback. Print the frames only, and what
+        happened by type alone (a message can quote input, e.g. pydantic's)."""
+        import sys
+        import traceback
+
+        from rich.text import Text
+
+        error_type, _, trace = sys.exc_info()
+        frames = "".join(traceback.format_tb(trace)) if trace is not None else ""
+        name = error_type.__name__ if error_type is not None else "unknown error"
+        self.bell()
+        self._exit_renderables.append(Text(
+            f"drive-tui stopped on an internal error ({name}). Every answer saved before it is safe in the store.\n"
+            f"Where it happened (no case data):\n{frames}"
+        ))
+        self._close_messages_no_wait()
+
     def on_unmount(self) -> None:
         if self.store is not None:
             self.store.close()

@@ -5,7 +5,7 @@ every change saved at once as a draft, and submit with confirmation. Submitted o
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -29,13 +29,12 @@ from drive_tui.store.assessments import (
 from drive_tui.store.cases import get_case
 from drive_tui.store.errors import StoreError
 from drive_tui.ui.widgets.field_box import FieldBox
+from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
-if TYPE_CHECKING:
-    from drive_tui.ui.app import DriveApp
 
 
-class AssessmentScreen(Screen[None]):
+class AssessmentScreen(DriveScreenMixin, Screen[None]):
     CSS_PATH = "assessment.tcss"
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit…"),
@@ -51,9 +50,6 @@ class AssessmentScreen(Screen[None]):
         self.form: FormSpec
         self.previous: dict[str, Any] | None = None
 
-    @property
-    def drive(self) -> DriveApp:
-        return cast("DriveApp", self.app)
 
     @property
     def read_only(self) -> bool:

@@ -4,7 +4,6 @@ timeline intake → 3 → 6 → 9 months → closure, from which assessments are
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, cast
 
 from rich.table import Table
 from rich.text import Text
@@ -22,10 +21,9 @@ from drive_tui.store.assessments import amend_assessment, case_history, start_as
 from drive_tui.store.caseload import CaseloadRow, caseload
 from drive_tui.store.errors import StoreError
 from drive_tui.ui.labels import code_label
+from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
-if TYPE_CHECKING:
-    from drive_tui.ui.app import DriveApp
 
 STATE_STYLE = {
     SlotState.OVERDUE: "bold red",
@@ -38,7 +36,7 @@ STATE_STYLE = {
 }
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(DriveScreenMixin, Screen[None]):
     CSS_PATH = "case.tcss"
     AUTO_FOCUS = "#timeline"
     BINDINGS = [
@@ -56,9 +54,6 @@ class CaseScreen(Screen[None]):
         self.history: list[Assessment] = []
         self._resumed_before = False
 
-    @property
-    def drive(self) -> DriveApp:
-        return cast("DriveApp", self.app)
 
     def _load(self) -> None:
         store = self.drive.store

@@ -3,7 +3,7 @@ Ctrl+S saves, Esc cancels."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,10 +15,9 @@ from drive_tui.domain.models import CaseProfile
 from drive_tui.domain.vocab import Coded, CustodyStatus, Employment, Gender, YesNoNotKnown
 from drive_tui.store.cases import create_case, get_case, update_case
 from drive_tui.store.errors import StoreError
+from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
-if TYPE_CHECKING:
-    from drive_tui.ui.app import DriveApp
 
 SERVICE_USER_CHOICES: dict[str, tuple[str, type[Coded]]] = {
     "gender": ("Gender", Gender),
@@ -30,7 +29,7 @@ SERVICE_USER_CHOICES: dict[str, tuple[str, type[Coded]]] = {
 }
 
 
-class CaseFormScreen(ModalScreen[str | None]):
+class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
     """Dismissed with the case id when saved, None when cancelled."""
 
     CSS_PATH = "case_form.tcss"
@@ -40,9 +39,6 @@ class CaseFormScreen(ModalScreen[str | None]):
         super().__init__()
         self.case_id = case_id
 
-    @property
-    def drive(self) -> DriveApp:
-        return cast("DriveApp", self.app)
 
     def _current(self) -> dict[str, Any]:
         if self.case_id is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,15 +12,14 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.vocab import CaseStatus, RiskToVictim
 from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, caseload
+from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
-if TYPE_CHECKING:
-    from drive_tui.ui.app import DriveApp
 
 SORTS = ("due", "reference", "site", "status")
 
 
-class CaseloadScreen(Screen[None]):
+class CaseloadScreen(DriveScreenMixin, Screen[None]):
     CSS_PATH = "caseload.tcss"
     AUTO_FOCUS = "#cases"
     BINDINGS = [
@@ -38,9 +36,6 @@ class CaseloadScreen(Screen[None]):
         self.sort = "due"
         self._resumed_before = False
 
-    @property
-    def drive(self) -> DriveApp:
-        return cast("DriveApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield VisitBadge()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,11 +11,11 @@ from textual.widgets import Footer, Header, Input, Static
 
 from drive_tui.store.errors import PassphraseNeeded, StoreError
 
-if TYPE_CHECKING:
-    from drive_tui.ui.app import DriveApp
+from drive_tui.ui.screens.base import DriveScreenMixin
 
 
-class UnlockScreen(Screen[None]):
+
+class UnlockScreen(DriveScreenMixin, Screen[None]):
     CSS_PATH = "unlock.tcss"
     AUTO_FOCUS = "#passphrase"
 
@@ -24,9 +23,6 @@ class UnlockScreen(Screen[None]):
         super().__init__()
         self.creating = False
 
-    @property
-    def drive(self) -> DriveApp:
-        return cast("DriveApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Header()

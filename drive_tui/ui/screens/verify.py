@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
-
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,13 +11,11 @@ from textual.widgets import Input, Static
 
 from drive_tui.store import keys
 from drive_tui.store.errors import StoreError
+from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
-if TYPE_CHECKING:
-    from drive_tui.ui.app import DriveApp
 
-
-class VerifyScreen(ModalScreen[bool]):
+class VerifyScreen(DriveScreenMixin, ModalScreen[bool]):
     """Dismissed with True once the passphrase opens the key file; with False if cancelled (when allowed)."""
 
     CSS_PATH = "verify.tcss"
@@ -44,7 +40,7 @@ class VerifyScreen(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True)
     def check(self, passphrase: str) -> None:
-        settings = cast("DriveApp", self.app).settings
+        settings = self.drive.settings
         try:
             keys.unwrap(keys.read_key_file(settings.key_file_path), passphrase)
         except StoreError as exc:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlcipher
 
-from drive_tui.config import Settings
 from drive_tui.domain.models import CaseProfile
 from drive_tui.domain.vocab import Timepoint
 from drive_tui.forms.catalogue import load_catalogue

@@ -9,7 +9,7 @@ import pytest
 from drive_tui.domain.vocab import Timepoint
 from drive_tui.forms.answers import AnswerError, check_one, progress, validate_answers, visible_answer_ids
 from drive_tui.forms.catalogue import load_catalogue
-from drive_tui.forms.loader import FormFileError, load_form_file
+from drive_tui.forms.loader import load_form_file
 from drive_tui.forms.spec import FormSpec
 
 from .conftest import INTAKE_COMPLETE

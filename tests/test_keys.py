@@ -6,7 +6,6 @@ import dataclasses
 import threading
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from drive_tui.config import Settings
 from drive_tui.store import keys

@@ -11,7 +11,7 @@ import pytest
 from drive_tui.config import Settings
 from drive_tui.demo import synthetic_exchange
 from drive_tui.domain.interchange import ExchangedAssessment, ExchangedCase
-from drive_tui.store.store import Store, create
+from drive_tui.store.store import Store
 from drive_tui.store.transfer import import_exchange
 from drive_tui.ui.app import DriveApp, make_app
 
@@ -40,12 +40,8 @@ def populated(store: Store) -> Store:
 @pytest.fixture
 def app_for(settings: Settings) -> Iterator:  # type: ignore[type-arg]
     """Build the app for a store (or for none: it then unlocks or creates one itself)."""
-    made: list[DriveApp] = []
-
     def build(store: Store | None, **changes: object) -> DriveApp:
-        app = make_app(settings.model_copy(update=changes), store=store, today=TODAY)
-        made.append(app)
-        return app
+        return make_app(settings.model_copy(update=changes), store=store, today=TODAY)
 
     yield build
 

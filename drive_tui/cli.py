@@ -326,19 +326,26 @@ def demo(
     def action() -> None:
         with create(settings, "demo passphrase only") as store, store.transaction() as tx:
             import_exchange(tx, synthetic_exchange(store.forms, cases=cases_count, today=date.today()))
-        typer.echo(f"Demo store (invented data) in {home}; its passphrase is: demo passphrase only")
+        where = f"in {home}" if keep else "in a temporary folder, deleted when you quit"
+        typer.echo(f"Demo store (invented data) {where}; its passphrase is: demo passphrase only")
 
     _run(action)
     os.environ["DRIVE_TUI_HOME"] = str(home)
     os.environ["DRIVE_TUI_PASSPHRASE"] = "demo passphrase only"
     os.environ["DRIVE_TUI_KEYRING"] = "0"
-    if sys.stdout.isatty() and sys.stdin.isatty():
-        from drive_tui.store.store import unlock
+    try:
+        if sys.stdout.isatty() and sys.stdin.isatty():
+            from drive_tui.store.store import unlock
 
-        demo_settings = _settings()
-        _run_app(demo_settings, unlock(demo_settings, "demo passphrase only"))
-    else:
-        cases()
+            demo_settings = _settings()
+            _run_app(demo_settings, unlock(demo_settings, "demo passphrase only"))
+        else:
+            cases()
+    finally:
+        if keep is None:  # a throw-away store goes when the demo ends
+            import shutil
+
+            shutil.rmtree(home, ignore_errors=True)
 
 
 @forms_app.command("check")

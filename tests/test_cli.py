@@ -181,3 +181,13 @@ def test_demo_creates_an_invented_caseload(tmp_path: Path) -> None:
 def test_bad_settings_are_reported(tmp_path: Path) -> None:
     result = run(tmp_path, "cases", DRIVE_TUI_GRACE_DAYS="forever")
     assert result.returncode == 2 and "DRIVE_TUI_GRACE_DAYS" in result.stderr
+
+
+def test_a_throw_away_demo_store_is_deleted_afterwards(tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TUI_")}
+    environment["TMPDIR"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "drive_tui", "demo", "--cases", "3"], capture_output=True,
+                            text=True, env=environment, stdin=subprocess.DEVNULL, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "DEMO-0003" in result.stdout and "deleted when you quit" in result.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -17,7 +17,7 @@ from drive_tui.forms.spec import CODED_KINDS, FieldKind, FieldSpec, FormSpec
 
 
 class AnswerError(ValueError):
-    """An answer that does not fit its field. The message names the field, never the value typed."""
+    """An answer that does not fit its field. The message names the field and, for a code, the code; never free text."""
 
     def __init__(self, answer_id: str, message: str) -> None:
         super().__init__(f"{answer_id}: {message}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -267,7 +267,7 @@ def export(
 
         with _open(settings) as store, store.transaction() as tx:
             exchange = export_exchange(tx)
-            forms = list(store.forms)
+            forms = store.forms.newest()
         typer.echo(
             "warning: the export is NOT encrypted and holds sensitive case data. Keep it on an encrypted disk, "
             "share it only as your data-sharing agreement allows, and delete it when done.", err=True)
@@ -276,27 +276,19 @@ def export(
         else:
             from drive_tui.analysis.tabular import codebook, rows
 
-            _write_private(out, _csv_text(rows(exchange, _newest(forms))))
-            _write_private(codebook_path, _csv_text(codebook(_newest(forms))))
+            _write_private(out, _csv_text(rows(exchange, forms)))
+            _write_private(codebook_path, _csv_text(codebook(forms)))
         typer.echo(f"Exported {len(exchange.cases)} case(s) to {', '.join(map(str, targets))}")
 
     _run(action)
 
 
-def _newest(forms: list) -> list:  # type: ignore[type-arg]
-    newest: dict[str, object] = {}
-    for form in forms:
-        if form.id not in newest or form.version > newest[form.id].version:  # type: ignore[attr-defined]
-            newest[form.id] = form
-    return list(newest.values())
-
-
-def _csv_text(table: object) -> str:
+def _csv_text(table: Iterable[list[str]]) -> str:
     import csv
     import io
 
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(table)  # type: ignore[arg-type]
+    csv.writer(buffer, lineterminator="\n").writerows(table)
     return buffer.getvalue()
 
 

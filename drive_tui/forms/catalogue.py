@@ -44,6 +44,10 @@ class FormCatalogue:
             raise KeyError(f"form {form_id} is not known")
         return max(versions, key=lambda spec: spec.version)
 
+    def newest(self) -> list[FormSpec]:
+        """The newest version of every form (what new assessments use, and what exports describe)."""
+        return [self.latest(form_id) for form_id in sorted({form_id for form_id, _ in self._specs})]
+
     def for_timepoint(self, timepoint: Timepoint) -> FormSpec:
         """The newest version of the form that serves ``timepoint``."""
         ids = {spec.id for spec in self._specs.values() if timepoint in spec.timepoints}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 
 from textual import events
@@ -178,7 +178,9 @@ class DriveApp(App[None]):
             self.store.close()
 
 
-def _runner(screen: Screen, action: str):  # type: ignore[no-untyped-def]
+def _runner(screen: Screen, action: str) -> Callable[[], Awaitable[None]]:
+    """A palette callback that runs one of the screen's own actions."""
+
     async def run() -> None:
         await screen.run_action(action)
 

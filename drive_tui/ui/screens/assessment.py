@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Label, Static
 
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.vocab import AssessmentStatus, Timepoint
@@ -147,9 +147,8 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
             box.display = box.spec.answer_ids[0] in visible
             if not self.read_only:
                 box.show_error(next((problems[a] for a in [box.spec.id, *box.spec.answer_ids] if a in problems), ""))
-            label = box.query_one(".field-label")
             required = is_required(box.spec, answers)
-            label.update(box.spec.label + (" *" if required else ""))  # type: ignore[attr-defined]
+            box.query_one(".field-label", Label).update(box.spec.label + (" *" if required else ""))
         done, total = progress(self.form, answers)
         hidden_note = ""
         if self.drive.visit_mode:

@@ -17,7 +17,6 @@ from drive_tui.store.keychain import Keychain
 from drive_tui.store.store import Store
 
 
-
 class DriveApp(App[None]):
     """Unlock → caseload → case → assessment, with visit mode and an idle lock over all of it."""
 
@@ -68,7 +67,10 @@ class DriveApp(App[None]):
     def show_caseload(self) -> None:
         from drive_tui.ui.screens.caseload import CaseloadScreen
 
-        self.switch_screen(CaseloadScreen()) if len(self.screen_stack) > 1 else self.push_screen(CaseloadScreen())
+        if len(self.screen_stack) > 1:  # replacing the unlock screen
+            self.switch_screen(CaseloadScreen())
+        else:
+            self.push_screen(CaseloadScreen())
 
     def store_opened(self, store: Store) -> None:
         """Called by the unlock screen once the store is open."""

@@ -22,6 +22,14 @@ async def open_test_case(pilot) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(pilot.app.screen, CaseScreen)
 
 
+async def start_review(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Open TEST-0001 and start (or resume) its next assessment, the 3-month review."""
+    await open_test_case(pilot)
+    await pilot.press("a")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, AssessmentScreen)
+
+
 def visible_fields(app) -> list[str]:  # type: ignore[no-untyped-def]
     return [box.spec.id for box in app.screen.query(FieldBox) if box.display]
 
@@ -39,9 +47,7 @@ test_case_id.__test__ = False  # type: ignore[attr-defined]
 async def test_complete_a_review_with_the_keyboard_alone(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_test_case(pilot)
-        await pilot.press("a")
-        await pilot.pause()
+        await start_review(pilot)
         screen = app.screen
         assert isinstance(screen, AssessmentScreen) and screen.assessment.timepoint is Timepoint.MONTH_3
         assert "no_contact_reason" not in visible_fields(app)
@@ -79,9 +85,7 @@ async def test_complete_a_review_with_the_keyboard_alone(populated: Store, app_f
 async def test_submit_lists_what_is_missing(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_test_case(pilot)
-        await pilot.press("a")
-        await pilot.pause()
+        await start_review(pilot)
         await pilot.press("enter")  # contact made: Yes
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -123,9 +127,7 @@ async def test_reopen_read_only_and_amend(populated: Store, app_for) -> None:  #
 async def test_a_draft_survives_quitting_mid_form(populated: Store, settings: Settings, app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_test_case(pilot)
-        await pilot.press("a")
-        await pilot.pause()
+        await start_review(pilot)
         await pilot.press("enter")  # contact made: Yes
         app.screen.query_one("#field-notes TextArea").focus()
         await pilot.press(*"Seen on the wing")
@@ -139,9 +141,7 @@ async def test_a_draft_survives_quitting_mid_form(populated: Store, settings: Se
 async def test_leaving_and_coming_back_resumes_the_draft(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_test_case(pilot)
-        await pilot.press("a")
-        await pilot.pause()
+        await start_review(pilot)
         await pilot.press("right", "enter", "tab")  # No; then on to the reason
         await pilot.pause()
         await pilot.press("escape")
@@ -160,9 +160,7 @@ async def test_leaving_and_coming_back_resumes_the_draft(populated: Store, app_f
 async def test_after_submitting_the_keys_still_work(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_test_case(pilot)
-        await pilot.press("a")
-        await pilot.pause()
+        await start_review(pilot)
         await pilot.press("right", "enter", "tab", "enter", *["tab", "enter"] * 11, "ctrl+s")
         await pilot.pause()
         await pilot.press("y")

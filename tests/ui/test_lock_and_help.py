@@ -8,15 +8,13 @@ from drive_tui.ui.screens.help import HelpScreen
 from drive_tui.ui.screens.verify import VerifyScreen
 
 from .conftest import PASSPHRASE, screen_text
-from .test_assessment import open_test_case
+from .test_assessment import open_test_case, start_review
 
 
 async def test_auto_lock_after_idle_hides_everything_and_keeps_the_draft(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated, idle_lock_minutes=0.04)  # 2.4 seconds
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_test_case(pilot)
-        await pilot.press("a")
-        await pilot.pause()
+        await start_review(pilot)
         await pilot.press("right", "enter")  # contact made: No
         await pilot.pause(4.5)  # idle past the lock time (the idle check runs every second)
         assert isinstance(app.screen, VerifyScreen) and app.locked

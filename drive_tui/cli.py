@@ -381,3 +381,7 @@ def forms_schema(
 
 def main() -> None:
     app()
+
+
+# The sync and server commands live in their own modules and register themselves on ``app``.
+from drive_tui import cli_server, cli_sync  # noqa: E402, F401

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     idle_lock_minutes: float = Field(default=5.0, gt=0, le=240)
     """Minutes without a key press before the app locks itself."""
 
+    server_database_url: str | None = None
+    """Central service only: its database (default: ``central.db`` in ``home``; production: postgresql+psycopg://…)."""
+
     @field_validator("home", "forms_dir")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:

@@ -113,11 +113,12 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> Any:
     return old
 
 
-def update_case(tx: Tx, case_id: str, changes: dict[str, Any]) -> Case:
+def update_case(tx: Tx, case_id: str, changes: dict[str, Any], *, journalled: bool = True) -> Case:
     """Change profile fields, named by dotted path (``service_user.age``, ``victims.0.relationship``, ``status``).
 
     The whole profile is re-validated; the outbox row carries each field's old and new value so that sync
-    can merge edits from two devices field by field.
+    can merge edits from two devices field by field. ``journalled=False`` is for a caller that journals the
+    change itself (resolving a conflict sends the resolution, not a field edit).
     """
     row = _get_row(tx, case_id)
     data = _stored_profile(row)
@@ -137,6 +138,8 @@ def update_case(tx: Tx, case_id: str, changes: dict[str, Any]) -> Case:
         setattr(row, name, getattr(profile, name).value if name == "status" else getattr(profile, name))
     row.service_user, row.victims, row.updated_at = new["service_user"], new["victims"], tx.now
     tx.session.add(row)
+    if not journalled:
+        return to_case(row)
     journal(
         tx,
         action="case.update",

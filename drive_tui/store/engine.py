@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event, text
 
 from drive_tui.store.errors import NotEncrypted, WrongKey
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 """The newest migration; opening a store at this revision skips Alembic (and its import) entirely."""
 
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -156,7 +156,7 @@ def unlock(
             keychain.put(key_file.store_id, data_key)  # the keychain works now: unlock from it next time
         except KeychainUnavailable:
             pass
-    return _handle(engine, settings, meta["store_id"], meta["device_id"], how)
+    return _handle(engine, settings, meta["store_id"], meta["device_id"], how, user=meta.get("sync.user"))
 
 
 def change_passphrase(settings: Settings, old: str, new: str) -> None:
@@ -170,13 +170,30 @@ def change_passphrase(settings: Settings, old: str, new: str) -> None:
     keys.write_key_file(key_path, keys.wrap(data_key, new, key_file.store_id))
 
 
-def _handle(engine: Engine, settings: Settings, store_id: str, device_id: str, how: str) -> Store:
+def destroy(store: Store, settings: Settings, *, keychain: Keychain | None = None) -> None:
+    """Wipe this device's store: the key file and keychain entry (without them the encrypted data is unreadable
+    noise), then the database and its WAL files. Used when the central service says this device is revoked."""
+    store.close()
+    if keychain is not None:
+        try:
+            keychain.delete(store.store_id)
+        except KeychainUnavailable:
+            pass
+    for path in (settings.key_file_path, settings.database_path,
+                 settings.database_path.with_name(settings.database_path.name + "-wal"),
+                 settings.database_path.with_name(settings.database_path.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
+def _handle(engine: Engine, settings: Settings, store_id: str, device_id: str, how: str, *,
+            user: str | None = None) -> Store:
+    """The handle. Once enrolled, changes are made as the central store's user, whatever the login name."""
     forms = load_catalogue(settings.forms_dir)
     return Store(
         engine=engine,
         home=settings.home,
         store_id=store_id,
-        actor=Actor(user=settings.user, device_id=device_id),
+        actor=Actor(user=user or settings.user, device_id=device_id),
         forms=forms,
         grace_days=settings.grace_days,
         unlocked_by=how,

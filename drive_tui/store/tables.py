@@ -4,33 +4,13 @@ times are stored as UTC ISO text and come back timezone-aware.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, UniqueConstraint, text
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime stored as ISO 8601 text (SQLite has no time zone type)."""
-
-    impl = String(32)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: store times are UTC and timezone-aware")
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-    def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
-        return None if value is None else datetime.fromisoformat(value)
-
-
-def utc_column(*, nullable: bool = False) -> Any:
-    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+from drive_tui.sqltypes import UTCDateTime
 
 
 class StoreMeta(SQLModel, table=True):
@@ -124,3 +104,41 @@ class AuditRow(SQLModel, table=True):
     detail: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     prev_hash: str
     hash: str
+
+
+class ReviewRow(SQLModel, table=True):
+    """A supervisor's sign-off or return of a submitted assessment (made on their device, or pulled)."""
+
+    __tablename__ = "reviews"
+    id: str = Field(primary_key=True)
+    assessment_id: str = Field(foreign_key="assessments.id")
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    reviewer: str
+    decision: str
+    comment: str
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ConflictRow(SQLModel, table=True):
+    """A case field two devices set differently, as the central store reported it."""
+
+    __tablename__ = "conflicts"
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", index=True)
+    field: str
+    central_value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    incoming_value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    incoming_author: str
+    opened_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    resolved_by: str | None = None
+    resolution: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ReleasedCase(SQLModel, table=True):
+    """A case reassigned to another case manager: removed from this device once nothing for it is pending."""
+
+    __tablename__ = "released_cases"
+    case_id: str = Field(primary_key=True)
+    requested_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    released_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)

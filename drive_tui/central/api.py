@@ -1,0 +1,162 @@
+"""The central service's HTTP API (FastAPI). Every request names the protocol version; every request but enrolment
+carries a device token; every refusal is an ``ErrorBody``. Nothing here logs request bodies or case data.
+"""
+
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from drive_tui.central import db
+from drive_tui.central.people import Device, EnrolmentRefused, authenticate, enrol, touch
+from drive_tui.central.pull import pull
+from drive_tui.central.push import Forbidden, apply_push
+from drive_tui.forms.catalogue import FormCatalogue
+from drive_tui.sync.protocol import (
+    MAX_BODY_BYTES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    Cursor,
+    DeviceState,
+    EnrolRequest,
+    EnrolResponse,
+    ErrorBody,
+    ErrorCode,
+    HelloResponse,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, code: ErrorCode, message: str, *, wipe: bool = False) -> None:
+        super().__init__(message)
+        self.status, self.body = status, ErrorBody(code=code, message=message, wipe=wipe)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413 — by the declared length before reading anything,
+    and by counting as the body streams in (a client may lie or send chunks)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _too_large(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _BodyTooLarge()
+            return message
+
+        try:
+            await self.app(scope, counting, send)
+        except _BodyTooLarge:
+            await _too_large(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    body = ErrorBody(code=ErrorCode.TOO_LARGE, message=f"request body over {MAX_BODY_BYTES} bytes")
+    await JSONResponse(body.model_dump(mode="json"), status_code=413)(scope, receive, send)
+
+
+def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
+    """The API over the central store ``engine``; ``forms`` validates submitted assessments."""
+    app = FastAPI(title="drive-tui central", version=str(PROTOCOL_VERSION), docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+
+    @app.exception_handler(Refusal)
+    async def _refused(_request: Request, exc: Refusal) -> JSONResponse:
+        return JSONResponse(exc.body.model_dump(mode="json"), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Say where the request is wrong, never echo what it held.
+        places = sorted({".".join(str(p) for p in error["loc"]) for error in exc.errors()})[:20]
+        body = ErrorBody(code=ErrorCode.INVALID, message="malformed request: " + ", ".join(places))
+        return JSONResponse(body.model_dump(mode="json"), status_code=422)
+
+    def protocol(x_drive_protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None) -> None:
+        if x_drive_protocol != str(PROTOCOL_VERSION):
+            raise Refusal(426, ErrorCode.PROTOCOL_MISMATCH,
+                          f"this server speaks sync protocol {PROTOCOL_VERSION}, the client {x_drive_protocol or 'none'}"
+                          ": update drive-tui")
+
+    def device(authorization: Annotated[str | None, Header()] = None) -> Device:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Refusal(401, ErrorCode.UNAUTHENTICATED, "no device token: enrol this device first")
+        with engine.begin() as connection:
+            found = authenticate(connection, token)
+            if found is not None:
+                touch(connection, found.id, synced=False)
+        if found is None or not found.user.active:
+            raise Refusal(401, ErrorCode.UNAUTHENTICATED, "this device token is not valid: enrol again")
+        if found.state is DeviceState.LOST:
+            raise Refusal(403, ErrorCode.DEVICE_LOST, "this device was reported lost or stolen", wipe=True)
+        return found
+
+    def active(found: Annotated[Device, Depends(device)]) -> Device:
+        if found.state is not DeviceState.ACTIVE:
+            raise Refusal(403, ErrorCode.DEVICE_RETIRED, "this device is retired: push pending work, then it is wiped",
+                          wipe=False)
+        return found
+
+    guarded: Any = [Depends(protocol)]
+
+    @app.post("/v1/enrol", dependencies=guarded)
+    def post_enrol(request: EnrolRequest) -> EnrolResponse:
+        try:
+            found, token = enrol(engine, request.code, request.device_name)
+        except EnrolmentRefused as exc:
+            raise Refusal(403, ErrorCode.ENROLMENT, str(exc)) from None
+        with engine.connect() as connection:
+            identity = db.server_id(connection)
+        return EnrolResponse(server_id=identity, device_id=found.id, token=token, user=found.user.username,
+                             role=found.user.role, sites=found.user.sites)
+
+    @app.get("/v1/hello", dependencies=guarded)
+    def get_hello(found: Annotated[Device, Depends(device)]) -> HelloResponse:
+        with engine.connect() as connection:
+            identity = db.server_id(connection)
+            seq, stamp = db.head(connection)
+        return HelloResponse(protocol=PROTOCOL_VERSION, server_id=identity, device_id=found.id,
+                             device_state=found.state, user=found.user.username, role=found.user.role,
+                             sites=found.user.sites, accepted_changes=found.accepted_changes,
+                             head=Cursor(seq=seq, stamp=stamp))
+
+    @app.post("/v1/push", dependencies=guarded)
+    def post_push(request: PushRequest, found: Annotated[Device, Depends(device)]) -> PushResponse:
+        # A retired device may still push: unsynced work is never destroyed by a retire.
+        try:
+            return apply_push(engine, found, request, forms)
+        except Forbidden as exc:
+            raise Refusal(403, ErrorCode.FORBIDDEN, str(exc)) from None
+
+    @app.post("/v1/pull", dependencies=guarded)
+    def post_pull(request: PullRequest, found: Annotated[Device, Depends(active)]) -> PullResponse:
+        return pull(engine, found, request)
+
+    return app

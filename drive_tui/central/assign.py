@@ -1,0 +1,68 @@
+"""Central case assignment: a new case allocated to a case manager, or a case moved to another one.
+
+A moved case and everything under it gets new sequence numbers, so the new case manager's device pulls all of it;
+a move record tells the old device to remove the case once its pending changes for it are in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine, select, update
+
+from drive_tui.central import db
+from drive_tui.central.db import CentralError
+from drive_tui.central.people import find_user
+from drive_tui.central.tables import AssessmentRow, CaseMoveRow, CaseRow, ConflictRow, ReviewRow
+from drive_tui.domain.models import CaseProfile
+from drive_tui.sync.protocol import Role
+
+_cases = CaseRow.__table__  # type: ignore[attr-defined]
+_children = [table.__table__ for table in (AssessmentRow, ReviewRow, ConflictRow)]  # type: ignore[attr-defined]
+_moves = CaseMoveRow.__table__  # type: ignore[attr-defined]
+
+
+def create_case(engine: Engine, *, reference: str, site: str, allocated_on: date, case_manager: str) -> str:
+    """Allocate a new case to ``case_manager``; it reaches their device on its next sync."""
+    now = datetime.now(UTC)
+    profile = CaseProfile(reference=reference, site=site, allocated_on=allocated_on, case_manager=case_manager)
+    with engine.begin() as connection:
+        if find_user(connection, case_manager).role is not Role.CASE_MANAGER:
+            raise CentralError(f"{case_manager!r} is not a case manager")
+        clash = select(_cases.c.id).where(_cases.c.site == site, _cases.c.reference == reference)
+        if connection.execute(clash).first():
+            raise CentralError(f"case {reference} already exists at {site}")
+        case_id = str(uuid.uuid4())
+        data = profile.model_dump(mode="json")
+        connection.execute(_cases.insert().values(
+            id=case_id, **{**data, "allocated_on": allocated_on, "closed_on": None}, created_at=now, updated_at=now,
+            seq=db.next_seqs(connection, 1, now=now)))
+    return case_id
+
+
+def assign_case(engine: Engine, *, site: str, reference: str, to: str) -> None:
+    """Move a case to another case manager."""
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        if find_user(connection, to).role is not Role.CASE_MANAGER:
+            raise CentralError(f"{to!r} is not a case manager")
+        row = connection.execute(
+            select(_cases.c.id, _cases.c.case_manager).where(_cases.c.site == site, _cases.c.reference == reference)
+        ).first()
+        if row is None:
+            raise CentralError(f"no case {reference} at {site}")
+        if row.case_manager == to:
+            return
+        child_ids = [(table, [r.id for r in connection.execute(select(table.c.id).where(table.c.case_id == row.id))])
+                     for table in _children]
+        count = 2 + sum(len(ids) for _, ids in child_ids)
+        seq = db.next_seqs(connection, count, now=now)
+        connection.execute(update(_cases).where(_cases.c.id == row.id).values(case_manager=to, updated_at=now, seq=seq))
+        connection.execute(_moves.insert().values(id=str(uuid.uuid4()), case_id=row.id, from_user=row.case_manager,
+                                                  to_user=to, at=now, seq=seq + 1))
+        seq += 2
+        for table, ids in child_ids:
+            for child_id in ids:
+                connection.execute(update(table).where(table.c.id == child_id).values(seq=seq))
+                seq += 1

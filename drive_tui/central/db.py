@@ -1,0 +1,146 @@
+"""Opening the central store: a SQLite file (embedded default) or PostgreSQL, migrated by Alembic on open.
+
+Writes are numbered: ``next_seqs`` takes the ``head`` row of ``server_meta`` under a row lock (PostgreSQL) or the
+database write lock (SQLite, ``BEGIN IMMEDIATE``), so transactions that hand out sequence numbers commit in the
+order of those numbers, and a reader's cursor can never pass a row that commits later.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
+from sqlalchemy.engine import make_url
+
+from drive_tui.central.tables import CommitRow, ServerMeta
+
+SCHEMA_HEAD = "0001"
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_meta = ServerMeta.__table__  # type: ignore[attr-defined]
+_commits = CommitRow.__table__  # type: ignore[attr-defined]
+
+
+class CentralError(Exception):
+    """A central store problem worth one clear line (no case data in the message)."""
+
+
+def default_database_url(home: Path) -> str:
+    return f"sqlite:///{home / 'central.db'}"
+
+
+def open_central(url: str) -> Engine:
+    """An engine on the central store at ``url``, migrated to the newest schema."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(parsed.database or "")
+    elif parsed.get_backend_name() == "postgresql":
+        if parsed.get_driver_name() not in ("psycopg", ""):
+            raise CentralError("PostgreSQL is reached through psycopg 3: use postgresql+psycopg://…")
+        engine = create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+    else:
+        raise CentralError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///… or postgresql+psycopg://…")
+    try:
+        _migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _sqlite_engine(database: str) -> Engine:
+    if not database or database == ":memory:":
+        raise CentralError("the embedded central store needs a file: sqlite:///path/to/central.db")
+    path = Path(database)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "isolation_level": None})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        for pragma in ("busy_timeout = 10000", "journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+        except Exception:  # noqa: BLE001 - no alembic_version table yet: a new store
+            return None
+
+
+def _migrate(engine: Engine) -> None:
+    if _revision(engine) != SCHEMA_HEAD:
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    with engine.begin() as connection:
+        present = {row.key for row in connection.execute(select(_meta.c.key))}
+        defaults = {"server_id": str(uuid.uuid4()), "head": "0", "created_at": datetime.now(UTC).isoformat()}
+        missing = [{"key": k, "value": v} for k, v in defaults.items() if k not in present]
+        if missing:
+            connection.execute(_meta.insert(), missing)
+
+
+def server_id(connection: Connection) -> str:
+    return connection.execute(select(_meta.c.value).where(_meta.c.key == "server_id")).scalar_one()
+
+
+def head(connection: Connection) -> tuple[int, str]:
+    """The newest commit's sequence number and stamp (0, "" when nothing has been written)."""
+    seq = int(connection.execute(select(_meta.c.value).where(_meta.c.key == "head")).scalar_one())
+    if seq == 0:
+        return 0, ""
+    stamp = connection.execute(select(_commits.c.stamp).where(_commits.c.seq_high == seq)).scalar_one()
+    return seq, stamp
+
+
+def stamp_of(connection: Connection, seq: int) -> str | None:
+    """The stamp of the commit that gave out ``seq``, or None when this store never did (restored from backup)."""
+    query = select(_commits.c.stamp).where(_commits.c.seq_low <= seq, _commits.c.seq_high >= seq)
+    return connection.execute(query).scalar_one_or_none()
+
+
+def lock_head(connection: Connection) -> int:
+    """Take the write lock of the commit log until this transaction ends; returns the current head."""
+    query = select(_meta.c.value).where(_meta.c.key == "head")
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return int(connection.execute(query).scalar_one())
+
+
+def next_seqs(connection: Connection, count: int, *, now: datetime) -> int:
+    """Reserve ``count`` sequence numbers for this transaction; returns the first. Holds the head lock to commit."""
+    current = lock_head(connection)
+    high = current + count
+    connection.execute(update(_meta).where(_meta.c.key == "head").values(value=str(high)))
+    connection.execute(_commits.insert().values(seq_high=high, seq_low=current + 1, stamp=uuid.uuid4().hex, at=now))
+    return current + 1
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read transaction that sees one consistent state (REPEATABLE READ on PostgreSQL)."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            yield connection

@@ -1,0 +1,104 @@
+"""What a device pulls: the current state of every row its user may see whose sequence number is past the cursor.
+
+A case manager sees the cases assigned to them; a supervisor the cases of their team's sites; an administrator
+no case data. Every pull that returns case data is written to the access log (user, device, time, which cases).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, false, select
+
+from drive_tui.central import db
+from drive_tui.central.people import Device, touch
+from drive_tui.central.tables import AccessRow, AssessmentRow, CaseMoveRow, CaseRow, ConflictRow, ReviewRow
+from drive_tui.sync.protocol import (
+    AssessmentState,
+    CaseState,
+    ConflictState,
+    Cursor,
+    PullRequest,
+    PullResponse,
+    ReviewState,
+    Role,
+)
+
+_cases = CaseRow.__table__  # type: ignore[attr-defined]
+_assessments = AssessmentRow.__table__  # type: ignore[attr-defined]
+_reviews = ReviewRow.__table__  # type: ignore[attr-defined]
+_conflicts = ConflictRow.__table__  # type: ignore[attr-defined]
+_moves = CaseMoveRow.__table__  # type: ignore[attr-defined]
+_access = AccessRow.__table__  # type: ignore[attr-defined]
+
+
+def visible_cases(device: Device) -> ColumnElement[bool]:
+    """The cases this device's user may read."""
+    user = device.user
+    if user.role is Role.CASE_MANAGER:
+        return _cases.c.case_manager == user.username
+    if user.role is Role.SUPERVISOR:
+        return _cases.c.site.in_(user.sites)
+    return false()
+
+
+def _page(connection: Connection, query: Any, after: int, upto: int, limit: int, seq: Any) -> list[dict[str, Any]]:
+    query = query.where(seq > after, seq <= upto).order_by(seq).limit(limit)
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
+    """One page of changes after ``request.cursor``, read from one consistent snapshot."""
+    limit = request.limit
+    with db.snapshot(engine) as connection:
+        head_seq, head_stamp = db.head(connection)
+        after, reset = request.cursor.seq, False
+        if after > 0 and db.stamp_of(connection, after) != request.cursor.stamp:
+            after, reset = 0, True  # this store never gave out that cursor: it was restored from a backup
+        visible = visible_cases(device)
+        joined = _cases.c.id
+        pages = {
+            "cases": _page(connection, select(_cases).where(visible), after, head_seq, limit, _cases.c.seq),
+            "assessments": _page(connection, select(_assessments).join(_cases, joined == _assessments.c.case_id)
+                                 .where(visible), after, head_seq, limit, _assessments.c.seq),
+            "reviews": _page(connection, select(_reviews).join(_cases, joined == _reviews.c.case_id).where(visible),
+                             after, head_seq, limit, _reviews.c.seq),
+            "conflicts": _page(connection, select(_conflicts).join(_cases, joined == _conflicts.c.case_id)
+                               .where(visible), after, head_seq, limit, _conflicts.c.seq),
+            "moves": _page(connection, select(_moves).join(_cases, joined == _moves.c.case_id)
+                           .where(_moves.c.from_user == device.user.username, ~visible), after, head_seq, limit,
+                           _moves.c.seq),
+        }
+        # Each page is ordered by seq. Where a page is full, rows past its last seq may exist in that table, so the
+        # response stops at the smallest such seq: everything up to the new cursor is then complete.
+        full = [rows[-1]["seq"] for rows in pages.values() if len(rows) == limit]
+        upto = min(full) if full else head_seq
+        kept = {kind: [row for row in rows if row["seq"] <= upto] for kind, rows in pages.items()}
+        cursor = Cursor(seq=head_seq, stamp=head_stamp) if not full else Cursor(
+            seq=upto, stamp=db.stamp_of(connection, upto) or "")
+        response = PullResponse(
+            cases=[CaseState.model_validate(_without_seq(row)) for row in kept["cases"]],
+            assessments=[AssessmentState.model_validate(_without_seq(row)) for row in kept["assessments"]],
+            reviews=[ReviewState.model_validate(_without_seq(row)) for row in kept["reviews"]],
+            conflicts=[ConflictState.model_validate(_conflict(row)) for row in kept["conflicts"]],
+            removed_cases=sorted({row["case_id"] for row in kept["moves"]}),
+            cursor=cursor,
+            more=bool(full),
+            reset=reset,
+        )
+        read = sorted({c.id for c in response.cases} | {a.case_id for a in response.assessments}
+                      | {r.case_id for r in response.reviews} | {c.case_id for c in response.conflicts})
+        if read:
+            connection.execute(_access.insert().values(at=datetime.now(UTC), user_id=device.user.id,
+                                                       device_id=device.id, action="pull", case_ids=read))
+        touch(connection, device.id, synced=True)
+    return response
+
+
+def _without_seq(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if key != "seq"}
+
+
+def _conflict(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if key not in ("seq", "incoming_change_id")}

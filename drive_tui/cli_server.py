@@ -1,0 +1,200 @@
+"""``drive-tui server``: run the central service, and administer it (users, enrolment codes, devices, cases)
+directly on its database, from the server host."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from drive_tui.cli import _fail, _settings, app
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+server_app = typer.Typer(help="The central service: run it, and administer users, devices and cases.")
+app.add_typer(server_app, name="server")
+
+DatabaseUrl = Annotated[str | None, typer.Option(
+    "--database-url", help="sqlite:///FILE (default: central.db in DRIVE_TUI_HOME) or postgresql+psycopg://…")]
+
+
+def _engine(url: str | None) -> Engine:
+    from drive_tui.central.db import CentralError, default_database_url, open_central
+
+    settings = _settings()
+    try:
+        return open_central(url or settings.server_database_url or default_database_url(settings.home))
+    except CentralError as exc:
+        _fail(str(exc), 2)
+    except Exception as exc:  # noqa: BLE001 - a database that cannot be reached: say so, without the URL's password
+        _fail(f"the central database cannot be opened ({type(exc).__name__})", 2)
+
+
+def _admin(action: object) -> None:
+    from drive_tui.central.db import CentralError
+
+    try:
+        action()  # type: ignore[operator]
+    except CentralError as exc:
+        _fail(str(exc), 1)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@server_app.callback(invoke_without_command=True)
+def server(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8443,
+    certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM). Required off loopback.")] = None,
+    keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Run the central service (FastAPI on uvicorn)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if (certfile is None) != (keyfile is None):
+        _fail("give both --certfile and --keyfile, or neither", 2)
+    if certfile is None and not _is_loopback(host):
+        _fail("plain HTTP is only served on loopback: give --certfile and --keyfile to listen on " + host, 2)
+    import uvicorn
+
+    from drive_tui.central.api import create_app
+    from drive_tui.forms.catalogue import load_catalogue
+
+    engine = _engine(database_url)
+    api = create_app(engine, load_catalogue(_settings().forms_dir))
+    scheme = "https" if certfile else "http"
+    typer.echo(f"drive-tui central service on {scheme}://{host}:{port}", err=True)
+    uvicorn.run(api, host=host, port=port, ssl_certfile=str(certfile) if certfile else None,
+                ssl_keyfile=str(keyfile) if keyfile else None, log_level="warning", access_log=False,
+                server_header=False)
+
+
+@server_app.command("init")
+def server_init(
+    admin: Annotated[str, typer.Option(help="User name of the first administrator.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create the central store (or bring it to the newest schema) and its first administrator."""
+    from drive_tui.central.people import add_user, list_users
+    from drive_tui.sync.protocol import Role
+
+    engine = _engine(database_url)
+
+    def action() -> None:
+        if any(user.role is Role.ADMINISTRATOR for user in list_users(engine)):
+            _fail("this central store already has an administrator", 1)
+        add_user(engine, admin, Role.ADMINISTRATOR)
+        typer.echo(f"Central store ready; administrator {admin} created.")
+
+    _admin(action)
+
+
+@server_app.command("add-user")
+def server_add_user(
+    username: str,
+    role: Annotated[str, typer.Option(help="case_manager, supervisor or administrator.")],
+    site: Annotated[list[str] | None, typer.Option(help="A supervisor's team site (repeat for several).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a user with a role."""
+    from drive_tui.central.people import add_user
+    from drive_tui.sync.protocol import Role
+
+    if role not in {r.value for r in Role}:
+        _fail(f"unknown role {role!r}: case_manager, supervisor or administrator", 2)
+    engine = _engine(database_url)
+    _admin(lambda: add_user(engine, username, Role(role), site or []))
+    typer.echo(f"User {username} created ({role}).")
+
+
+@server_app.command("code")
+def server_code(
+    username: str,
+    minutes: Annotated[int, typer.Option(min=1, max=24 * 60, help="How long the code stays valid.")] = 30,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Issue a one-time enrolment code for a user's device."""
+    from drive_tui.central.people import issue_code
+
+    engine = _engine(database_url)
+    codes: list[str] = []
+    _admin(lambda: codes.append(issue_code(engine, username, minutes=minutes)))
+    typer.echo(codes[0])
+
+
+@server_app.command("devices")
+def server_devices(database_url: DatabaseUrl = None) -> None:
+    """List devices: user, state, enrolment and last sync."""
+    from drive_tui.central.people import list_devices
+
+    engine = _engine(database_url)
+    for device in list_devices(engine):
+        last = device.last_sync_at.isoformat(timespec="seconds") if device.last_sync_at else "never"
+        typer.echo(f"{device.id}  {device.user.username:<16} {device.state.value:<8} {device.name:<20} "
+                   f"enrolled {device.enrolled_at.date().isoformat()}  last sync {last}")
+
+
+@server_app.command("revoke")
+def server_revoke(
+    device_id: str,
+    lost: Annotated[bool, typer.Option("--lost", help="Lost or stolen: refuse it at once; it wipes if it connects.")]
+    = False,
+    retire: Annotated[bool, typer.Option("--retire", help="Retire: it pushes its pending work once, then wipes.")]
+    = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke a device, as retired or as lost/stolen."""
+    from drive_tui.central.people import revoke
+    from drive_tui.sync.protocol import DeviceState
+
+    if lost == retire:
+        _fail("say --lost or --retire", 2)
+    engine = _engine(database_url)
+    _admin(lambda: revoke(engine, device_id, DeviceState.LOST if lost else DeviceState.RETIRED))
+    typer.echo(f"Device {device_id} {'marked lost' if lost else 'retired'}.")
+
+
+@server_app.command("add-case")
+def server_add_case(
+    reference: str,
+    site: Annotated[str, typer.Option()],
+    to: Annotated[str, typer.Option(help="The case manager it is allocated to.")],
+    allocated_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today).")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Allocate a new case to a case manager; it reaches their device on its next sync."""
+    from drive_tui.central.assign import create_case
+
+    try:
+        allocated = date.fromisoformat(allocated_on) if allocated_on else date.today()
+    except ValueError:
+        _fail("--allocated-on takes YYYY-MM-DD", 2)
+    engine = _engine(database_url)
+    _admin(lambda: create_case(engine, reference=reference, site=site, allocated_on=allocated, case_manager=to))
+    typer.echo(f"Case {reference} at {site} allocated to {to}.")
+
+
+@server_app.command("assign")
+def server_assign(
+    reference: str,
+    site: Annotated[str, typer.Option()],
+    to: Annotated[str, typer.Option(help="The case manager who takes the case over.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a case to another case manager (the old device removes it once its work on it is in)."""
+    from drive_tui.central.assign import assign_case
+
+    engine = _engine(database_url)
+    _admin(lambda: assign_case(engine, site=site, reference=reference, to=to))
+    typer.echo(f"Case {reference} at {site} assigned to {to}.")

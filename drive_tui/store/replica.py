@@ -1,0 +1,219 @@
+"""The local store's side of sync: the outbox to push, the sync state, and applying what was pulled.
+
+Pulled rows are written without journalling (they are the central store's record, not changes made here). A row
+with a change still pending in this device's outbox is left as it is: the pending change is pushed first and the
+central store sends the merged row back on a later pull. Acknowledged outbox rows are kept, so a device can re-send
+them to a central store restored from an older backup.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, delete, func, select, update
+
+from drive_tui.store.store import Tx
+from drive_tui.store.tables import AssessmentRow, CaseRow, ConflictRow, OutboxRow, ReleasedCase, ReviewRow, StoreMeta
+
+_PREFIX = "sync."
+_STATE_KEYS = ("server_url", "server_id", "device_id", "token", "user", "role", "sites", "cursor_seq",
+               "cursor_stamp", "last_sync_at", "ca_file", "acked_total")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """This device's enrolment and sync position. The token lives only inside the encrypted store."""
+
+    server_url: str | None = None
+    server_id: str | None = None
+    device_id: str | None = None
+    token: str | None = field(default=None, repr=False)
+    user: str | None = None
+    role: str | None = None
+    sites: list[str] = field(default_factory=list)
+    cursor_seq: int = 0
+    cursor_stamp: str = ""
+    last_sync_at: datetime | None = None
+    ca_file: str | None = None
+    acked_total: int = 0
+    """Changes acknowledged by the central store since enrolment (or since it last lost some): if it reports
+    holding fewer, it was restored from a backup and everything is sent again."""
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.server_url and self.token)
+
+
+def sync_state(tx: Tx) -> SyncState:
+    rows = tx.session.exec(select(StoreMeta).where(col(StoreMeta.key).startswith(_PREFIX)))
+    raw = {row.key.removeprefix(_PREFIX): row.value for row in rows}
+    return SyncState(
+        server_url=raw.get("server_url"), server_id=raw.get("server_id"), device_id=raw.get("device_id"),
+        token=raw.get("token"), user=raw.get("user"), role=raw.get("role"),
+        sites=json.loads(raw["sites"]) if "sites" in raw else [],
+        cursor_seq=int(raw.get("cursor_seq", "0")), cursor_stamp=raw.get("cursor_stamp", ""),
+        last_sync_at=datetime.fromisoformat(raw["last_sync_at"]) if raw.get("last_sync_at") else None,
+        ca_file=raw.get("ca_file"), acked_total=int(raw.get("acked_total", "0")),
+    )
+
+
+def save_sync_state(tx: Tx, **values: Any) -> None:
+    """Set some of the sync state (``None`` removes a value)."""
+    for name, value in values.items():
+        if name not in _STATE_KEYS:
+            raise KeyError(name)
+        key = _PREFIX + name
+        row = tx.session.get(StoreMeta, key)
+        if value is None:
+            if row is not None:
+                tx.session.delete(row)
+            continue
+        text = json.dumps(value) if isinstance(value, list) else value.isoformat() if isinstance(value, datetime) \
+            else str(value)
+        row = row or StoreMeta(key=key, value=text)
+        row.value = text
+        tx.session.add(row)
+
+
+# -- the outbox ---------------------------------------------------------------------------------------------------
+
+
+def outbox_batch(tx: Tx, limit: int) -> list[OutboxRow]:
+    """The oldest changes the central store has not acknowledged, in the order they were made."""
+    query = select(OutboxRow).where(col(OutboxRow.acknowledged_at).is_(None)).order_by(col(OutboxRow.seq)).limit(limit)
+    return list(tx.session.exec(query))
+
+
+def acknowledge(tx: Tx, seqs: list[int]) -> None:
+    tx.session.exec(update(OutboxRow).where(col(OutboxRow.seq).in_(seqs)).values(acknowledged_at=tx.now))
+
+
+def pending_by_operation(tx: Tx) -> dict[str, int]:
+    """Pending changes counted by operation (what a dry run would push)."""
+    query = (select(OutboxRow.op, func.count()).where(col(OutboxRow.acknowledged_at).is_(None))
+             .group_by(col(OutboxRow.op)))
+    return {op: count for op, count in tx.session.exec(query)}
+
+
+def resend_all(tx: Tx) -> int:
+    """Mark every acknowledged change as pending again (the central store lost some); returns how many."""
+    result = tx.session.exec(update(OutboxRow).where(col(OutboxRow.acknowledged_at).is_not(None))
+                             .values(acknowledged_at=None))
+    return result.rowcount
+
+
+def _pending_entities(tx: Tx) -> set[str]:
+    query = select(OutboxRow.entity_id).where(col(OutboxRow.acknowledged_at).is_(None)).distinct()
+    return set(tx.session.exec(query))
+
+
+# -- applying a pull ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Applied:
+    cases: int = 0
+    assessments: int = 0
+    reviews: int = 0
+    conflicts: int = 0
+    kept_local: int = 0
+    """Rows not overwritten because this device still has changes to them to push."""
+
+
+_CASE_COLUMNS = ("reference", "site", "allocated_on", "case_manager", "service_user", "victims", "status", "closed_on",
+                 "created_at", "updated_at")
+_ASSESSMENT_COLUMNS = ("case_id", "timepoint", "form_id", "form_version", "answers", "status", "author", "device_id",
+                       "created_at", "updated_at", "submitted_at", "completed_on", "supersedes")
+_STATUS_ORDER = {"amended": 0, "submitted": 1, "draft": 2}
+
+
+def apply_pulled(
+    tx: Tx,
+    *,
+    cases: list[dict[str, Any]],
+    assessments: list[dict[str, Any]],
+    reviews: list[dict[str, Any]],
+    conflicts: list[dict[str, Any]],
+    removed_cases: list[str],
+) -> Applied:
+    """Write pulled rows (python values: dates and datetimes, not text) into the local store."""
+    pending = _pending_entities(tx)
+    applied = Applied()
+    for data in cases:
+        if data["id"] in pending:
+            applied.kept_local += 1
+            continue
+        release = tx.session.get(ReleasedCase, data["id"])
+        if release is not None:  # assigned back to this device's user
+            tx.session.delete(release)
+        row = tx.session.get(CaseRow, data["id"]) or CaseRow(id=data["id"])
+        for name in _CASE_COLUMNS:
+            setattr(row, name, data[name])
+        tx.session.add(row)
+        applied.cases += 1
+    tx.session.flush()
+    # Status changes to 'amended' first, so a submitted row arriving for the same timepoint finds the place free.
+    for data in sorted(assessments, key=lambda a: _STATUS_ORDER.get(a["status"], 3)):
+        if data["id"] in pending:
+            applied.kept_local += 1
+            continue
+        row = tx.session.get(AssessmentRow, data["id"])
+        if row is None:
+            row = AssessmentRow(id=data["id"], **{name: data[name] for name in _ASSESSMENT_COLUMNS})
+        elif row.status == "draft":
+            for name in _ASSESSMENT_COLUMNS:
+                setattr(row, name, data[name])
+        elif row.status == "submitted" and data["status"] == "amended":
+            row.status = "amended"
+        else:
+            continue  # a submitted record never changes
+        tx.session.add(row)
+        tx.session.flush()
+        applied.assessments += 1
+    for data in reviews:
+        if tx.session.get(ReviewRow, data["id"]) is None:
+            tx.session.add(ReviewRow(**data))
+            applied.reviews += 1
+    for data in conflicts:
+        row = tx.session.get(ConflictRow, data["id"]) or ConflictRow(id=data["id"], case_id=data["case_id"],
+                                                                      field=data["field"],
+                                                                      incoming_author=data["incoming_author"],
+                                                                      opened_at=data["opened_at"])
+        for name in ("central_value", "incoming_value", "resolved_at", "resolved_by", "resolution"):
+            setattr(row, name, data[name])
+        tx.session.add(row)
+        applied.conflicts += 1
+    for case_id in removed_cases:
+        if tx.session.get(ReleasedCase, case_id) is None:
+            tx.session.add(ReleasedCase(case_id=case_id, requested_at=tx.now))
+    tx.session.flush()
+    return applied
+
+
+def release_cases(tx: Tx) -> list[str]:
+    """Remove the cases reassigned away from this device whose changes are all pushed; returns their ids.
+
+    Their acknowledged outbox rows go too: they hold the case's data, and the central store has it all.
+    """
+    pending = _pending_entities(tx)
+    released = []
+    waiting = tx.session.exec(select(ReleasedCase).where(col(ReleasedCase.released_at).is_(None)))
+    for request in list(waiting):
+        case_id = request.case_id
+        assessment_ids = list(tx.session.exec(select(AssessmentRow.id).where(AssessmentRow.case_id == case_id)))
+        if {case_id, *assessment_ids} & pending:
+            continue
+        request.released_at = tx.now
+        tx.session.add(request)
+        tx.session.flush()
+        for table in (ReviewRow, ConflictRow):
+            tx.session.exec(delete(table).where(col(table.case_id) == case_id))  # type: ignore[attr-defined]
+        tx.session.exec(delete(AssessmentRow).where(col(AssessmentRow.case_id) == case_id))
+        tx.session.exec(delete(OutboxRow).where(col(OutboxRow.entity_id).in_([case_id, *assessment_ids])))
+        tx.session.exec(delete(CaseRow).where(col(CaseRow.id) == case_id))
+        released.append(case_id)
+    return released
+

@@ -1,0 +1,67 @@
+"""Supervisors' sign-offs and returns, and resolving conflicts: records made on this device and synced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, select
+
+from drive_tui.domain.models import new_id
+from drive_tui.store.cases import update_case
+from drive_tui.store.errors import Conflict, Invalid, NotFound
+from drive_tui.store.journal import journal
+from drive_tui.store.store import Tx
+from drive_tui.store.tables import AssessmentRow, ConflictRow, ReviewRow
+
+DECISIONS = ("reviewed", "returned")
+
+
+def sign_off(tx: Tx, assessment_id: str, decision: str, comment: str = "") -> ReviewRow:
+    """Mark a submitted assessment reviewed, or return it with a comment saying what to correct."""
+    assessment = tx.session.get(AssessmentRow, assessment_id)
+    if assessment is None:
+        raise NotFound(f"no assessment with id {assessment_id}")
+    if assessment.status == "draft":
+        raise Conflict("only a submitted assessment can be signed off")
+    if decision not in DECISIONS:
+        raise Invalid(f"a decision is one of {', '.join(DECISIONS)}")
+    comment = comment.strip()
+    if decision == "returned" and not comment:
+        raise Invalid("a returned assessment needs a comment saying what to correct")
+    review = ReviewRow(id=new_id(), assessment_id=assessment_id, case_id=assessment.case_id, reviewer=tx.actor.user,
+                       decision=decision, comment=comment, at=tx.now)
+    tx.session.add(review)
+    tx.session.flush()
+    journal(tx, action="review.sign_off", entity="review", entity_id=review.id,
+            payload={"assessment_id": assessment_id, "decision": decision, "comment": comment},
+            detail={"assessment_id": assessment_id, "decision": decision})
+    return review
+
+
+def reviews_of(tx: Tx, case_id: str) -> list[ReviewRow]:
+    query = select(ReviewRow).where(ReviewRow.case_id == case_id).order_by(col(ReviewRow.at))
+    return list(tx.session.exec(query))
+
+
+def open_conflicts(tx: Tx, case_id: str | None = None) -> list[ConflictRow]:
+    query = select(ConflictRow).where(col(ConflictRow.resolved_at).is_(None))
+    if case_id is not None:
+        query = query.where(ConflictRow.case_id == case_id)
+    return list(tx.session.exec(query.order_by(col(ConflictRow.opened_at))))
+
+
+def resolve_conflict(tx: Tx, conflict_id: str, value: Any) -> ConflictRow:
+    """Choose the value of a conflicting case field: this device's case changes now, the central one on sync."""
+    conflict = tx.session.get(ConflictRow, conflict_id)
+    if conflict is None:
+        raise NotFound(f"no conflict with id {conflict_id}")
+    if conflict.resolved_at is not None:
+        raise Conflict("this conflict is already resolved")
+    if conflict.field.startswith("assessment."):
+        raise Conflict("two submitted assessments for one timepoint: amend the current one if it is wrong")
+    update_case(tx, conflict.case_id, {conflict.field: value}, journalled=False)
+    conflict.resolved_at, conflict.resolved_by, conflict.resolution = tx.now, tx.actor.user, value
+    tx.session.add(conflict)
+    journal(tx, action="conflict.resolve", entity="conflict", entity_id=conflict_id,
+            payload={"case_id": conflict.case_id, "value": value}, detail={"field": conflict.field})
+    return conflict

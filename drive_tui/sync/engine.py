@@ -1,0 +1,228 @@
+"""Running a sync: a plain class that reports progress through callbacks (the CLI prints them, the app turns them
+into messages from a worker). It imports no Textual.
+
+Order matters for "nothing lost, nothing duplicated":
+1. hello — the device's state; a central store that holds fewer of this device's changes than were acknowledged
+   (restored from a backup) gets every acknowledged change again (they are idempotent on their UUIDs);
+2. push — the outbox in batches; a batch's rows are marked acknowledged only after the server's answer, in one
+   local transaction;
+3. pull — pages after the cursor; each page and the cursor it ends at are written in one local transaction, so the
+   cursor is never ahead of the data;
+4. release cases reassigned away whose changes are all in; a retired device then wipes itself.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from drive_tui.store.journal import pending_changes
+from drive_tui.store.replica import (
+    SyncState,
+    acknowledge,
+    apply_pulled,
+    outbox_batch,
+    pending_by_operation,
+    release_cases,
+    resend_all,
+    save_sync_state,
+    sync_state,
+)
+from drive_tui.store.store import Actor, Store
+from drive_tui.store.tables import OutboxRow
+from drive_tui.sync.client import Client, FailureKind, SyncError
+from drive_tui.sync.protocol import (
+    Change,
+    ChangeOutcome,
+    Cursor,
+    DeviceState,
+    EnrolResponse,
+    PullResponse,
+)
+
+PUSH_BATCH = 500
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: list[str] = field(default_factory=list)
+    """One line per change the server could not apply (kept centrally for an administrator)."""
+    pulled: Counter[str] = field(default_factory=Counter)
+    kept_local: int = 0
+    released: int = 0
+    resent: int = 0
+    server_restored: bool = False
+    wiped: bool = False
+    would_push: Counter[str] = field(default_factory=Counter)
+    """Dry run: pending changes by operation."""
+
+    def summary(self, *, dry_run: bool = False) -> str:
+        pulled = sum(self.pulled.values())
+        if dry_run:
+            return (f"dry run: {sum(self.would_push.values())} change(s) would be pushed, {pulled} record(s) would be "
+                    "pulled; nothing was changed")
+        parts = [f"pushed {self.pushed} change(s)", f"pulled {pulled} record(s)"]
+        if self.duplicates:
+            parts.append(f"{self.duplicates} already held")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} with conflicts to resolve")
+        if self.rejected:
+            parts.append(f"{len(self.rejected)} refused by the server")
+        if self.released:
+            parts.append(f"{self.released} reassigned case(s) removed")
+        if self.server_restored:
+            parts.append("the central store was restored from a backup: everything was sent again")
+        return "sync done: " + ", ".join(parts)
+
+
+@dataclass
+class Callbacks:
+    """Progress, for a progress bar: totals when known, then counts done."""
+
+    push_total: Callable[[int], None] = lambda total: None
+    pushed: Callable[[int], None] = lambda count: None
+    pulled: Callable[[int], None] = lambda count: None
+
+
+def _client(state: SyncState) -> Client:
+    if not state.enrolled or state.server_url is None:
+        raise SyncError(FailureKind.USAGE, "this device is not enrolled: run `drive-tui enrol URL CODE` first")
+    return Client(state.server_url, token=state.token, ca_file=state.ca_file)
+
+
+def enrol(store: Store, url: str, code: str, device_name: str, *, ca_file: str | None = None) -> EnrolResponse:
+    """Register this device with the central service using a one-time code; keep the token in the store."""
+    with store.transaction() as tx:
+        if sync_state(tx).enrolled:
+            raise SyncError(FailureKind.USAGE, "this device is already enrolled")
+    with Client(url, ca_file=ca_file) as client:
+        answer = client.enrol(code, device_name)
+    with store.transaction() as tx:
+        save_sync_state(tx, server_url=client.url, server_id=answer.server_id, device_id=answer.device_id,
+                        token=answer.token, user=answer.user, role=answer.role.value, sites=answer.sites,
+                        cursor_seq=0, cursor_stamp="", ca_file=ca_file, acked_total=0)
+        resend_all(tx)  # a new central store gets everything this device holds
+    store.actor = Actor(user=answer.user, device_id=store.actor.device_id)
+    return answer
+
+
+def _change(row: OutboxRow) -> Change:
+    return Change(change_id=row.change_id, at=row.created_at, entity=row.entity, entity_id=row.entity_id,  # type: ignore[arg-type]
+                  op=row.op, payload=row.payload)  # type: ignore[arg-type]
+
+
+def sync(store: Store, *, dry_run: bool = False, callbacks: Callbacks | None = None,
+         client: Client | None = None) -> SyncReport:
+    """Exchange everything with the central store. Raises SyncError; a ``wipe`` error means: destroy the store."""
+    callbacks = callbacks or Callbacks()
+    with store.transaction() as tx:
+        state = sync_state(tx)
+    own_client = client is None
+    client = client or _client(state)
+    try:
+        return _run(store, client, state, dry_run, callbacks)
+    finally:
+        if own_client:
+            client.close()
+
+
+def _run(store: Store, client: Client, state: SyncState, dry_run: bool, callbacks: Callbacks) -> SyncReport:
+    report = SyncReport()
+    hello = client.hello()
+    if state.server_id and hello.server_id != state.server_id:
+        raise SyncError(FailureKind.REFUSED, "this server is not the central store this device enrolled with")
+    if dry_run:
+        return _dry_run(store, client, state, report)
+    with store.transaction() as tx:
+        if hello.accepted_changes < state.acked_total:
+            report.resent = resend_all(tx)
+            report.server_restored = True
+            save_sync_state(tx, acked_total=0)
+        total = pending_changes(tx.session)
+    callbacks.push_total(total)
+    _push(store, client, report, callbacks)
+    if hello.device_state is DeviceState.RETIRED:
+        report.wiped = True  # every change is in: the caller destroys the store
+        return report
+    _pull(store, client, state, report, callbacks)
+    with store.transaction() as tx:
+        report.released = len(release_cases(tx))
+        save_sync_state(tx, last_sync_at=tx.now)
+    return report
+
+
+def _push(store: Store, client: Client, report: SyncReport, callbacks: Callbacks) -> None:
+    while True:
+        with store.transaction() as tx:
+            rows = outbox_batch(tx, PUSH_BATCH)
+        if not rows:
+            return
+        answer = client.push([_change(row) for row in rows])
+        outcomes = {result.change_id: result for result in answer.results}
+        for row in rows:
+            result = outcomes.get(row.change_id)
+            if result is None:
+                raise SyncError(FailureKind.SERVER, "the server did not answer for every change pushed")
+            if result.outcome is ChangeOutcome.DUPLICATE:
+                report.duplicates += 1
+            elif result.outcome is ChangeOutcome.CONFLICT:
+                report.conflicts += 1
+            elif result.outcome is ChangeOutcome.REJECTED:
+                report.rejected.append(f"{row.op} {row.entity_id[:8]}: {result.reason}")
+        with store.transaction() as tx:
+            acknowledge(tx, [row.seq for row in rows if row.seq is not None])
+            save_sync_state(tx, acked_total=sync_state(tx).acked_total + len(rows))
+        report.pushed += len(rows)
+        callbacks.pushed(len(rows))
+
+
+def _pull(store: Store, client: Client, state: SyncState, report: SyncReport, callbacks: Callbacks) -> None:
+    cursor = Cursor(seq=state.cursor_seq, stamp=state.cursor_stamp)
+    while True:
+        page = client.pull(cursor)
+        if page.reset:
+            report.server_restored = True
+        with store.transaction() as tx:
+            applied = apply_pulled(tx, **_rows(page))
+            save_sync_state(tx, cursor_seq=page.cursor.seq, cursor_stamp=page.cursor.stamp)
+        report.pulled.update(cases=applied.cases, assessments=applied.assessments, reviews=applied.reviews,
+                             conflicts=applied.conflicts)
+        report.kept_local += applied.kept_local
+        callbacks.pulled(applied.cases + applied.assessments + applied.reviews + applied.conflicts)
+        cursor = page.cursor
+        if not page.more:
+            return
+
+
+def _rows(page: PullResponse) -> dict[str, list]:  # type: ignore[type-arg]
+    return {
+        "cases": [case.model_dump() for case in page.cases],
+        "assessments": [assessment.model_dump() for assessment in page.assessments],
+        "reviews": [review.model_dump(mode="python") | {"decision": review.decision.value} for review in page.reviews],
+        "conflicts": [conflict.model_dump() for conflict in page.conflicts],
+        "removed_cases": list(page.removed_cases),
+    }
+
+
+def _dry_run(store: Store, client: Client, state: SyncState, report: SyncReport) -> SyncReport:
+    with store.transaction() as tx:
+        report.would_push.update(pending_by_operation(tx))
+    cursor = Cursor(seq=state.cursor_seq, stamp=state.cursor_stamp)
+    while True:
+        page = client.pull(cursor)
+        report.pulled.update(cases=len(page.cases), assessments=len(page.assessments), reviews=len(page.reviews),
+                             conflicts=len(page.conflicts))
+        if not page.more:
+            return report
+        cursor = page.cursor
+
+
+def last_sync(store: Store) -> tuple[datetime | None, int]:
+    """When this device last synced, and how many changes wait to be pushed (for the app's status line)."""
+    with store.transaction() as tx:
+        return sync_state(tx).last_sync_at, pending_changes(tx.session)

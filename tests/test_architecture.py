@@ -45,3 +45,25 @@ def test_migrated_schema_matches_the_tables(store: Store) -> None:
         context = MigrationContext.configure(connection)
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+def test_central_migrations_match_the_central_tables(tmp_path: Path) -> None:
+    from drive_tui.central.db import SCHEMA_HEAD as CENTRAL_HEAD
+    from drive_tui.central.db import _MIGRATIONS as CENTRAL_MIGRATIONS
+    from drive_tui.central.db import open_central
+    from drive_tui.central.tables import CentralModel
+
+    config = Config()
+    config.set_main_option("script_location", str(CENTRAL_MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == CENTRAL_HEAD
+    engine = open_central(f"sqlite:///{tmp_path / 'central.db'}")
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), CentralModel.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_sync_imports_no_textual() -> None:
+    code = "import sys, drive_tui.sync.engine, drive_tui.cli_sync; print('textual' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stdout + result.stderr

@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("comment", sa.String(), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_reviews_case", "reviews", ["case_id"])
+    op.create_index("ix_reviews_case_id", "reviews", ["case_id"])
     op.create_table(
         "conflicts",
         sa.Column("id", sa.String(), primary_key=True),
@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.Column("resolved_by", sa.String(), nullable=True),
         sa.Column("resolution", sa.JSON(), nullable=True),
     )
-    op.create_index("ix_conflicts_case", "conflicts", ["case_id"])
+    op.create_index("ix_conflicts_case_id", "conflicts", ["case_id"])
     op.create_table(
         "released_cases",
         sa.Column("case_id", sa.String(), primary_key=True),

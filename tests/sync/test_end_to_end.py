@@ -1,0 +1,140 @@
+"""End to end against a real server process, on SQLite and on PostgreSQL: enrol, push, pull on a second device,
+a supervisor's pull and sign-off back to the case manager, reassignment, and the central access log."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import text
+
+from drive_tui.central.assign import assign_case, create_case
+from drive_tui.domain.vocab import Timepoint
+from drive_tui.store.assessments import save_draft_answer, start_assessment, submit_assessment
+from drive_tui.store.cases import create_case as create_local_case
+from drive_tui.store.cases import update_case
+from drive_tui.store.journal import pending_changes
+from drive_tui.store.reviews import reviews_of, sign_off
+from drive_tui.store.store import Store
+from drive_tui.sync.engine import sync
+from drive_tui.sync.protocol import Role
+from tests.conftest import INTAKE_COMPLETE, profile
+from tests.sync.conftest import (
+    ASSESSMENT_KEYS,
+    CASE_KEYS,
+    Central,
+    comparable,
+    local_assessments,
+    local_cases,
+    new_device,
+)
+
+
+def _work_on_a_case(store: Store, reference: str = "DRV-0001", site: str = "Essex") -> tuple[str, str]:
+    """A case manager's offline work: a new case, an intake answered one field at a time, submitted."""
+    with store.transaction() as tx:
+        case = create_local_case(tx, profile(reference, site=site, case_manager=store.actor.user))
+        draft = start_assessment(tx, case.id, Timepoint.INTAKE)
+    for answer_id, value in INTAKE_COMPLETE.items():
+        with store.transaction() as tx:
+            save_draft_answer(tx, draft.id, answer_id, value)
+    with store.transaction() as tx:
+        submit_assessment(tx, draft.id, completed_on=date(2026, 1, 20))
+    return case.id, draft.id
+
+
+def assert_converged(central: Central, *stores: Store) -> None:
+    """Every device holds exactly what the central store holds for it: full contents, not counts."""
+    central_cases = comparable(central.cases(), CASE_KEYS)
+    central_assessments = comparable(central.assessments(), ASSESSMENT_KEYS)
+    for store in stores:
+        mine = comparable(local_cases(store), CASE_KEYS)
+        assert mine == {case_id: central_cases[case_id] for case_id in mine}
+        ours = comparable(local_assessments(store), ASSESSMENT_KEYS)
+        assert ours == {a_id: central_assessments[a_id] for a_id in ours}
+        with store.transaction() as tx:
+            assert pending_changes(tx.session) == 0
+
+
+def test_a_case_managers_work_reaches_the_central_store_and_a_second_device(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, intake_id = _work_on_a_case(laptop)
+
+    report = sync(laptop)
+    assert report.pushed == 1 + 1 + len(INTAKE_COMPLETE) + 1 and not report.rejected  # create, start, answers, submit
+    stored = central.assessments()[intake_id]
+    assert stored["status"] == "submitted" and stored["answers"] == INTAKE_COMPLETE
+    assert central.cases()[case_id]["case_manager"] == "cm1"
+
+    second = new_device(central, tmp_path, "cm1", name="spare")
+    report = sync(second)
+    assert report.pulled["cases"] == 1 and report.pulled["assessments"] == 1
+    assert_converged(central, laptop, second)
+    assert set(local_cases(second)) == {case_id}
+
+    # Nothing to exchange: nothing pushed, nothing pulled, nothing duplicated centrally.
+    before = central.change_count()
+    assert sync(laptop).summary() == "sync done: pushed 0 change(s), pulled 0 record(s)"
+    assert central.change_count() == before
+
+
+def test_a_supervisor_pulls_the_team_read_only_and_signs_off_back_to_the_case_manager(
+    central: Central, tmp_path: Path
+) -> None:
+    central.user("cm1")
+    central.user("sup", Role.SUPERVISOR, ["Essex"])
+    central.user("sup_kent", Role.SUPERVISOR, ["Kent"])
+    laptop = new_device(central, tmp_path, "cm1")
+    essex_case, intake_id = _work_on_a_case(laptop)
+    _work_on_a_case(laptop, "DRV-0002", site="Kent")
+    sync(laptop)
+
+    supervisor = new_device(central, tmp_path, "sup")
+    sync(supervisor)
+    assert set(local_cases(supervisor)) == {essex_case}  # the team's site only
+    assert_converged(central, supervisor)
+    other = new_device(central, tmp_path, "sup_kent")
+    sync(other)
+    assert essex_case not in local_cases(other)
+
+    with supervisor.transaction() as tx:
+        sign_off(tx, intake_id, "returned", "Risk to children: please check with children's services")
+    report = sync(supervisor)
+    assert report.pushed == 1 and not report.rejected
+
+    sync(laptop)
+    with laptop.transaction() as tx:
+        reviews = reviews_of(tx, essex_case)
+    assert [(r.reviewer, r.decision, r.comment) for r in reviews] == [
+        ("sup", "returned", "Risk to children: please check with children's services")]
+
+    with central.engine.connect() as connection:
+        reads = connection.execute(text("SELECT a.case_ids FROM access_log a JOIN users u ON u.id = a.user_id "
+                                        "WHERE u.username = 'sup'")).scalars().all()
+    assert any(essex_case in ids for ids in reads)
+
+
+def test_cases_allocated_and_reassigned_centrally_move_between_devices(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    central.user("cm2")
+    first, second = new_device(central, tmp_path, "cm1"), new_device(central, tmp_path, "cm2")
+    new_case = create_case(central.engine, reference="DRV-0100", site="Essex", allocated_on=date(2026, 3, 1),
+                           case_manager="cm1")
+    sync(first)
+    assert set(local_cases(first)) == {new_case}
+
+    case_id, intake_id = _work_on_a_case(first, "DRV-0101")
+    sync(first)
+    with first.transaction() as tx:  # work done before the move, not yet pushed
+        update_case(tx, case_id, {"service_user.age": 41})
+    assign_case(central.engine, site="Essex", reference="DRV-0101", to="cm2")
+
+    sync(second)
+    assert case_id in local_cases(second) and intake_id in local_assessments(second)
+    report = sync(first)
+    assert report.pushed == 1 and not report.rejected  # the pending edit still gets in
+    assert report.released == 1 and case_id not in local_cases(first) and intake_id not in local_assessments(first)
+    sync(second)
+    assert local_cases(second)[case_id]["service_user"]["age"] == 41
+    assert_converged(central, first, second)

@@ -1,0 +1,210 @@
+"""Sync interrupted anywhere converges: a response lost after the server committed, the server SIGKILLed with a
+batch in flight, a batch sent three times, the central store restored from an older backup. After each, sync runs
+again and the central and local stores hold the same contents, with no change applied twice and none lost."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from drive_tui.domain.vocab import Timepoint
+from drive_tui.store.assessments import save_draft_answer, start_assessment
+from drive_tui.store.cases import create_case, update_case
+from drive_tui.store.replica import sync_state
+from drive_tui.store.store import Store
+from drive_tui.sync import engine
+from drive_tui.sync.client import Client, FailureKind, SyncError
+from drive_tui.sync.engine import sync
+from tests.conftest import INTAKE_COMPLETE, profile
+from tests.sync.conftest import Central, local_change_ids, new_device
+from tests.sync.test_end_to_end import _work_on_a_case, assert_converged
+
+
+class LoseResponses(httpx.HTTPTransport):
+    """Delivers requests to the real server, then drops the connection before the client reads the answer."""
+
+    def __init__(self, lose: int) -> None:
+        super().__init__()
+        self.lose = lose
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path == "/v1/push" and self.lose > 0:
+            response.read()
+            self.lose -= 1
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return response
+
+
+class SendThrice(httpx.HTTPTransport):
+    """Every push is sent three times (a client retrying); the last answer is the one read."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/v1/push":
+            return super().handle_request(request)
+        body = request.read()
+        for _ in range(2):
+            super().handle_request(httpx.Request(request.method, request.url, headers=request.headers,
+                                                 content=body)).read()
+        return super().handle_request(request)
+
+
+class KillDuringPush(httpx.HTTPTransport):
+    """SIGKILLs the server while the Nth push request is in flight."""
+
+    def __init__(self, central: Central, on_push: int, delay: float) -> None:
+        super().__init__()
+        self.central, self.on_push, self.delay, self.pushes = central, on_push, delay, 0
+        self.killer = threading.Timer(delay, central.kill)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/push":
+            self.pushes += 1
+            if self.pushes == self.on_push:
+                self.killer.start()
+        return super().handle_request(request)
+
+
+def _client(store: Store, transport: httpx.BaseTransport) -> Client:
+    with store.transaction() as tx:
+        state = sync_state(tx)
+    assert state.server_url and state.token
+    return Client(state.server_url, token=state.token, transport=transport)
+
+
+def _many_drafts(store: Store, cases: int) -> None:
+    """Enough offline work for several push batches."""
+    for number in range(cases):
+        with store.transaction() as tx:
+            case = create_case(tx, profile(f"DRV-{number:04d}", case_manager=store.actor.user))
+            draft = start_assessment(tx, case.id, Timepoint.INTAKE)
+            for answer_id, value in INTAKE_COMPLETE.items():
+                save_draft_answer(tx, draft.id, answer_id, value)
+
+
+def assert_each_change_once(central: Central, *stores: Store) -> None:
+    held = Counter(central.change_ids())
+    assert all(count == 1 for count in held.values())  # a primary key, but say it: nothing applied twice
+    for store in stores:
+        assert set(local_change_ids(store)) <= set(held)  # nothing lost
+
+
+def test_response_lost_after_the_server_committed(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    _work_on_a_case(laptop)
+    with pytest.raises(SyncError) as failed:
+        sync(laptop, client=_client(laptop, LoseResponses(lose=1)))
+    assert failed.value.kind is FailureKind.UNREACHABLE
+    assert central.change_count() == 17  # the server has it all; the device does not know yet
+
+    report = sync(laptop)
+    assert report.duplicates == 17 and report.pushed == 17
+    assert_converged(central, laptop)
+    assert_each_change_once(central, laptop)
+
+
+def test_each_batch_sent_three_times(central: Central, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "PUSH_BATCH", 7)
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    _work_on_a_case(laptop)
+    _work_on_a_case(laptop, "DRV-0002")
+    report = sync(laptop, client=_client(laptop, SendThrice()))
+    assert report.pushed == 34 and report.duplicates == 34  # the third copy of each batch finds it all there
+    assert_converged(central, laptop)
+    assert_each_change_once(central, laptop)
+
+
+def test_server_killed_mid_batch_then_restarted(central: Central, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "PUSH_BATCH", 200)
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    _many_drafts(laptop, 40)  # 40 × 16 = 640 changes: four batches
+    killing = KillDuringPush(central, on_push=2, delay=0.02)
+    with pytest.raises(SyncError) as failed:
+        sync(laptop, client=_client(laptop, killing))
+    killing.killer.join()
+    assert failed.value.kind is FailureKind.UNREACHABLE
+    held = central.change_count()
+    assert 200 <= held <= 400  # the first batch is in; the second is in entirely or not at all
+
+    central.start()
+    sync(laptop)
+    assert central.change_count() == 640
+    assert_converged(central, laptop)
+    assert_each_change_once(central, laptop)
+
+
+def _backup(central: Central, tmp_path: Path) -> object:
+    """A copy of the central database as it is now (the server stopped while it is taken)."""
+    central.stop()
+    if central.database_url.startswith("sqlite"):
+        copy = tmp_path / "backup.db"
+        with sqlite3.connect(central.database_url.removeprefix("sqlite:///")) as source, \
+                sqlite3.connect(copy) as target:
+            source.backup(target)  # SQLite's online backup: the WAL's contents included
+        central.start()
+        return copy
+    import psycopg
+    from sqlalchemy import make_url
+
+    url = make_url(central.database_url)
+    name = url.database + "_backup"
+    central.engine.dispose()
+    with psycopg.connect(url.set(drivername="postgresql", database="postgres")
+                         .render_as_string(hide_password=False), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"')
+    central.start()
+    return name
+
+
+def _restore(central: Central, backup: object) -> None:
+    central.stop()
+    central.engine.dispose()
+    if isinstance(backup, Path):
+        with sqlite3.connect(backup) as source, \
+                sqlite3.connect(central.database_url.removeprefix("sqlite:///")) as target:
+            source.backup(target)
+    else:
+        import psycopg
+        from sqlalchemy import make_url
+
+        url = make_url(central.database_url)
+        with psycopg.connect(url.set(drivername="postgresql", database="postgres")
+                             .render_as_string(hide_password=False), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{url.database}" WITH (FORCE)')
+            connection.execute(f'ALTER DATABASE "{backup}" RENAME TO "{url.database}"')
+    central.start()
+
+
+def test_central_store_restored_from_an_older_backup(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    spare = new_device(central, tmp_path, "cm1", name="spare")
+    first_case, _ = _work_on_a_case(laptop)
+    sync(laptop)
+    sync(spare)
+    backup = _backup(central, tmp_path)
+
+    second_case, _ = _work_on_a_case(laptop, "DRV-0002")
+    with laptop.transaction() as tx:
+        update_case(tx, first_case, {"service_user.age": 52})
+    sync(laptop)
+    sync(spare)
+    _restore(central, backup)  # the later work is gone from the central store …
+    assert second_case not in central.cases()
+
+    report = sync(laptop)  # … and the laptop notices and sends it again
+    assert report.server_restored and report.resent > 0
+    assert second_case in central.cases() and central.cases()[first_case]["service_user"]["age"] == 52
+    report = sync(spare)  # the spare's cursor is unknown to the restored store: it pulls everything again
+    assert report.server_restored
+    assert_converged(central, laptop, spare)
+    assert_each_change_once(central, laptop, spare)

@@ -1,0 +1,147 @@
+"""Every request is checked server-side: other case managers' cases, supervisors' writes, revoked devices, bad
+and oversized requests, protocol versions. Refusals store nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from drive_tui.central.people import issue_code, list_devices, revoke
+from drive_tui.store.cases import create_case
+from drive_tui.store.replica import sync_state
+from drive_tui.store.store import Store
+from drive_tui.sync.client import Client, FailureKind, SyncError, check_url
+from drive_tui.sync.engine import sync
+from drive_tui.sync.protocol import PROTOCOL_HEADER, DeviceState, Role
+from tests.conftest import profile
+from tests.sync.conftest import Central, local_cases, new_device
+from tests.sync.test_end_to_end import _work_on_a_case
+
+
+def _http(central: Central, store: Store | None = None) -> httpx.Client:
+    headers = {PROTOCOL_HEADER: "1"}
+    if store is not None:
+        with store.transaction() as tx:
+            headers["Authorization"] = f"Bearer {sync_state(tx).token}"
+    return httpx.Client(base_url=central.url, headers=headers)
+
+
+def _change(case_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    return {"change_id": str(uuid.uuid4()), "at": datetime.now(UTC).isoformat(), "entity": "case",
+            "entity_id": case_id, "op": "case.update", "payload": {"changes": changes}}
+
+
+def test_a_case_manager_cannot_read_or_write_another_case_managers_case(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    central.user("cm2")
+    owner, other = new_device(central, tmp_path, "cm1"), new_device(central, tmp_path, "cm2")
+    case_id, _ = _work_on_a_case(owner)
+    sync(owner)
+    before_cases, before_changes = central.cases(), central.change_count()
+
+    with _http(central, other) as http:
+        age = {"service_user.age": {"old": 34, "new": 99}}
+        refused = http.post("/v1/push", json={"changes": [_change(case_id, age)]})
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+        pulled = http.post("/v1/pull", json={}).json()
+    assert pulled["cases"] == [] and pulled["assessments"] == []
+    sync(other)
+    assert local_cases(other) == {}
+    assert central.cases() == before_cases and central.change_count() == before_changes
+
+
+def test_a_supervisor_cannot_write(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    central.user("sup", Role.SUPERVISOR, ["Essex"])
+    owner, supervisor = new_device(central, tmp_path, "cm1"), new_device(central, tmp_path, "sup")
+    case_id, _ = _work_on_a_case(owner)
+    sync(owner)
+    sync(supervisor)
+    assert case_id in local_cases(supervisor)
+    before_cases, before_changes = central.cases(), central.change_count()
+
+    with _http(central, supervisor) as http:
+        refused = http.post("/v1/push", json={"changes": [_change(case_id, {"status": {"old": "open",
+                                                                                         "new": "closed"}})]})
+    assert refused.status_code == 403
+    with supervisor.transaction() as tx:  # the same through the sync engine: refused, nothing stored
+        create_case(tx, profile("SUP-0001", case_manager="sup"))
+    with pytest.raises(SyncError) as failed:
+        sync(supervisor)
+    assert failed.value.kind is FailureKind.REFUSED
+    assert central.cases() == before_cases and central.change_count() == before_changes
+
+
+def test_malformed_and_oversized_requests_are_refused_storing_nothing(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    before = central.change_count()
+    with _http(central, laptop) as http:
+        assert http.post("/v1/push", content=b"{not json", headers={"Content-Type": "application/json"}
+                         ).status_code == 422
+        assert http.post("/v1/push", json={"changes": []}).status_code == 422
+        bad_op = _change(str(uuid.uuid4()), {}) | {"op": "case.delete_everything"}
+        invalid = http.post("/v1/push", json={"changes": [bad_op]})
+        assert invalid.status_code == 422 and "delete_everything" not in invalid.text  # says where, not what
+        huge = http.post("/v1/push", content=b"x" * (17 * 1024 * 1024), headers={"Content-Type": "application/json"})
+        assert huge.status_code == 413 and huge.json()["code"] == "too_large"
+        too_many = [_change(str(uuid.uuid4()), {}) for _ in range(1001)]
+        assert http.post("/v1/push", json={"changes": too_many}).status_code == 422
+        assert http.post("/v1/pull", json={"cursor": {"seq": -1}}).status_code == 422
+        wrong_version = http.get("/v1/hello", headers={PROTOCOL_HEADER: "99"})
+        assert wrong_version.status_code == 426 and wrong_version.json()["code"] == "protocol_mismatch"
+        no_token = http.get("/v1/hello", headers={"Authorization": ""})
+        assert no_token.status_code == 401
+    assert central.change_count() == before
+
+
+def test_a_client_of_another_protocol_version_is_told_so(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    with laptop.transaction() as tx:
+        state = sync_state(tx)
+    client = Client(central.url, token=state.token)
+    client._http.headers[PROTOCOL_HEADER] = "99"  # a future client
+    with pytest.raises(SyncError) as failed:
+        sync(laptop, client=client)
+    assert failed.value.kind is FailureKind.VERSION and "version mismatch" in str(failed.value)
+
+
+def test_enrolment_codes_are_one_time_and_expire(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    code = central.code("cm1")
+    with _http(central) as http:
+        assert http.post("/v1/enrol", json={"code": code, "device_name": "a"}).status_code == 200
+        again = http.post("/v1/enrol", json={"code": code, "device_name": "b"})
+        assert again.status_code == 403 and again.json()["code"] == "enrolment"
+        expired = issue_code(central.engine, "cm1", minutes=0)
+        assert http.post("/v1/enrol", json={"code": expired, "device_name": "c"}).status_code == 403
+        assert http.post("/v1/enrol", json={"code": "AAAA-BBBB-CCCC", "device_name": "d"}).status_code == 403
+    assert [d.name for d in list_devices(central.engine)] == ["a"]
+
+
+def test_a_lost_device_is_refused_and_wiped(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    _work_on_a_case(laptop)
+    sync(laptop)
+    [device] = list_devices(central.engine)
+    revoke(central.engine, device.id, DeviceState.LOST)
+    with pytest.raises(SyncError) as failed:
+        sync(laptop)
+    assert failed.value.kind is FailureKind.REVOKED and failed.value.wipe
+
+
+def test_plain_http_is_refused_except_to_loopback() -> None:
+    for url in ("http://drive.example.org", "http://10.0.0.5:8443", "ftp://127.0.0.1"):
+        with pytest.raises(SyncError) as failed:
+            check_url(url)
+        assert failed.value.kind is FailureKind.USAGE
+    assert check_url("http://127.0.0.1:8443/") == "http://127.0.0.1:8443"
+    assert check_url("http://[::1]:8443") == "http://[::1]:8443"
+    assert check_url("https://drive.example.org") == "https://drive.example.org"

@@ -1,0 +1,52 @@
+"""Two devices editing one case profile offline: different fields merge; one field given two values becomes an
+open conflict that both users see, never a silent overwrite, and it can be resolved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drive_tui.store.cases import create_case, get_case, update_case
+from drive_tui.store.reviews import open_conflicts, resolve_conflict
+from drive_tui.sync.engine import sync
+from tests.conftest import profile
+from tests.sync.conftest import Central, new_device
+from tests.sync.test_end_to_end import assert_converged
+
+
+def test_two_devices_editing_one_profile_offline(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop, spare = new_device(central, tmp_path, "cm1"), new_device(central, tmp_path, "cm1", name="spare")
+    with laptop.transaction() as tx:
+        case_id = create_case(tx, profile(case_manager="cm1")).id
+    sync(laptop)
+    sync(spare)
+
+    # Offline, both edit: the same field to different values, and one different field each.
+    with laptop.transaction() as tx:
+        update_case(tx, case_id, {"service_user.employment": "full_time", "service_user.age": 35})
+    with spare.transaction() as tx:
+        update_case(tx, case_id, {"service_user.employment": "part_time", "victims.0.idva_engaged": False})
+
+    assert sync(laptop).conflicts == 0
+    report = sync(spare)
+    assert report.conflicts == 1 and "1 with conflicts to resolve" in report.summary()
+    sync(laptop)
+
+    for device in (laptop, spare):
+        with device.transaction() as tx:
+            case = get_case(tx, case_id)
+            conflicts = open_conflicts(tx, case_id)
+        assert case.service_user.age == 35 and case.victims[0].idva_engaged is False  # merged field by field
+        assert case.service_user.employment.value == "full_time"  # the first value stays until someone chooses
+        assert [(c.field, c.central_value, c.incoming_value, c.incoming_author) for c in conflicts] == [
+            ("service_user.employment", "full_time", "part_time", "cm1")]
+
+    with spare.transaction() as tx:
+        resolve_conflict(tx, conflicts[0].id, "part_time")
+    sync(spare)
+    sync(laptop)
+    for device in (laptop, spare):
+        with device.transaction() as tx:
+            assert get_case(tx, case_id).service_user.employment.value == "part_time"
+            assert open_conflicts(tx) == []
+    assert_converged(central, laptop, spare)

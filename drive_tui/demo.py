@@ -26,7 +26,7 @@ _SEVERITY_DRIFT = {"high": ["high", "moderate", "standard"], "moderate": ["moder
 
 def _pick(rng: random.Random, spec: FormSpec, answer_id: str, previous: dict[str, Any]) -> Any:
     field = spec.by_answer_id[answer_id]
-    codes = field.vocab.codes() if field.vocab else []
+    codes = list(field.vocab.codes()) if field.vocab else []
     if answer_id == "contact_made":
         return "yes" if rng.random() < 0.75 else "no"
     if field.kind in (FieldKind.SEVERITY, FieldKind.SEVERITY_GRID):

@@ -67,3 +67,29 @@ def test_sync_imports_no_textual() -> None:
     code = "import sys, drive_tui.sync.engine, drive_tui.cli_sync; print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stdout + result.stderr
+
+
+def test_a_store_from_an_older_release_is_migrated_on_open(store: Store) -> None:
+    """A laptop may skip releases: a store at 0001 opens at the newest schema, data intact."""
+    from alembic import command
+
+    from drive_tui.config import Settings
+    from drive_tui.store.cases import create_case, list_cases
+    from drive_tui.store.store import unlock
+    from tests.conftest import PASSPHRASE, profile
+
+    with store.transaction() as tx:
+        create_case(tx, profile())
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    settings = Settings(home=store.home, keyring=False)
+    store.close()
+    with unlock(settings, PASSPHRASE) as reopened:
+        with reopened.engine.connect() as connection:
+            revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+        assert revision == SCHEMA_HEAD
+        with reopened.transaction() as tx:
+            assert [case.reference for case in list_cases(tx)] == ["DRV-0001"]

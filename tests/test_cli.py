@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from drive_tui.store.engine import SCHEMA_HEAD
+
 from .conftest import PASSPHRASE
 from .test_transfer import clean, sample
 
@@ -86,7 +88,7 @@ def test_import_then_doctor_reports_health_without_case_data(tmp_path: Path, hom
     assert "Imported 2 new case(s) and 3 assessment(s)" in imported.stdout
     doctor = run(home, "doctor")
     assert doctor.returncode == 0, doctor.stderr
-    for expected in ("sqlcipher:   4.", "schema:      0001 (current)", "integrity:   ok", "cipher:      ok",
+    for expected in ("sqlcipher:   4.", f"schema:      {SCHEMA_HEAD} (current)", "integrity:   ok", "cipher:      ok",
                      "audit chain: ok (", "result:      ok", "keychain:    none"):
         assert expected in doctor.stdout
     assert SENTINEL not in doctor.stdout + doctor.stderr

@@ -3,11 +3,14 @@ carries a device token; every refusal is an ``ErrorBody``. Nothing here logs req
 """
 
 
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,6 +35,21 @@ from drive_tui.sync.protocol import (
     PushRequest,
     PushResponse,
 )
+
+
+Wire = TypeVar("Wire", bound=BaseModel)
+
+
+def _parse(model: type[Wire], body: bytes) -> Wire:
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise Refusal(422, ErrorCode.INVALID, "malformed request: " + _places(exc.errors(include_input=False))) from None
+
+
+def _places(errors: Sequence[Any]) -> str:
+    """Where a request is wrong, never what it held."""
+    return ", ".join(sorted({".".join(str(p) for p in error["loc"]) or "body" for error in errors})[:20])
 
 
 class Refusal(Exception):
@@ -93,9 +111,7 @@ def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # Say where the request is wrong, never echo what it held.
-        places = sorted({".".join(str(p) for p in error["loc"]) for error in exc.errors()})[:20]
-        body = ErrorBody(code=ErrorCode.INVALID, message="malformed request: " + ", ".join(places))
+        body = ErrorBody(code=ErrorCode.INVALID, message="malformed request: " + _places(exc.errors()))
         return JSONResponse(body.model_dump(mode="json"), status_code=422)
 
     def protocol(x_drive_protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None) -> None:
@@ -147,16 +163,23 @@ def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
                              sites=found.user.sites, accepted_changes=found.accepted_changes,
                              head=Cursor(seq=seq, stamp=stamp))
 
-    @app.post("/v1/push", dependencies=guarded)
-    def post_push(request: PushRequest, found: Annotated[Device, Depends(device)]) -> PushResponse:
+    # Push and pull parse and write their JSON with pydantic-core directly: for batches of a thousand changes that
+    # is several times faster than FastAPI's generic body and response handling.
+
+    @app.post("/v1/push", dependencies=guarded, response_model=PushResponse)
+    async def post_push(raw: Request, found: Annotated[Device, Depends(device)]) -> Response:
+        request = _parse(PushRequest, await raw.body())
         # A retired device may still push: unsynced work is never destroyed by a retire.
         try:
-            return apply_push(engine, found, request, forms)
+            answer = await run_in_threadpool(apply_push, engine, found, request, forms)
         except Forbidden as exc:
             raise Refusal(403, ErrorCode.FORBIDDEN, str(exc)) from None
+        return Response(answer.model_dump_json(), media_type="application/json")
 
-    @app.post("/v1/pull", dependencies=guarded)
-    def post_pull(request: PullRequest, found: Annotated[Device, Depends(active)]) -> PullResponse:
-        return pull(engine, found, request)
+    @app.post("/v1/pull", dependencies=guarded, response_model=PullResponse)
+    async def post_pull(raw: Request, found: Annotated[Device, Depends(active)]) -> Response:
+        request = _parse(PullRequest, await raw.body())
+        answer = await run_in_threadpool(pull, engine, found, request)
+        return Response(answer.model_dump_json(), media_type="application/json")
 
     return app

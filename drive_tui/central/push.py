@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import JSON, Connection, Engine, bindparam, select, update
 
 from drive_tui.central import db
 from drive_tui.central.people import Device, touch
@@ -72,6 +72,10 @@ class _Work:
     conflicts: dict[str, dict[str, Any]]
     moved_away: dict[str, datetime]
     """Case id → when it was reassigned away from this user (their earlier work on it is still accepted)."""
+    references: dict[tuple[str, str], str]
+    """(site, reference) → case id, for the cases the batch creates: references are unique per site."""
+    current: dict[tuple[str, str], str]
+    """(case id, timepoint) → the submitted assessment there, to notice two submitted for one timepoint."""
     new: dict[str, set[str]] = field(default_factory=lambda: {"cases": set(), "assessments": set(), "conflicts": set()})
     dirty: dict[str, set[str]] = field(default_factory=lambda: {"cases": set(), "assessments": set(),
                                                                  "conflicts": set()})
@@ -115,9 +119,9 @@ class _Work:
             return ChangeOutcome.DUPLICATE
         profile = CaseProfile.model_validate({**change.payload["profile"], "case_manager": self.user})
         data = profile.model_dump(mode="json")
-        clash = [c for c in self.cases.values() if (c["site"], c["reference"]) == (profile.site, profile.reference)]
-        if clash or _exists(self._connection, profile.site, profile.reference):
+        if (profile.site, profile.reference) in self.references:
             raise Rejected(f"a case with reference {profile.reference} already exists at {profile.site}")
+        self.references[(profile.site, profile.reference)] = change.entity_id
         self.cases[change.entity_id] = {
             "id": change.entity_id, **data, "allocated_on": profile.allocated_on, "closed_on": profile.closed_on,
             "created_at": change.at, "updated_at": change.at,
@@ -262,16 +266,16 @@ class _Work:
             if original["status"] == "submitted":
                 original["status"] = "amended"
                 self._mark("assessments", original["id"])
-        for other in list(self.assessments.values()):
-            if (other["case_id"], other["timepoint"], other["status"]) == (incoming.case_id, incoming.timepoint.value,
-                                                                           "submitted") and other["id"] != incoming.id:
-                # Two submitted assessments for one timepoint (a case worked on two devices): keep both, the later
-                # current, and show it as a conflict for a person to check.
-                other["status"] = "amended"
-                self._mark("assessments", other["id"])
-                self._open_conflict(case["id"], f"assessment.{incoming.timepoint.value}", other["id"], incoming.id,
-                                    change)
-                outcome = ChangeOutcome.CONFLICT
+        slot = (incoming.case_id, incoming.timepoint.value)
+        other = self.assessments.get(self.current.get(slot, ""))
+        if other is not None and other["status"] == "submitted" and other["id"] != incoming.id:
+            # Two submitted assessments for one timepoint (a case worked on two devices): keep both, the later
+            # current, and show it as a conflict for a person to check.
+            other["status"] = "amended"
+            self._mark("assessments", other["id"])
+            self._open_conflict(case["id"], f"assessment.{incoming.timepoint.value}", other["id"], incoming.id, change)
+            outcome = ChangeOutcome.CONFLICT
+        self.current[slot] = incoming.id
         record = incoming.model_dump()
         record.update(timepoint=incoming.timepoint.value, status=incoming.status.value)
         if existing is None:
@@ -348,11 +352,6 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
         node[parts[-1]] = value
 
 
-def _exists(connection: Connection, site: str, reference: str) -> bool:
-    query = select(_cases.c.id).where(_cases.c.site == site, _cases.c.reference == reference)
-    return connection.execute(query).first() is not None
-
-
 def _review_exists(connection: Connection, review_id: str) -> bool:
     return connection.execute(select(_reviews.c.id).where(_reviews.c.id == review_id)).first() is not None
 
@@ -394,8 +393,16 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
         select(_moves.c.case_id, _moves.c.at).where(_moves.c.from_user == device.user.username,
                                                     _moves.c.case_id.in_(list(cases) or [""]))
     )
+    references = [str(c.payload.get("profile", {}).get("reference")) for c in changes if c.op is Operation.CASE_CREATE
+                  and isinstance(c.payload.get("profile"), dict)]
+    taken: dict[tuple[str, str], str] = {}
+    for start in range(0, len(references), 900):
+        query = select(_cases.c.id, _cases.c.site, _cases.c.reference).where(
+            _cases.c.reference.in_(references[start:start + 900]))
+        taken.update({(row.site, row.reference): row.id for row in connection.execute(query)})
+    current = {(a["case_id"], a["timepoint"]): a["id"] for a in assessments.values() if a["status"] == "submitted"}
     work = _Work(device=device, forms=forms, now=now, cases=cases, assessments=assessments, conflicts=conflicts,
-                 moved_away={row.case_id: row.at for row in moves})
+                 moved_away={row.case_id: row.at for row in moves}, references=taken, current=current)
     work._connection = connection
     return work
 
@@ -411,6 +418,26 @@ def _rows_by_id(connection: Connection, table: Any, ids: set[str]) -> dict[str, 
     return found
 
 
+def _insert(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """New rows in bulk: ``COPY`` on PostgreSQL (several times an ``executemany``), ``executemany`` on SQLite."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), rows)
+        return
+    from psycopg import sql
+    from psycopg.types.json import Jsonb
+
+    names = list(rows[0])
+    json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names)))
+    raw = connection.connection.driver_connection  # the same transaction as the rest of the batch
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([Jsonb(row[n]) if n in json_columns and row[n] is not None else row[n] for n in names])
+
+
 def _write(connection: Connection, work: _Work, now: datetime) -> None:
     """Give every new or changed row a sequence number and write each table with one executemany."""
     touched = sum(len(work.new[k]) + len(work.dirty[k]) for k in work.new) + len(work.reviews)
@@ -423,8 +450,7 @@ def _write(connection: Connection, work: _Work, now: datetime) -> None:
         for entity_id in sorted(work.new[kind]):
             inserts.append({**source[entity_id], "seq": seq})
             seq += 1
-        if inserts:
-            connection.execute(table.insert(), inserts)
+        _insert(connection, table, inserts)
         updates = []
         for entity_id in sorted(work.dirty[kind]):
             row = {key: value for key, value in source[entity_id].items() if key != "id"}
@@ -437,7 +463,7 @@ def _write(connection: Connection, work: _Work, now: datetime) -> None:
         for review in work.reviews:
             review["seq"] = seq
             seq += 1
-        connection.execute(_reviews.insert(), work.reviews)
+        _insert(connection, _reviews, work.reviews)
 
 
 def apply_push(engine: Engine, device: Device, request: PushRequest, forms: FormCatalogue) -> PushResponse:
@@ -469,8 +495,7 @@ def apply_push(engine: Engine, device: Device, request: PushRequest, forms: Form
                 "payload": change.payload if outcome is ChangeOutcome.REJECTED else None,
             })
         _write(connection, work, now)
-        if records:
-            connection.execute(_changes.insert(), records)
+        _insert(connection, _changes, records)
         touch(connection, device.id, synced=True, accepted=len(records))
         accepted = connection.execute(select(_devices.c.accepted_changes).where(_devices.c.id == device.id)).scalar_one()
     ordered = [results.get(cid) or ChangeResult(change_id=cid, outcome=ChangeOutcome.DUPLICATE) for cid in ids]

@@ -6,7 +6,13 @@ A code is what the store, imports, exports and reports speak; renaming one is a 
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Self
+
+
+@cache
+def _codes(vocabulary: type[Coded]) -> tuple[str, ...]:
+    return tuple(member.value for member in vocabulary)
 
 
 class Coded(StrEnum):
@@ -21,8 +27,9 @@ class Coded(StrEnum):
         return member
 
     @classmethod
-    def codes(cls) -> list[str]:
-        return [member.value for member in cls]
+    def codes(cls) -> tuple[str, ...]:
+        """Every code, in declaration order (cached: answer validation asks for it on every answer)."""
+        return _codes(cls)
 
 
 class YesNo(Coded):

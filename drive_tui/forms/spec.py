@@ -73,12 +73,12 @@ class FieldSpec(_Spec):
     require_if: Condition | None = None
     valid_if: list[Constraint] = Field(default_factory=list)
 
-    @property
+    @cached_property
     def answer_ids(self) -> list[str]:
         """The answer ids this field fills: its own id, or one per row of a grid."""
         return [row.id for row in self.rows] if self.kind is FieldKind.SEVERITY_GRID else [self.id]
 
-    @property
+    @cached_property
     def vocab(self) -> type[Coded] | None:
         """The vocabulary whose codes this field accepts (None for integer, date, text)."""
         if self.kind is FieldKind.YES_NO_NOT_KNOWN:

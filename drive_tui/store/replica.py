@@ -142,25 +142,28 @@ def apply_pulled(
     """Write pulled rows (python values: dates and datetimes, not text) into the local store."""
     pending = _pending_entities(tx)
     applied = Applied()
+    local_cases = _by_id(tx, CaseRow, [data["id"] for data in cases])
+    releases = _by_id(tx, ReleasedCase, [data["id"] for data in cases], key="case_id")
     for data in cases:
         if data["id"] in pending:
             applied.kept_local += 1
             continue
-        release = tx.session.get(ReleasedCase, data["id"])
+        release = releases.get(data["id"])
         if release is not None:  # assigned back to this device's user
             tx.session.delete(release)
-        row = tx.session.get(CaseRow, data["id"]) or CaseRow(id=data["id"])
+        row = local_cases.get(data["id"]) or CaseRow(id=data["id"])
         for name in _CASE_COLUMNS:
             setattr(row, name, data[name])
         tx.session.add(row)
         applied.cases += 1
     tx.session.flush()
     # Status changes to 'amended' first, so a submitted row arriving for the same timepoint finds the place free.
+    local_assessments = _by_id(tx, AssessmentRow, [data["id"] for data in assessments])
     for data in sorted(assessments, key=lambda a: _STATUS_ORDER.get(a["status"], 3)):
         if data["id"] in pending:
             applied.kept_local += 1
             continue
-        row = tx.session.get(AssessmentRow, data["id"])
+        row = local_assessments.get(data["id"])
         if row is None:
             row = AssessmentRow(id=data["id"], **{name: data[name] for name in _ASSESSMENT_COLUMNS})
         elif row.status == "draft":
@@ -171,7 +174,8 @@ def apply_pulled(
         else:
             continue  # a submitted record never changes
         tx.session.add(row)
-        tx.session.flush()
+        if row.status != "draft":
+            tx.session.flush()  # in status order, so the one-current-per-timepoint index is never violated
         applied.assessments += 1
     for data in reviews:
         if tx.session.get(ReviewRow, data["id"]) is None:
@@ -191,6 +195,16 @@ def apply_pulled(
             tx.session.add(ReleasedCase(case_id=case_id, requested_at=tx.now))
     tx.session.flush()
     return applied
+
+
+def _by_id(tx: Tx, table: Any, ids: list[str], key: str = "id") -> dict[str, Any]:
+    """The rows of ``table`` with these ids, in a few queries rather than one per row."""
+    column = getattr(table, key)
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), 900):
+        for row in tx.session.exec(select(table).where(col(column).in_(ids[start:start + 900]))):
+            found[getattr(row, key)] = row
+    return found
 
 
 def release_cases(tx: Tx) -> list[str]:

@@ -80,6 +80,8 @@ class OutboxRow(SQLModel, table=True):
     """A local change not yet acknowledged by the central store; ``change_id`` makes a resend harmless."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "seq", sqlite_where=text("acknowledged_at IS NULL")),)
+
     seq: int | None = Field(default=None, primary_key=True)
     change_id: str = Field(unique=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)

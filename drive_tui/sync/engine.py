@@ -42,7 +42,7 @@ from drive_tui.sync.protocol import (
     PullResponse,
 )
 
-PUSH_BATCH = 500
+PUSH_BATCH = 1000
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Sync: supervisors' reviews and open conflicts pulled from the central store, and cases released to another
+"""Sync: an index of the outbox rows still to push, supervisors' reviews and open conflicts pulled from the central store, and cases released to another
 case manager (the only cases whose submitted assessments may leave this device).
 
 Revision ID: 0002
@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("requested_at", UTCDateTime(), nullable=False),
         sa.Column("released_at", UTCDateTime(), nullable=True),
     )
+    op.create_index("ix_outbox_pending", "outbox", ["seq"], sqlite_where=sa.text("acknowledged_at IS NULL"))
     op.execute("DROP TRIGGER assessments_keep_submitted")
     op.execute(
         """CREATE TRIGGER assessments_keep_submitted BEFORE DELETE ON assessments
@@ -60,6 +61,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_pending", "outbox")
     op.execute("DROP TRIGGER assessments_keep_submitted")
     op.execute(
         """CREATE TRIGGER assessments_keep_submitted BEFORE DELETE ON assessments

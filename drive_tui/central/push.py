@@ -310,6 +310,16 @@ class _Work:
                              "at": change.at})
         return ChangeOutcome.APPLIED
 
+    def send_back(self, change: Change) -> None:
+        """After a rejected change, give the central version of what it touched a new sequence number, so the
+        device pulls it and does not keep a version the central store refused."""
+        assessment = self.assessments.get(change.entity_id) if change.entity == "assessment" else None
+        if assessment is not None:
+            self._mark("assessments", assessment["id"])
+        case_id = assessment["case_id"] if assessment is not None else change.entity_id
+        if case_id in self.cases:
+            self._mark("cases", case_id)
+
     def _mark(self, kind: str, entity_id: str) -> None:
         if entity_id not in self.new[kind]:
             self.dirty[kind].add(entity_id)
@@ -487,6 +497,7 @@ def apply_push(engine: Engine, device: Device, request: PushRequest, forms: Form
                 outcome = work.apply(change)
             except Rejected as exc:
                 outcome, reason = ChangeOutcome.REJECTED, str(exc)
+                work.send_back(change)
             results[change.change_id] = ChangeResult(change_id=change.change_id, outcome=outcome, reason=reason)
             records.append({
                 "change_id": change.change_id, "device_id": device.id, "user_id": device.user.id, "received_at": now,

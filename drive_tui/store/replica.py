@@ -78,6 +78,27 @@ def save_sync_state(tx: Tx, **values: Any) -> None:
         tx.session.add(row)
 
 
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the app shows: enrolled or not, when the last sync finished, how many changes wait to be pushed."""
+
+    enrolled: bool
+    last_sync_at: datetime | None
+    pending: int
+
+    def describe(self) -> str:
+        if not self.enrolled:
+            return f"{self.pending} unsynced (not enrolled)"
+        when = self.last_sync_at.astimezone().strftime("%d %b %H:%M") if self.last_sync_at else "never"
+        return f"{self.pending} unsynced · last sync {when}"
+
+
+def sync_status(tx: Tx) -> SyncStatus:
+    state = sync_state(tx)
+    query = select(func.count()).select_from(OutboxRow).where(col(OutboxRow.acknowledged_at).is_(None))
+    return SyncStatus(enrolled=state.enrolled, last_sync_at=state.last_sync_at, pending=tx.session.exec(query).one())
+
+
 # -- the outbox ---------------------------------------------------------------------------------------------------
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from drive_tui.store.journal import pending_changes
 from drive_tui.store.replica import (
@@ -220,9 +219,3 @@ def _dry_run(store: Store, client: Client, state: SyncState, report: SyncReport)
         if not page.more:
             return report
         cursor = page.cursor
-
-
-def last_sync(store: Store) -> tuple[datetime | None, int]:
-    """When this device last synced, and how many changes wait to be pushed (for the app's status line)."""
-    with store.transaction() as tx:
-        return sync_state(tx).last_sync_at, pending_changes(tx.session)

@@ -149,6 +149,18 @@ class DriveApp(App[None]):
             if b.show and b.description and binding.node is screen:
                 yield SystemCommand(b.description, f"key: {b.key_display or b.key}", _runner(screen, b.action))
 
+    def wipe_and_exit(self, message: str) -> None:
+        """The central service revoked this device: destroy the local store and leave, saying why."""
+        from rich.text import Text
+
+        from drive_tui.store.store import destroy
+
+        if self.store is not None:
+            destroy(self.store, self.settings, keychain=self.keychain)
+            self.store = None
+        self._exit_renderables.append(Text(f"drive-tui: {message}"))
+        self.exit()
+
     async def action_quit(self) -> None:
         for screen in self.screen_stack:
             prepare = getattr(screen, "prepare_to_quit", None)

@@ -50,3 +50,19 @@ def test_two_devices_editing_one_profile_offline(central: Central, tmp_path: Pat
             assert get_case(tx, case_id).service_user.employment.value == "part_time"
             assert open_conflicts(tx) == []
     assert_converged(central, laptop, spare)
+
+
+def test_a_change_the_server_refuses_is_replaced_by_the_central_version(central: Central, tmp_path: Path) -> None:
+    """Cases are assigned centrally: a device that edits its case manager gets the central value back."""
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    with laptop.transaction() as tx:
+        case_id = create_case(tx, profile(case_manager="cm1")).id
+    sync(laptop)
+    with laptop.transaction() as tx:
+        update_case(tx, case_id, {"case_manager": "someone else"})
+    report = sync(laptop)
+    assert len(report.rejected) == 1 and "assigned centrally" in report.rejected[0]
+    with laptop.transaction() as tx:
+        assert get_case(tx, case_id).case_manager == "cm1"
+    assert_converged(central, laptop)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -12,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.vocab import CaseStatus, RiskToVictim
 from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, caseload
+from drive_tui.store.replica import SyncStatus, sync_status
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -27,6 +29,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         Binding("slash", "filter", "Filter"),
         Binding("n", "new_case", "New case"),
         Binding("s", "sort", "Sort"),
+        Binding("y", "sync", "Sync"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -34,6 +37,8 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         super().__init__()
         self.rows: list[CaseloadRow] = []
         self.sort = "due"
+        self.sync_status: SyncStatus | None = None
+        self.syncing = False
         self._resumed_before = False
 
 
@@ -62,6 +67,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         assert store is not None
         with store.transaction() as tx:
             self.rows = caseload(tx, today=self.drive.today)
+            self.sync_status = sync_status(tx)
         self.render_table()
 
     def render_table(self) -> None:
@@ -97,8 +103,9 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         overdue_cases = sum(1 for row in self.rows if row.is_overdue)
         guide = f"{open_cases} open (guide {CASELOAD_GUIDE})" + (" — over the guide" if open_cases > CASELOAD_GUIDE else "")
         filtered = f" · showing {len(shown)} of {len(self.rows)}" if needle else ""
+        syncing = "syncing…" if self.syncing else self.sync_status.describe() if self.sync_status else ""
         self.query_one("#caseload-summary", Static).update(
-            f"{guide} · {overdue_cases} overdue · sorted by {self.sort}{filtered}"
+            Text(f"{guide} · {overdue_cases} overdue · sorted by {self.sort}{filtered} · {syncing}")
         )
 
     def _sorted(self, rows: list[CaseloadRow]) -> list[CaseloadRow]:
@@ -142,6 +149,50 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.render_table()
+
+    def action_sync(self) -> None:
+        """Sync in a worker thread: the screen stays usable, drafts keep saving (the store serialises writes)."""
+        if self.syncing:
+            return
+        if self.sync_status is not None and not self.sync_status.enrolled:
+            self.notify("This device is not enrolled: run `drive-tui enrol URL CODE` first.", severity="warning")
+            return
+        self.syncing = True
+        self.render_table()
+        self._run_sync()
+
+    @work(thread=True, exclusive=True, group="sync")
+    def _run_sync(self) -> None:
+        from drive_tui.sync.client import SyncError
+        from drive_tui.sync.engine import sync
+
+        store = self.drive.store
+        assert store is not None
+        try:
+            report = sync(store)
+        except SyncError as error:
+            self.app.call_from_thread(self._sync_failed, str(error), error.wipe)
+            return
+        except Exception as error:  # noqa: BLE001 - a worker must report, not crash the app; no case data in it
+            self.app.call_from_thread(self._sync_failed, f"sync failed ({type(error).__name__})", False)
+            return
+        self.app.call_from_thread(self._synced, report.summary(), report.wiped)
+
+    def _synced(self, summary: str, wiped: bool) -> None:
+        self.syncing = False
+        if wiped:
+            self.drive.wipe_and_exit("This device is retired: its work is all in the central store and it is wiped.")
+            return
+        self.notify(summary, timeout=8)
+        self.reload()
+
+    def _sync_failed(self, message: str, wipe: bool) -> None:
+        self.syncing = False
+        if wipe:
+            self.drive.wipe_and_exit(f"{message}. This device's local store is wiped.")
+            return
+        self.notify(message, title="Sync failed", severity="error", timeout=12)
+        self.reload()
 
     def action_new_case(self) -> None:
         from drive_tui.ui.screens.case_form import CaseFormScreen

@@ -1,0 +1,66 @@
+"""The app shows what waits to be synced and when the last sync was, and starts a sync with one key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drive_tui.central.people import list_devices, revoke
+from drive_tui.config import Settings
+from drive_tui.sync.protocol import DeviceState
+from drive_tui.ui.app import make_app
+from tests.sync.conftest import Central, new_device
+from tests.sync.test_end_to_end import _work_on_a_case
+from tests.ui.conftest import TODAY, screen_text
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
+async def test_sync_from_the_caseload(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, intake_id = _work_on_a_case(laptop)
+    app = make_app(Settings(home=laptop.home, keyring=False), store=laptop, today=TODAY)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        assert "17 unsynced · last sync never" in screen_text(app)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "0 unsynced · last sync" in text and "never" not in text
+        assert "sync done: pushed 17 change(s)" in " ".join(text.split())
+    assert central.assessments()[intake_id]["status"] == "submitted" and case_id in central.cases()
+
+
+@SQLITE_ONLY
+async def test_a_device_reported_lost_is_wiped_from_the_app(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    _work_on_a_case(laptop)
+    [device] = list_devices(central.engine)
+    revoke(central.engine, device.id, DeviceState.LOST)
+    app = make_app(Settings(home=laptop.home, keyring=False), store=laptop, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 0 and app.store is None
+    assert not (laptop.home / "store.db").exists() and not (laptop.home / "store.key").exists()
+
+
+async def test_not_enrolled_says_how(tmp_path: Path) -> None:
+    from drive_tui.store.store import create
+    from tests.conftest import PASSPHRASE
+
+    settings = Settings(home=tmp_path / "alone", keyring=False, user="cm1")
+    app = make_app(settings, store=create(settings, PASSPHRASE), today=TODAY)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        assert "0 unsynced (not enrolled)" in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert "This device is not enrolled" in " ".join(screen_text(app).split())

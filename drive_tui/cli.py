@@ -384,4 +384,4 @@ def main() -> None:
 
 
 # The sync and server commands live in their own modules and register themselves on ``app``.
-from drive_tui import cli_server, cli_sync  # noqa: E402, F401
+from drive_tui import cli_report, cli_server, cli_sync  # noqa: E402, F401

@@ -1,0 +1,201 @@
+"""The evaluation's outcome analyses over closed cases (DOMAIN.md, "How the data is analysed"): pure functions
+from cases and their current submitted assessments to one JSON-ready document.
+
+Paired analyses pair each case's intake with its closure assessment; a case without both is left out of them and
+counted (``unpaired``). "Not known" and unanswered are never guessed: an SU enters a paired count only with both
+answers known. Small cells are reported as they are. Tests come from SciPy (the exact McNemar test is the two-sided
+binomial test on the discordant pairs).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from scipy.stats import binomtest
+
+from drive_tui.domain.cohort import CohortCase
+from drive_tui.domain.vocab import RiskChange, Timepoint
+
+DVA_TYPES = ("physical", "sexual", "harassment_stalking", "jealousy_coercion")
+LEVELS = ("none", "standard", "moderate", "high")
+NEEDS = ("need_substance_misuse", "need_alcohol_misuse", "need_housing", "need_mental_health")
+KNOWN = ("yes", "no")
+
+
+# -- the pieces ---------------------------------------------------------------------------------------------------
+
+
+def mcnemar_exact_p(used_to_not: int, not_to_used: int) -> float:
+    """Two-sided exact McNemar p-value: 1.0 when there are no discordant pairs (nothing changed either way)."""
+    discordant = used_to_not + not_to_used
+    if discordant == 0:
+        return 1.0
+    return float(binomtest(min(used_to_not, not_to_used), discordant, 0.5, alternative="two-sided").pvalue)
+
+
+def dva_use(cases: Iterable[CohortCase], dva_type: str) -> dict[str, Any]:
+    """Use (any severity above none) at intake vs exit, among SUs with both severities known."""
+    field = f"dva_{dva_type}"
+    pairs = [(c.answer(Timepoint.INTAKE, field), c.answer(Timepoint.CLOSURE, field)) for c in cases if c.paired]
+    known = [(a != "none", b != "none") for a, b in pairs if a in LEVELS and b in LEVELS]
+    used_to_not = sum(1 for a, b in known if a and not b)
+    not_to_used = sum(1 for a, b in known if b and not a)
+    return {
+        "n": len(known),
+        "intake_used": sum(1 for a, _ in known if a),
+        "exit_used": sum(1 for _, b in known if b),
+        "used_to_not": used_to_not,
+        "not_to_used": not_to_used,
+        "mcnemar_exact_p": round(mcnemar_exact_p(used_to_not, not_to_used), 6),
+    }
+
+
+def severity_transitions(cases: Iterable[CohortCase], dva_type: str) -> dict[str, Any]:
+    """The 4×4 table intake severity × exit severity, counts per level, percent change, and increases."""
+    field = f"dva_{dva_type}"
+    pairs = [(c.answer(Timepoint.INTAKE, field), c.answer(Timepoint.CLOSURE, field)) for c in cases if c.paired]
+    known = [(LEVELS.index(a), LEVELS.index(b)) for a, b in pairs if a in LEVELS and b in LEVELS]
+    table = [[0] * len(LEVELS) for _ in LEVELS]
+    for a, b in known:
+        table[a][b] += 1
+    intake = {level: sum(table[i]) for i, level in enumerate(LEVELS)}
+    exit_ = {level: sum(row[i] for row in table) for i, level in enumerate(LEVELS)}
+    return {
+        "levels": list(LEVELS),
+        "n": len(known),
+        "table": table,
+        "intake_counts": intake,
+        "exit_counts": exit_,
+        "percent_change": {level: _percent_change(intake[level], exit_[level]) for level in LEVELS},
+        "increased": sum(1 for a, b in known if b > a),
+        "decreased": sum(1 for a, b in known if b < a),
+    }
+
+
+def _percent_change(before: int, after: int) -> float | None:
+    return None if before == 0 else round((after - before) / before * 100, 1)
+
+
+def _share(counts: Mapping[str, int], total: int) -> dict[str, float | None]:
+    return {key: (round(value / total * 100, 1) if total else None) for key, value in counts.items()}
+
+
+def risk_change(cases: Iterable[CohortCase]) -> dict[str, Any]:
+    """The case manager's judgement of change in risk at closure: counts and percentages of those answered."""
+    answers = [c.answer(Timepoint.CLOSURE, "risk_change") for c in cases if Timepoint.CLOSURE in c.assessments]
+    counts = {code: sum(1 for a in answers if a == code) for code in RiskChange.codes()}
+    answered = sum(counts.values())
+    return {**counts, "n": answered, "unanswered": len(answers) - answered, "percent": _share(counts, answered)}
+
+
+def complex_needs(cases: Iterable[CohortCase]) -> dict[str, Any]:
+    """Each need at intake (yes / no / not known / unanswered), and how many needs each SU has among SUs with all
+    four known, with the combinations."""
+    with_intake = [c for c in cases if Timepoint.INTAKE in c.assessments]
+    per_need = {}
+    for need in NEEDS:
+        values = Counter(c.answer(Timepoint.INTAKE, need) for c in with_intake)
+        per_need[need] = {"yes": values["yes"], "no": values["no"], "not_known": values["not_known"],
+                          "unanswered": values[None]}
+    all_known = [c for c in with_intake if all(c.answer(Timepoint.INTAKE, n) in KNOWN for n in NEEDS)]
+    distribution = Counter(sum(c.answer(Timepoint.INTAKE, n) == "yes" for n in NEEDS) for c in all_known)
+    combinations = Counter(
+        "+".join(n.removeprefix("need_") for n in NEEDS if c.answer(Timepoint.INTAKE, n) == "yes") or "none"
+        for c in all_known)
+    return {
+        "per_need": per_need,
+        "all_known": len(all_known),
+        "count_distribution": {str(k): distribution[k] for k in range(len(NEEDS) + 1)},
+        "combinations": dict(sorted(combinations.items(), key=lambda item: (-item[1], item[0]))),
+    }
+
+
+def no_contact_reasons(cases: Iterable[CohortCase]) -> dict[str, Any]:
+    """For SUs not contacted at some assessment: the reason the same throughout, or each change from → to."""
+    same: Counter[str] = Counter()
+    changed: Counter[str] = Counter()
+    cases_changed = 0
+    for c in cases:
+        reasons = [a.answers["no_contact_reason"] for a in c.in_timepoint_order()
+                   if a.answers.get("contact_made") == "no" and "no_contact_reason" in a.answers]
+        if not reasons:
+            continue
+        if len(set(reasons)) == 1:
+            same[reasons[0]] += 1
+            continue
+        cases_changed += 1
+        for before, after in zip(reasons, reasons[1:]):
+            if before != after:
+                changed[f"{before} -> {after}"] += 1
+    return {"same_throughout": dict(sorted(same.items())), "cases_changed": cases_changed,
+            "changes": dict(sorted(changed.items()))}
+
+
+def profile(cases: list[CohortCase]) -> dict[str, Any]:
+    """Counts and percentages of the Service Users' characteristics; age summary."""
+    def tally(get: Callable[[CohortCase], Any]) -> dict[str, Any]:
+        counts = Counter(_code(get(c)) for c in cases)
+        counts_dict = {key: counts[key] for key in sorted(counts, key=lambda k: (k == "unanswered", k))}
+        return {"counts": counts_dict, "percent": _share(counts_dict, len(cases))}
+
+    ages = [c.case.service_user.age for c in cases if c.case.service_user.age is not None]
+    age = ({"n": len(ages), "mean": round(statistics.fmean(ages), 1),
+            "sd": round(statistics.stdev(ages), 1) if len(ages) > 1 else None,
+            "median": statistics.median(ages), "min": min(ages), "max": max(ages)} if ages else {"n": 0})
+    su = lambda c: c.case.service_user  # noqa: E731 - a short accessor keeps the table below readable
+    return {
+        "gender": tally(lambda c: su(c).gender),
+        "employment": tally(lambda c: su(c).employment),
+        "children_involved": tally(lambda c: su(c).children_involved),
+        "previous_dva_offences": tally(lambda c: su(c).previous_dva_offences),
+        "previous_other_offences": tally(lambda c: su(c).previous_other_offences),
+        "age": age,
+    }
+
+
+def _code(value: Any) -> str:
+    return "unanswered" if value is None else str(getattr(value, "value", value))
+
+
+# -- the report ---------------------------------------------------------------------------------------------------
+
+
+def _paired_analyses(cases: list[CohortCase]) -> dict[str, Any]:
+    return {
+        "cases": len(cases),
+        "dva_use": {t: dva_use(cases, t) for t in DVA_TYPES},
+        "severity_transitions": {t: severity_transitions(cases, t) for t in DVA_TYPES},
+    }
+
+
+def outcomes(cohort: list[CohortCase]) -> dict[str, Any]:
+    """Every outcome analysis over ``cohort`` (closed cases), as one JSON-ready document."""
+    paired = [c for c in cohort if c.paired]
+    bcw_yes = [c for c in cohort if c.any_answer("behaviour_change_work", "yes")]
+    contacted = [c for c in cohort if c.any_answer("contact_made", "yes")]
+    contacted_ids = {c.case.id for c in contacted}
+    bcw_ids = {c.case.id for c in bcw_yes}
+    not_contacted = [c for c in cohort if c.case.id not in contacted_ids]
+    return {
+        "cases": len(cohort),
+        "paired": len(paired),
+        "unpaired": {
+            "no_intake": sum(1 for c in cohort if Timepoint.INTAKE not in c.assessments),
+            "no_closure": sum(1 for c in cohort if Timepoint.CLOSURE not in c.assessments),
+        },
+        "profile": profile(cohort),
+        "complex_needs": complex_needs(cohort),
+        "dva_use": {t: dva_use(cohort, t) for t in DVA_TYPES},
+        "severity_transitions": {t: severity_transitions(cohort, t) for t in DVA_TYPES},
+        "by_behaviour_change_work": {
+            "yes": _paired_analyses(bcw_yes),
+            "no": _paired_analyses([c for c in cohort if c.case.id not in bcw_ids]),
+        },
+        "by_contact": {"contacted": _paired_analyses(contacted), "not_contacted": _paired_analyses(not_contacted)},
+        "risk_change": {"all": risk_change(cohort), "contacted": risk_change(contacted),
+                        "not_contacted": risk_change(not_contacted)},
+        "no_contact_reasons": no_contact_reasons(cohort),
+    }

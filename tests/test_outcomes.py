@@ -1,0 +1,184 @@
+"""Outcome analyses against small cohorts whose answers are worked out by hand here."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from drive_tui.analysis.outcomes import (
+    complex_needs,
+    dva_use,
+    mcnemar_exact_p,
+    no_contact_reasons,
+    outcomes,
+    risk_change,
+    severity_transitions,
+)
+from drive_tui.domain.cohort import CohortCase
+from drive_tui.domain.models import Assessment, Case
+from drive_tui.domain.vocab import Timepoint
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+_counter = iter(range(1, 10_000))
+
+
+def su_case(answers: dict[Timepoint, dict[str, Any]], **service_user: Any) -> CohortCase:
+    number = next(_counter)
+    case = Case(id=f"case-{number}", reference=f"R{number}", site="Essex", allocated_on=date(2026, 1, 1),
+                case_manager="cm1", service_user=service_user, status="closed", closed_on=date(2026, 10, 1),
+                created_at=NOW, updated_at=NOW)
+    assessments = {
+        tp: Assessment(id=f"a-{number}-{tp.value}", case_id=case.id, timepoint=tp, form_id=tp.value, form_version=1,
+                       answers=given, status="submitted", author="cm1", device_id="d", created_at=NOW, updated_at=NOW)
+        for tp, given in answers.items()
+    }
+    return CohortCase(case=case, assessments=assessments)
+
+
+def dva(at_intake: str | None, at_exit: str | None, field: str = "dva_physical",
+        intake: dict[str, Any] | None = None, closure: dict[str, Any] | None = None) -> CohortCase:
+    """A paired case with severities ``at_intake`` and ``at_exit`` (None: unanswered) and any other answers."""
+    first = {field: at_intake} if at_intake is not None else {}
+    last = {field: at_exit} if at_exit is not None else {}
+    return su_case({Timepoint.INTAKE: first | (intake or {}), Timepoint.CLOSURE: last | (closure or {})})
+
+
+def test_exact_mcnemar_is_the_two_sided_binomial_test_on_discordant_pairs() -> None:
+    assert mcnemar_exact_p(6, 0) == pytest.approx(2 * 0.5**6)  # 0.03125: the example in the issue
+    assert mcnemar_exact_p(0, 0) == 1.0  # nothing changed: no evidence either way
+    assert mcnemar_exact_p(3, 3) == 1.0
+    # b=1, c=4: P(X<=1 | n=5) = (1 + 5)/32; two-sided doubles it
+    assert mcnemar_exact_p(1, 4) == pytest.approx(2 * 6 / 32)
+
+
+def test_dva_use_counts_only_sus_with_both_answers_known() -> None:
+    cohort = (
+        [dva("high", "none")] * 3          # used → not used
+        + [dva("moderate", "standard")]    # used → used
+        + [dva("none", "standard")]        # not used → used
+        + [dva("none", "none")] * 2        # not used → not used
+        + [dva("not_known", "none"), dva("high", None), dva(None, "none")]  # left out: not known / unanswered
+        + [su_case({Timepoint.INTAKE: {"dva_physical": "high"}})]  # no closure: not paired
+    )
+    result = dva_use(cohort, "physical")
+    assert result == {"n": 7, "intake_used": 4, "exit_used": 2, "used_to_not": 3, "not_to_used": 1,
+                      "mcnemar_exact_p": round(2 * 5 / 16, 6)}  # b=3, c=1: P(X<=1|4) = 5/16, doubled
+
+
+def test_severity_transition_table_counts_and_increases() -> None:
+    cohort = [dva("high", "moderate"), dva("high", "none"), dva("standard", "high"), dva("none", "none"),
+              dva("moderate", "moderate"), dva("not_known", "high")]
+    result = severity_transitions(cohort, "physical")
+    assert result["n"] == 5
+    assert result["table"] == [
+        [1, 0, 0, 0],  # none → none
+        [0, 0, 0, 1],  # standard → high
+        [0, 0, 1, 0],  # moderate → moderate
+        [1, 0, 1, 0],  # high → none, high → moderate
+    ]
+    assert result["intake_counts"] == {"none": 1, "standard": 1, "moderate": 1, "high": 2}
+    assert result["exit_counts"] == {"none": 2, "standard": 0, "moderate": 2, "high": 1}
+    assert result["percent_change"] == {"none": 100.0, "standard": -100.0, "moderate": 100.0, "high": -50.0}
+    assert result["increased"] == 1 and result["decreased"] == 2
+
+
+def test_empty_and_all_unknown_cohorts_report_zeros_not_errors() -> None:
+    for cohort in ([], [dva("not_known", "not_known")] * 3):
+        use = dva_use(cohort, "physical")
+        assert use["n"] == 0 and use["mcnemar_exact_p"] == 1.0
+        transitions = severity_transitions(cohort, "physical")
+        assert transitions["n"] == 0 and transitions["percent_change"]["high"] is None
+    empty = outcomes([])
+    assert empty["cases"] == 0 and empty["profile"]["age"] == {"n": 0}
+    assert empty["risk_change"]["all"]["n"] == 0 and empty["risk_change"]["all"]["percent"]["no_change"] is None
+
+
+def test_risk_change_for_all_contacted_and_not_contacted() -> None:
+    def closed(risk: str | None, contact: str) -> CohortCase:
+        closure = {"contact_made": contact} | ({"risk_change": risk} if risk else {})
+        return su_case({Timepoint.INTAKE: {"contact_made": contact}, Timepoint.CLOSURE: closure})
+
+    cohort = [closed("reduced_greatly", "yes"), closed("reduced_slightly", "yes"), closed("no_change", "no"),
+              closed("reduced_slightly", "yes"), closed(None, "no")]
+    result = outcomes(cohort)["risk_change"]
+    assert result["all"]["n"] == 4 and result["all"]["unanswered"] == 1
+    assert result["all"]["reduced_slightly"] == 2 and result["all"]["percent"]["reduced_slightly"] == 50.0
+    assert result["contacted"]["n"] == 3 and result["contacted"]["reduced_greatly"] == 1
+    assert result["not_contacted"] == risk_change([cohort[2], cohort[4]])
+    assert result["not_contacted"]["no_change"] == 1 and result["not_contacted"]["percent"]["no_change"] == 100.0
+
+
+def test_splits_by_behaviour_change_work_and_contact() -> None:
+    worked = dva("high", "none", closure={"behaviour_change_work": "yes", "contact_made": "yes"})
+    review_only = su_case({Timepoint.INTAKE: {"dva_physical": "moderate", "contact_made": "no"},
+                           Timepoint.MONTH_3: {"behaviour_change_work": "yes", "contact_made": "yes"},
+                           Timepoint.CLOSURE: {"dva_physical": "moderate", "behaviour_change_work": "no"}})
+    not_worked = dva("none", "standard", closure={"behaviour_change_work": "no", "contact_made": "no"})
+    result = outcomes([worked, review_only, not_worked])
+    yes = result["by_behaviour_change_work"]["yes"]
+    assert yes["cases"] == 2  # "any assessment answered yes"
+    assert yes["dva_use"]["physical"]["used_to_not"] == 1 and yes["dva_use"]["physical"]["n"] == 2
+    assert result["by_behaviour_change_work"]["no"]["dva_use"]["physical"]["not_to_used"] == 1
+    assert result["by_contact"]["contacted"]["cases"] == 2
+    assert result["by_contact"]["not_contacted"]["severity_transitions"]["physical"]["increased"] == 1
+
+
+def test_a_case_without_closure_is_left_out_of_paired_analyses_and_counted() -> None:
+    cohort = [dva("high", "none"), su_case({Timepoint.INTAKE: {"dva_physical": "high"}})]
+    result = outcomes(cohort)
+    assert result["cases"] == 2 and result["paired"] == 1
+    assert result["unpaired"] == {"no_intake": 0, "no_closure": 1}
+    assert result["dva_use"]["physical"]["n"] == 1
+
+
+def test_complex_needs_per_need_and_count_among_all_known() -> None:
+    def needs(**given: str) -> CohortCase:
+        return su_case({Timepoint.INTAKE: {f"need_{k}": v for k, v in given.items()}})
+
+    cohort = [
+        needs(substance_misuse="yes", alcohol_misuse="yes", housing="no", mental_health="no"),
+        needs(substance_misuse="no", alcohol_misuse="no", housing="no", mental_health="no"),
+        needs(substance_misuse="yes", alcohol_misuse="yes", housing="no", mental_health="no"),
+        needs(substance_misuse="not_known", alcohol_misuse="yes", housing="yes", mental_health="yes"),
+        needs(substance_misuse="yes"),  # three unanswered: not all known
+    ]
+    result = complex_needs(cohort)
+    assert result["per_need"]["need_substance_misuse"] == {"yes": 3, "no": 1, "not_known": 1, "unanswered": 0}
+    assert result["per_need"]["need_housing"] == {"yes": 1, "no": 3, "not_known": 0, "unanswered": 1}
+    assert result["all_known"] == 3
+    assert result["count_distribution"] == {"0": 1, "1": 0, "2": 2, "3": 0, "4": 0}
+    assert result["combinations"] == {"substance_misuse+alcohol_misuse": 2, "none": 1}
+
+
+def test_reasons_for_no_contact_same_throughout_or_changed() -> None:
+    def reasons(*given: str | None) -> CohortCase:
+        timepoints = [Timepoint.MONTH_3, Timepoint.MONTH_6, Timepoint.MONTH_9]
+        return su_case({tp: ({"contact_made": "no", "no_contact_reason": r} if r else {"contact_made": "yes"})
+                        for tp, r in zip(timepoints, given)})
+
+    cohort = [
+        reasons("on_hold_cjs_pending", "on_hold_cjs_pending"),
+        reasons("contact_planned_or_pending", None, "not_safe_to_contact"),
+        reasons("on_hold_cjs_pending", "contact_planned_or_pending", "on_hold_cjs_pending"),
+        reasons(None, None),  # always contacted: not counted
+    ]
+    result = no_contact_reasons(cohort)
+    assert result["same_throughout"] == {"on_hold_cjs_pending": 1}
+    assert result["cases_changed"] == 2
+    assert result["changes"] == {
+        "contact_planned_or_pending -> not_safe_to_contact": 1,
+        "on_hold_cjs_pending -> contact_planned_or_pending": 1,
+        "contact_planned_or_pending -> on_hold_cjs_pending": 1,
+    }
+
+
+def test_profile_counts_and_age() -> None:
+    cohort = [su_case({}, gender="man", age=30, employment="unemployed"),
+              su_case({}, gender="man", age=40), su_case({}, gender="woman", age=50), su_case({})]
+    result = outcomes(cohort)["profile"]
+    assert result["gender"]["counts"] == {"man": 2, "woman": 1, "unanswered": 1}
+    assert result["gender"]["percent"]["man"] == 50.0
+    assert result["age"] == {"n": 3, "mean": 40.0, "sd": 10.0, "median": 40, "min": 30, "max": 50}
+    assert result["employment"]["counts"] == {"unemployed": 1, "unanswered": 3}

@@ -44,6 +44,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         Binding("enter", "open_row", "Open"),
         Binding("m", "amend", "Amend"),
         Binding("e", "edit_profile", "Edit profile"),
+        Binding("h", "history", "History"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -209,6 +210,11 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         from drive_tui.ui.screens.case_form import CaseFormScreen
 
         self.app.push_screen(CaseFormScreen(self.case_id))
+
+    def action_history(self) -> None:
+        from drive_tui.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.case_id))
 
     def action_back(self) -> None:
         self.app.pop_screen()

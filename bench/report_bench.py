@@ -1,0 +1,68 @@
+"""Report benchmark: `drive-tui report outcomes` over 5,000 invented closed cases in an encrypted store.
+
+Prints the time of the analyses alone (in-process: read the cohort + compute) and of the whole command (a fresh
+process: start, unlock with the passphrase, read, compute, print JSON). Run: python bench/report_bench.py [--closed N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from drive_tui.analysis.outcomes import outcomes
+from drive_tui.config import Settings
+from drive_tui.demo import synthetic_exchange
+from drive_tui.domain.vocab import CaseStatus
+from drive_tui.store.cohort import closed_cohort
+from drive_tui.store.store import create
+from drive_tui.store.transfer import import_exchange
+
+PASSPHRASE = "benchmark passphrase only"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--closed", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="drive-report-bench-")) / "store"
+    store = create(Settings(home=home, keyring=False, user="cm1"), PASSPHRASE)
+    exchange = synthetic_exchange(store.forms, cases=args.closed * 4, today=date(2026, 11, 1), seed=5)
+    exchange.cases[:] = [c for c in exchange.cases if c.status is CaseStatus.CLOSED][: args.closed]
+    started = time.perf_counter()
+    with store.transaction() as tx:
+        import_exchange(tx, exchange)
+    print(f"(set-up: imported {len(exchange.cases)} closed cases in {time.perf_counter() - started:.0f} s)")
+
+    in_process = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        with store.transaction() as tx:
+            document = outcomes(closed_cohort(tx))
+        in_process.append(time.perf_counter() - started)
+    store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TUI_")}
+    env.update(DRIVE_TUI_HOME=str(home), DRIVE_TUI_PASSPHRASE=PASSPHRASE, DRIVE_TUI_KEYRING="0")
+    command = []
+    for _ in range(args.runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "drive_tui", "report", "outcomes", "--format", "json"], env=env,
+                       check=True, capture_output=True)
+        command.append(time.perf_counter() - started)
+    print(f"machine: {platform.machine()} {os.cpu_count()} cpus, Python {platform.python_version()}, "
+          f"{date.today().isoformat()}")
+    print(f"report outcomes over {document['cases']} closed cases ({document['paired']} paired): "
+          f"in-process median {statistics.median(in_process):.2f} s; whole command median "
+          f"{statistics.median(command):.2f} s (target: under 3 s)")
+
+
+if __name__ == "__main__":
+    main()

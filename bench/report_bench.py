@@ -21,7 +21,7 @@ from drive_tui.analysis.outcomes import outcomes
 from drive_tui.config import Settings
 from drive_tui.demo import synthetic_exchange
 from drive_tui.domain.vocab import CaseStatus
-from drive_tui.store.cohort import closed_cohort
+from drive_tui.store.cohort import cohort
 from drive_tui.store.store import create
 from drive_tui.store.transfer import import_exchange
 
@@ -46,7 +46,7 @@ def main() -> None:
     for _ in range(args.runs):
         started = time.perf_counter()
         with store.transaction() as tx:
-            document = outcomes(closed_cohort(tx))
+            document = outcomes(cohort(tx, closed_only=True))
         in_process.append(time.perf_counter() - started)
     store.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TUI_")}

@@ -50,11 +50,11 @@ def report_outcomes(
 
     def action() -> None:
         from drive_tui.analysis.outcomes import outcomes
-        from drive_tui.store.cohort import closed_cohort
+        from drive_tui.store.cohort import cohort
 
         with store, store.transaction() as tx:
-            cohort = closed_cohort(tx, site=site, closed_from=start, closed_to=end)
-        document = outcomes(cohort)
+            cases = cohort(tx, closed_only=True, site=site, closed_from=start, closed_to=end)
+        document = outcomes(cases)
         document["filter"] = {"site": site, "closed_from": closed_from, "closed_to": closed_to}
         if format == "json":
             text = json.dumps(document, indent=2) + "\n"

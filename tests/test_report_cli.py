@@ -13,7 +13,7 @@ import pytest
 from drive_tui.analysis.outcomes import outcomes
 from drive_tui.config import Settings
 from drive_tui.demo import synthetic_exchange
-from drive_tui.store.cohort import closed_cohort
+from drive_tui.store.cohort import cohort
 from drive_tui.store.store import create, unlock
 from drive_tui.store.transfer import import_exchange
 
@@ -35,7 +35,7 @@ def test_json_alone_goes_to_standard_output_and_matches_the_store(cohort_home: P
     document = json.loads(result.stdout)  # nothing but the document: it can be piped
     with unlock(Settings(home=cohort_home, keyring=False), PASSPHRASE) as store, \
             store.transaction() as tx:
-        expected = outcomes(closed_cohort(tx))
+        expected = outcomes(cohort(tx, closed_only=True))
     assert document["cases"] == expected["cases"] > 0
     assert document["dva_use"] == expected["dva_use"]
     assert document["severity_transitions"]["physical"]["table"] == expected["severity_transitions"]["physical"]["table"]

@@ -1,5 +1,5 @@
-"""The cohort the outcome analyses run over: closed cases with their current submitted assessments, read in two
-queries whatever the number of cases."""
+"""Cases with their current submitted assessments, read in two queries whatever the number of cases: the cohort
+the outcome analyses run over (closed cases) and the team dashboard's missing-data figures (all cases)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,18 @@ from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, CaseRow
 
 
-def closed_cohort(
-    tx: Tx, *, site: str | None = None, closed_from: date | None = None, closed_to: date | None = None
+def cohort(
+    tx: Tx,
+    *,
+    closed_only: bool = False,
+    site: str | None = None,
+    closed_from: date | None = None,
+    closed_to: date | None = None,
 ) -> list[CohortCase]:
-    """Closed cases (at ``site``, closed between the dates, both inclusive), by site and reference."""
-    query = select(CaseRow).where(CaseRow.status == CaseStatus.CLOSED.value)
+    """Cases (closed ones only, at ``site``, closed between the dates, both inclusive), by site and reference."""
+    query = select(CaseRow)
+    if closed_only or closed_from is not None or closed_to is not None:
+        query = query.where(CaseRow.status == CaseStatus.CLOSED.value)
     if site is not None:
         query = query.where(CaseRow.site == site)
     if closed_from is not None:

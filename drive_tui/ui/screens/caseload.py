@@ -30,6 +30,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         Binding("n", "new_case", "New case"),
         Binding("s", "sort", "Sort"),
         Binding("y", "sync", "Sync"),
+        Binding("d", "dashboard", "Dashboard"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -149,6 +150,11 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.render_table()
+
+    def action_dashboard(self) -> None:
+        from drive_tui.ui.screens.dashboard import DashboardScreen
+
+        self.app.push_screen(DashboardScreen())
 
     def action_sync(self) -> None:
         """Sync in a worker thread: the screen stays usable, drafts keep saving (the store serialises writes)."""

@@ -1,0 +1,131 @@
+"""The team dashboard's figures: each case manager's load and what is late, and missing data per field — the
+share of "not known" and of unanswered, overall and per site or case manager — so that gaps like the evaluation's
+lost 40% of complex-needs data show while they can still be filled."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from drive_tui.domain.cohort import CohortCase
+from drive_tui.domain.models import Assessment, Case
+from drive_tui.domain.schedule import CaseSchedule, SlotState
+from drive_tui.domain.vocab import CaseStatus
+from drive_tui.forms.answers import visible_answer_ids
+from drive_tui.forms.spec import FieldKind, FormSpec
+
+DUE_SOON_DAYS = 14
+STALE_DRAFT_DAYS = 7
+NOT_KNOWN = frozenset({"not_known", "dont_know"})
+PROFILE_FIELDS = {"gender": "SU gender", "age": "SU age", "ethnicity": "SU ethnicity", "employment": "SU employment",
+                  "children_involved": "Children involved", "previous_dva_offences": "Previous DVA offences",
+                  "previous_other_offences": "Previous other offences", "custody_status": "Custody status"}
+
+
+@dataclass
+class MemberLoad:
+    """One case manager's caseload as a supervisor sees it."""
+
+    case_manager: str
+    open_cases: int = 0
+    overdue: int = 0
+    """Assessments past their due date and grace period."""
+    due_soon: int = 0
+    """Assessments due in the next 14 days."""
+    stale_drafts: int = 0
+    """Drafts not touched for over 7 days: started and left."""
+    conflicts: int = 0
+
+
+def team_load(
+    schedules: Iterable[tuple[Case, CaseSchedule]],
+    drafts: Iterable[Assessment],
+    open_conflicts: Mapping[str, int],
+    *,
+    today: date,
+) -> list[MemberLoad]:
+    """Per case manager: open cases, overdue and soon-due assessments, stale drafts, open conflicts."""
+    members: dict[str, MemberLoad] = {}
+    manager_of: dict[str, str] = {}
+    for case, schedule in schedules:
+        member = members.setdefault(case.case_manager, MemberLoad(case.case_manager))
+        manager_of[case.id] = case.case_manager
+        if case.status is CaseStatus.OPEN:
+            member.open_cases += 1
+        member.overdue += len(schedule.overdue)
+        member.due_soon += sum(1 for slot in schedule.slots if slot.state in (SlotState.DUE, SlotState.NOT_DUE)
+                               and today <= slot.due_on <= today + timedelta(days=DUE_SOON_DAYS))
+        member.conflicts += open_conflicts.get(case.id, 0)
+    stale_before = today - timedelta(days=STALE_DRAFT_DAYS)
+    for draft in drafts:
+        manager = manager_of.get(draft.case_id)
+        if manager is not None and draft.updated_at.date() < stale_before:
+            members[manager].stale_drafts += 1
+    return sorted(members.values(), key=lambda m: m.case_manager)
+
+
+@dataclass
+class Missing:
+    """How often one field was left "not known" or unanswered where it was asked."""
+
+    asked: int = 0
+    not_known: int = 0
+    unanswered: int = 0
+
+    @property
+    def not_known_rate(self) -> float | None:
+        return self.not_known / self.asked if self.asked else None
+
+    @property
+    def unanswered_rate(self) -> float | None:
+        return self.unanswered / self.asked if self.asked else None
+
+
+@dataclass
+class MissingData:
+    """Missing data per field, overall and per group (site or case manager); fields in form order."""
+
+    fields: list[tuple[str, str]]
+    """(field id, label)."""
+    overall: dict[str, Missing] = field(default_factory=dict)
+    groups: dict[str, dict[str, Missing]] = field(default_factory=dict)
+
+
+def missing_data(
+    cohort: Iterable[CohortCase], form_for: Callable[[str, int], FormSpec], *, by: str = "site"
+) -> MissingData:
+    """Per field: among the current submitted assessments that asked it (and the case profiles), how many were
+    answered "not known" and how many left unanswered. ``by`` is 'site' or 'case_manager'."""
+    labels: dict[str, str] = {f"service_user.{name}": label for name, label in PROFILE_FIELDS.items()}
+    overall: dict[str, Missing] = defaultdict(Missing)
+    groups: dict[str, dict[str, Missing]] = defaultdict(lambda: defaultdict(Missing))
+
+    def count(group: str, field_id: str, value: object) -> None:
+        for tally in (overall[field_id], groups[group][field_id]):
+            tally.asked += 1
+            if value is None or value == []:
+                tally.unanswered += 1
+            elif isinstance(value, str) and value in NOT_KNOWN:
+                tally.not_known += 1
+
+    for item in cohort:
+        group = item.case.site if by == "site" else item.case.case_manager
+        profile = item.case.service_user
+        for name in PROFILE_FIELDS:
+            value = getattr(profile, name)
+            count(group, f"service_user.{name}", getattr(value, "value", value))
+        for assessment in item.assessments.values():
+            form = form_for(assessment.form_id, assessment.form_version)
+            for answer_id in visible_answer_ids(form, assessment.answers):
+                spec = form.field(answer_id)
+                if spec.kind is FieldKind.TEXT:
+                    continue  # free text (notes) is optional by nature
+                if answer_id not in labels:
+                    row = next((r for r in spec.rows if r.id == answer_id), None)
+                    labels[answer_id] = row.label if row is not None else spec.label
+                count(group, answer_id, assessment.answers.get(answer_id))
+    order = [f for f in labels if f in overall]
+    return MissingData(fields=[(f, labels[f]) for f in order], overall=dict(overall),
+                       groups={g: dict(v) for g, v in sorted(groups.items())})

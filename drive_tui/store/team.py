@@ -1,0 +1,38 @@
+"""What the team dashboard reads: every case's schedule, the drafts in progress, open conflicts, and the cases
+with their current assessments (for missing data)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import col, select
+
+from drive_tui.domain.cohort import CohortCase
+from drive_tui.domain.models import Assessment, Case
+from drive_tui.domain.schedule import CaseSchedule
+from drive_tui.domain.vocab import AssessmentStatus
+from drive_tui.store.assessments import to_assessment
+from drive_tui.store.caseload import caseload
+from drive_tui.store.cohort import cohort
+from drive_tui.store.store import Tx
+from drive_tui.store.tables import AssessmentRow, ConflictRow
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSnapshot:
+    schedules: list[tuple[Case, CaseSchedule]]
+    drafts: list[Assessment]
+    open_conflicts: dict[str, int]
+    """Case id → open conflicts on it."""
+    cases: list[CohortCase]
+
+
+def team_snapshot(tx: Tx, *, today: date) -> TeamSnapshot:
+    rows = caseload(tx, today=today)
+    drafts = [to_assessment(row) for row in
+              tx.session.exec(select(AssessmentRow).where(AssessmentRow.status == AssessmentStatus.DRAFT.value))]
+    conflicts = Counter(tx.session.exec(select(ConflictRow.case_id).where(col(ConflictRow.resolved_at).is_(None))))
+    return TeamSnapshot(schedules=[(row.case, row.schedule) for row in rows], drafts=drafts,
+                        open_conflicts=dict(conflicts), cases=cohort(tx))

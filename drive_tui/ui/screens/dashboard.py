@@ -1,0 +1,121 @@
+"""The team dashboard: each case manager's open cases against the guide of 20, what is overdue or due within 14
+days, drafts left for over 7 days and open conflicts; then missing data per field — the share answered "not known"
+and left unanswered — overall and per site or per case manager (`g`). Figures only: nothing about any one case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Header, Static
+
+from drive_tui.analysis.dashboard import (
+    DUE_SOON_DAYS,
+    STALE_DRAFT_DAYS,
+    MemberLoad,
+    Missing,
+    MissingData,
+    missing_data,
+    team_load,
+)
+from drive_tui.store.assessments import form_for
+from drive_tui.store.caseload import CASELOAD_GUIDE
+from drive_tui.store.team import team_snapshot
+from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.visit_badge import VisitBadge
+
+GROUPINGS = ("site", "case_manager")
+
+
+def _rate(tally: Missing | None) -> Text:
+    if tally is None or not tally.asked:
+        return Text("—", style="dim")
+    not_known, unanswered = tally.not_known_rate or 0.0, tally.unanswered_rate or 0.0
+    style = "bold red" if not_known + unanswered >= 0.4 else "yellow" if not_known + unanswered >= 0.2 else ""
+    return Text(f"{not_known:4.0%} {unanswered:4.0%}", style=style)
+
+
+class DashboardScreen(DriveScreenMixin, Screen[None]):
+    CSS_PATH = "dashboard.tcss"
+    AUTO_FOCUS = "#team"
+    BINDINGS = [
+        Binding("g", "regroup", "Group by site/CM"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by = "site"
+        self.load: list[MemberLoad] = []
+        self.missing_by: dict[str, MissingData] = {}
+        self.missing: MissingData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VisitBadge()
+        with Vertical(id="body"):
+            yield from self._body()
+        yield Footer()
+
+    def _body(self) -> Iterator[Widget]:
+        yield Static(Text("Team", style="bold"), classes="section-title")
+        yield DataTable(id="team", cursor_type="row")
+        yield Static("", id="missing-title", classes="section-title")
+        yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        store = self.drive.store
+        assert store is not None
+        with store.transaction() as tx:
+            snapshot = team_snapshot(tx, today=self.drive.today)
+            self.load = team_load(snapshot.schedules, snapshot.drafts, snapshot.open_conflicts, today=self.drive.today)
+            self.missing_by = {by: missing_data(snapshot.cases, lambda f, v: form_for(tx, f, v), by=by)
+                               for by in GROUPINGS}
+        self.render_team()
+        self.render_missing()
+
+    def render_team(self) -> None:
+        table = self.query_one("#team", DataTable)
+        table.clear(columns=True)
+        for label in ("Case manager", f"Open (guide {CASELOAD_GUIDE})", "Overdue", f"Due ≤{DUE_SOON_DAYS} days",
+                      f"Drafts >{STALE_DRAFT_DAYS} days", "Conflicts"):
+            table.add_column(label)
+        for member in self.load:
+            over = member.open_cases > CASELOAD_GUIDE
+            table.add_row(
+                Text(member.case_manager),
+                Text(str(member.open_cases), style="bold red" if over else ""),
+                Text(str(member.overdue), style="bold red" if member.overdue else "dim"),
+                Text(str(member.due_soon), style="yellow" if member.due_soon else "dim"),
+                Text(str(member.stale_drafts), style="yellow" if member.stale_drafts else "dim"),
+                Text(str(member.conflicts), style="yellow" if member.conflicts else "dim"),
+            )
+
+    def render_missing(self) -> None:
+        missing = self.missing_by[self.by]
+        self.missing = missing
+        grouping = "site" if self.by == "site" else "case manager"
+        self.query_one("#missing-title", Static).update(Text.assemble(
+            ("Missing data", "bold"), f"  per field: % not known, % unanswered (where asked); by {grouping} (g)"))
+        table = self.query_one("#missing", DataTable)
+        table.clear(columns=True)
+        table.add_column("Field")
+        table.add_column("All")
+        for group in missing.groups:
+            table.add_column(group)
+        for field_id, label in missing.fields:
+            cells = [Text(label), _rate(missing.overall.get(field_id))]
+            cells += [_rate(tallies.get(field_id)) for tallies in missing.groups.values()]
+            table.add_row(*cells, key=field_id)
+
+    def action_regroup(self) -> None:
+        self.by = GROUPINGS[(GROUPINGS.index(self.by) + 1) % len(GROUPINGS)]
+        self.render_missing()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from drive_tui.store.errors import Conflict
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import AuditRow, OutboxRow, StoreMeta
 
@@ -50,6 +51,8 @@ def journal(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Write the outbox row and the audit event of one change, in ``tx``."""
+    if tx.store.read_only and entity != "review":
+        raise Conflict("this is a supervisor's device: cases and assessments are changed by their case manager")
     tx.session.add(
         OutboxRow(
             change_id=str(uuid.uuid4()),

@@ -85,6 +85,7 @@ class SyncStatus:
     enrolled: bool
     last_sync_at: datetime | None
     pending: int
+    role: str | None = None
 
     def describe(self) -> str:
         if not self.enrolled:
@@ -96,7 +97,8 @@ class SyncStatus:
 def sync_status(tx: Tx) -> SyncStatus:
     state = sync_state(tx)
     query = select(func.count()).select_from(OutboxRow).where(col(OutboxRow.acknowledged_at).is_(None))
-    return SyncStatus(enrolled=state.enrolled, last_sync_at=state.last_sync_at, pending=tx.session.exec(query).one())
+    return SyncStatus(enrolled=state.enrolled, last_sync_at=state.last_sync_at, pending=tx.session.exec(query).one(),
+                      role=state.role)
 
 
 # -- the outbox ---------------------------------------------------------------------------------------------------

@@ -56,6 +56,8 @@ class Store:
     grace_days: int
     unlocked_by: str
     """'keychain' or 'passphrase'."""
+    read_only: bool = False
+    """A supervisor's device: it signs off and returns assessments, but cases and assessments are not edited here."""
     form_snapshots: dict[tuple[str, int], FormSpec] = field(default_factory=dict, repr=False)
     """Forms by (id, version) as this store first used them: a cache of the ``form_snapshots`` table."""
 
@@ -156,7 +158,8 @@ def unlock(
             keychain.put(key_file.store_id, data_key)  # the keychain works now: unlock from it next time
         except KeychainUnavailable:
             pass
-    return _handle(engine, settings, meta["store_id"], meta["device_id"], how, user=meta.get("sync.user"))
+    return _handle(engine, settings, meta["store_id"], meta["device_id"], how, user=meta.get("sync.user"),
+                   read_only=meta.get("sync.role") == "supervisor")
 
 
 def change_passphrase(settings: Settings, old: str, new: str) -> None:
@@ -186,7 +189,7 @@ def destroy(store: Store, settings: Settings, *, keychain: Keychain | None = Non
 
 
 def _handle(engine: Engine, settings: Settings, store_id: str, device_id: str, how: str, *,
-            user: str | None = None) -> Store:
+            user: str | None = None, read_only: bool = False) -> Store:
     """The handle. Once enrolled, changes are made as the central store's user, whatever the login name."""
     forms = load_catalogue(settings.forms_dir)
     return Store(
@@ -197,5 +200,6 @@ def _handle(engine: Engine, settings: Settings, store_id: str, device_id: str, h
         forms=forms,
         grace_days=settings.grace_days,
         unlocked_by=how,
+        read_only=read_only,
     )
 

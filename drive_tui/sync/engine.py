@@ -39,6 +39,7 @@ from drive_tui.sync.protocol import (
     DeviceState,
     EnrolResponse,
     PullResponse,
+    Role,
 )
 
 PUSH_BATCH = 1000
@@ -107,6 +108,7 @@ def enrol(store: Store, url: str, code: str, device_name: str, *, ca_file: str |
                         cursor_seq=0, cursor_stamp="", ca_file=ca_file, acked_total=0)
         resend_all(tx)  # a new central store gets everything this device holds
     store.actor = Actor(user=answer.user, device_id=store.actor.device_id)
+    store.read_only = answer.role is Role.SUPERVISOR
     return answer
 
 

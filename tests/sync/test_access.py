@@ -13,6 +13,7 @@ import pytest
 
 from drive_tui.central.people import issue_code, list_devices, revoke
 from drive_tui.store.cases import create_case
+from drive_tui.store.errors import Conflict
 from drive_tui.store.replica import sync_state
 from drive_tui.store.store import Store
 from drive_tui.sync.client import Client, FailureKind, SyncError, check_url
@@ -69,11 +70,9 @@ def test_a_supervisor_cannot_write(central: Central, tmp_path: Path) -> None:
         refused = http.post("/v1/push", json={"changes": [_change(case_id, {"status": {"old": "open",
                                                                                          "new": "closed"}})]})
     assert refused.status_code == 403
-    with supervisor.transaction() as tx:  # the same through the sync engine: refused, nothing stored
+    with pytest.raises(Conflict), supervisor.transaction() as tx:  # and the device itself refuses first
         create_case(tx, profile("SUP-0001", case_manager="sup"))
-    with pytest.raises(SyncError) as failed:
-        sync(supervisor)
-    assert failed.value.kind is FailureKind.REFUSED
+    assert sync(supervisor).pushed == 0
     assert central.cases() == before_cases and central.change_count() == before_changes
 
 

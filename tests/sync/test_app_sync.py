@@ -64,3 +64,52 @@ async def test_not_enrolled_says_how(tmp_path: Path) -> None:
         await pilot.press("y")
         await pilot.pause()
         assert "This device is not enrolled" in " ".join(screen_text(app).split())
+
+
+@SQLITE_ONLY
+async def test_sign_off_round_trips_from_the_supervisors_app_to_the_case_managers(central: Central,
+                                                                                   tmp_path: Path) -> None:
+    from drive_tui.central.people import add_user  # noqa: F401 - users come from the fixture's helper
+    from drive_tui.sync.engine import sync
+    from drive_tui.sync.protocol import Role
+    from drive_tui.ui.screens.case import CaseScreen
+
+    central.user("cm1")
+    central.user("sup", Role.SUPERVISOR, ["Essex"])
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, intake_id = _work_on_a_case(laptop)
+    sync(laptop)
+    supervisor = new_device(central, tmp_path, "sup")
+    sync(supervisor)
+
+    app = make_app(Settings(home=supervisor.home, keyring=False), store=supervisor, today=TODAY)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await pilot.pause()
+        footer = screen_text(app)
+        assert "New case" not in footer  # a supervisor's device does not create cases
+        await app.push_screen(CaseScreen(case_id))
+        await pilot.pause()
+        table = app.screen.query_one("#timeline")
+        table.move_cursor(row=0)  # the intake
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press(*"Check the risk to children", "enter")
+        await pilot.pause()
+        assert "RETURNED by sup" in " ".join(screen_text(app).split())
+        assert "Start/resume next" not in screen_text(app)  # no editing keys here
+        await pilot.press("escape", "y")  # back to the caseload, and sync
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    laptop_app = make_app(Settings(home=laptop.home, keyring=False), store=laptop, today=TODAY)
+    async with laptop_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("y")
+        await laptop_app.workers.wait_for_complete()
+        await pilot.pause()
+        await laptop_app.push_screen(CaseScreen(case_id))
+        await pilot.pause()
+        text = " ".join(screen_text(laptop_app).split())
+        assert "RETURNED by sup: Check the risk to children" in text
+        await pilot.press("f2")  # visit mode: the comment is not shown
+        await pilot.pause()
+        assert "Check the risk to children" not in screen_text(laptop_app)

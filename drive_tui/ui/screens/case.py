@@ -3,6 +3,7 @@ timeline intake → 3 → 6 → 9 months → closure, from which assessments are
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 from rich.table import Table
@@ -20,6 +21,8 @@ from drive_tui.domain.vocab import AssessmentStatus, Timepoint
 from drive_tui.store.assessments import amend_assessment, case_history, start_assessment
 from drive_tui.store.caseload import CaseloadRow, caseload
 from drive_tui.store.errors import StoreError
+from drive_tui.store.reviews import reviews_of, sign_off
+from drive_tui.store.tables import ReviewRow
 from drive_tui.ui.labels import code_label
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -45,6 +48,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         Binding("m", "amend", "Amend"),
         Binding("e", "edit_profile", "Edit profile"),
         Binding("h", "history", "History"),
+        Binding("r", "sign_off", "Mark reviewed"),
+        Binding("t", "return_assessment", "Return"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -53,7 +58,12 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self.case_id = case_id
         self.overview: CaseloadRow | None = None
         self.history: list[Assessment] = []
+        self.reviews: dict[str, ReviewRow] = {}
+        """Assessment id → its latest sign-off or return."""
+        self.supervising = False
+        """This device is a supervisor's: assessments can be signed off or returned, not edited."""
         self._resumed_before = False
+        self._rebuilding = asyncio.Lock()
 
 
     def _load(self) -> None:
@@ -62,6 +72,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         with store.transaction() as tx:
             self.overview = caseload(tx, today=self.drive.today, case_id=self.case_id)[0]
             self.history = case_history(tx, self.case_id)
+            self.reviews = {review.assessment_id: review for review in reviews_of(tx, self.case_id)}
+            self.supervising = store.read_only
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,12 +96,13 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         yield DataTable(id="timeline", cursor_type="row")
 
     async def rebuild(self) -> None:
-        keep = self._selected_key()
-        body = self.query_one("#body", Vertical)
-        await body.remove_children()
-        await body.mount_all(list(self._body()))
-        self.render_timeline(keep=keep)
-        self.query_one("#timeline", DataTable).focus()
+        async with self._rebuilding:  # a resume and a sign-off may both ask at once
+            keep = self._selected_key()
+            body = self.query_one("#body", Vertical)
+            await body.remove_children()
+            await body.mount_all(list(self._body()))
+            self.render_timeline(keep=keep)
+            self.query_one("#timeline", DataTable).focus()
 
     def on_mount(self) -> None:
         self.render_timeline()
@@ -121,6 +134,9 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             state = Text(slot.state.label, style=STATE_STYLE[slot.state])
             if current is not None and draft is not None:
                 state.append(" · amendment in draft", style="cyan")
+            review = self.reviews.get(current.id) if current is not None else None
+            if review is not None:
+                state.append(*_review_note(review, hide_comment=self.drive.visit_mode))
             table.add_row(
                 slot.timepoint.label, slot.due_on.isoformat(), state,
                 main.completed_on.isoformat() if main and main.completed_on else "—",
@@ -211,6 +227,53 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
         self.app.push_screen(CaseFormScreen(self.case_id))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Sign-off keys only on a supervisor's device; editing keys only on a case manager's."""
+        if action in ("sign_off", "return_assessment"):
+            return self.supervising
+        if action in ("next_assessment", "amend", "edit_profile"):
+            return not self.supervising
+        return True
+
+    def _selected_submitted(self) -> Assessment | None:
+        key = self._selected_key()
+        chosen = next((a for a in self.history if a.id == key), None)
+        if chosen is None or chosen.is_draft:
+            self.notify("Choose a submitted assessment.", severity="warning")
+            return None
+        return chosen
+
+    async def _record_review(self, assessment: Assessment, decision: str, comment: str = "") -> None:
+        store = self.drive.store
+        assert store is not None
+        try:
+            with store.transaction() as tx:
+                sign_off(tx, assessment.id, decision, comment)
+        except StoreError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        verb = "marked reviewed" if decision == "reviewed" else "returned to the case manager"
+        self.notify(f"{assessment.timepoint.label} assessment {verb}; it reaches them on the next sync.")
+        await self.rebuild()
+
+    async def action_sign_off(self) -> None:
+        chosen = self._selected_submitted()
+        if chosen is not None:
+            await self._record_review(chosen, "reviewed")
+
+    def action_return_assessment(self) -> None:
+        chosen = self._selected_submitted()
+        if chosen is None:
+            return
+        from drive_tui.ui.screens.comment import CommentScreen
+
+        async def returned(comment: str | None) -> None:
+            if comment:
+                await self._record_review(chosen, "returned", comment)
+
+        self.app.push_screen(CommentScreen(f"Return the {chosen.timepoint.label.lower()} assessment: what needs "
+                                           "correcting?", "e.g. check the contact setting"), returned)
+
     def action_history(self) -> None:
         from drive_tui.ui.screens.history import HistoryScreen
 
@@ -218,6 +281,13 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _review_note(review: ReviewRow, *, hide_comment: bool) -> tuple[str, str]:
+    if review.decision == "reviewed":
+        return (f" · reviewed by {review.reviewer}", "green")
+    comment = "" if hide_comment or not review.comment else f": {review.comment}"
+    return (f" · RETURNED by {review.reviewer}{comment}", "bold magenta")
 
 
 def _profile(case: Case) -> Table:

@@ -151,6 +151,12 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.render_table()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No new cases on a supervisor's device (cases come from their case managers)."""
+        if action == "new_case":
+            return not self.drive.store or not self.drive.store.read_only
+        return True
+
     def action_dashboard(self) -> None:
         from drive_tui.ui.screens.dashboard import DashboardScreen
 

@@ -1,7 +1,9 @@
-"""Report benchmark: `drive-tui report outcomes` over 5,000 invented closed cases in an encrypted store.
+"""Report benchmark: `drive-tui report outcomes` over 5,000 invented closed cases in an encrypted store, and
+opening the history of a case with five assessments.
 
-Prints the time of the analyses alone (in-process: read the cohort + compute) and of the whole command (a fresh
-process: start, unlock with the passphrase, read, compute, print JSON). Run: python bench/report_bench.py [--closed N]
+Prints the time of the analyses alone (in-process: read the cohort + compute), of the whole command (a fresh
+process: start, unlock with the passphrase, read, compute, print JSON), and of reading and building one case's
+history (what the history screen does before drawing). Run: python bench/report_bench.py [--closed N]
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ import time
 from datetime import date
 from pathlib import Path
 
+from drive_tui.analysis.history import build_history
 from drive_tui.analysis.outcomes import outcomes
 from drive_tui.config import Settings
 from drive_tui.demo import synthetic_exchange
 from drive_tui.domain.vocab import CaseStatus
+from drive_tui.domain.cohort import CohortCase
+from drive_tui.store.assessments import case_history, form_for
 from drive_tui.store.cohort import cohort
-from drive_tui.store.store import create
+from drive_tui.store.store import Store, create
 from drive_tui.store.transfer import import_exchange
 
 PASSPHRASE = "benchmark passphrase only"
@@ -48,6 +53,13 @@ def main() -> None:
         with store.transaction() as tx:
             document = outcomes(cohort(tx, closed_only=True))
         in_process.append(time.perf_counter() - started)
+    cases = [c for c in document_cases(store) if len(c.assessments) == 5]
+    history_times = []
+    for item in cases[:50]:
+        started = time.perf_counter()
+        with store.transaction() as tx:
+            build_history(case_history(tx, item.case.id), lambda f, v: form_for(tx, f, v))
+        history_times.append((time.perf_counter() - started) * 1000)
     store.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TUI_")}
     env.update(DRIVE_TUI_HOME=str(home), DRIVE_TUI_PASSPHRASE=PASSPHRASE, DRIVE_TUI_KEYRING="0")
@@ -62,6 +74,13 @@ def main() -> None:
     print(f"report outcomes over {document['cases']} closed cases ({document['paired']} paired): "
           f"in-process median {statistics.median(in_process):.2f} s; whole command median "
           f"{statistics.median(command):.2f} s (target: under 3 s)")
+    print(f"history of a case with 5 assessments (read + build): median {statistics.median(history_times):.1f} ms, "
+          f"max {max(history_times):.1f} ms over {len(history_times)} cases (target: under 100 ms)")
+
+
+def document_cases(store: Store) -> list[CohortCase]:
+    with store.transaction() as tx:
+        return cohort(tx, closed_only=True)
 
 
 if __name__ == "__main__":

@@ -36,11 +36,27 @@ def mcnemar_exact_p(used_to_not: int, not_to_used: int) -> float:
     return float(binomtest(min(used_to_not, not_to_used), discordant, 0.5, alternative="two-sided").pvalue)
 
 
+def _known_pairs(cases: Iterable[CohortCase], dva_type: str) -> list[tuple[int, int]]:
+    """(intake level, exit level) as indexes into LEVELS, for paired SUs with both severities known."""
+    field = f"dva_{dva_type}"
+    pairs = []
+    for c in cases:
+        intake, closure = c.assessments.get(Timepoint.INTAKE), c.assessments.get(Timepoint.CLOSURE)
+        if intake is None or closure is None:
+            continue
+        before, after = intake.answers.get(field), closure.answers.get(field)
+        if before in LEVELS and after in LEVELS:
+            pairs.append((LEVELS.index(before), LEVELS.index(after)))
+    return pairs
+
+
 def dva_use(cases: Iterable[CohortCase], dva_type: str) -> dict[str, Any]:
     """Use (any severity above none) at intake vs exit, among SUs with both severities known."""
-    field = f"dva_{dva_type}"
-    pairs = [(c.answer(Timepoint.INTAKE, field), c.answer(Timepoint.CLOSURE, field)) for c in cases if c.paired]
-    known = [(a != "none", b != "none") for a, b in pairs if a in LEVELS and b in LEVELS]
+    return _use(_known_pairs(cases, dva_type))
+
+
+def _use(pairs: list[tuple[int, int]]) -> dict[str, Any]:
+    known = [(a > 0, b > 0) for a, b in pairs]
     used_to_not = sum(1 for a, b in known if a and not b)
     not_to_used = sum(1 for a, b in known if b and not a)
     return {
@@ -55,9 +71,10 @@ def dva_use(cases: Iterable[CohortCase], dva_type: str) -> dict[str, Any]:
 
 def severity_transitions(cases: Iterable[CohortCase], dva_type: str) -> dict[str, Any]:
     """The 4×4 table intake severity × exit severity, counts per level, percent change, and increases."""
-    field = f"dva_{dva_type}"
-    pairs = [(c.answer(Timepoint.INTAKE, field), c.answer(Timepoint.CLOSURE, field)) for c in cases if c.paired]
-    known = [(LEVELS.index(a), LEVELS.index(b)) for a, b in pairs if a in LEVELS and b in LEVELS]
+    return _transitions(_known_pairs(cases, dva_type))
+
+
+def _transitions(known: list[tuple[int, int]]) -> dict[str, Any]:
     table = [[0] * len(LEVELS) for _ in LEVELS]
     for a, b in known:
         table[a][b] += 1
@@ -164,10 +181,11 @@ def _code(value: Any) -> str:
 
 
 def _paired_analyses(cases: list[CohortCase]) -> dict[str, Any]:
+    pairs = {t: _known_pairs(cases, t) for t in DVA_TYPES}
     return {
         "cases": len(cases),
-        "dva_use": {t: dva_use(cases, t) for t in DVA_TYPES},
-        "severity_transitions": {t: severity_transitions(cases, t) for t in DVA_TYPES},
+        "dva_use": {t: _use(pairs[t]) for t in DVA_TYPES},
+        "severity_transitions": {t: _transitions(pairs[t]) for t in DVA_TYPES},
     }
 
 
@@ -188,8 +206,7 @@ def outcomes(cohort: list[CohortCase]) -> dict[str, Any]:
         },
         "profile": profile(cohort),
         "complex_needs": complex_needs(cohort),
-        "dva_use": {t: dva_use(cohort, t) for t in DVA_TYPES},
-        "severity_transitions": {t: severity_transitions(cohort, t) for t in DVA_TYPES},
+        **{key: value for key, value in _paired_analyses(cohort).items() if key != "cases"},
         "by_behaviour_change_work": {
             "yes": _paired_analyses(bcw_yes),
             "no": _paired_analyses([c for c in cohort if c.case.id not in bcw_ids]),

@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, select
 
 from drive_tui.domain.cohort import CohortCase
-from drive_tui.domain.models import Assessment
+from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
-from drive_tui.store.assessments import to_assessment
-from drive_tui.store.cases import to_case
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, CaseRow
 
@@ -25,22 +23,27 @@ def cohort(
     closed_from: date | None = None,
     closed_to: date | None = None,
 ) -> list[CohortCase]:
-    """Cases (closed ones only, at ``site``, closed between the dates, both inclusive), by site and reference."""
-    query = select(CaseRow)
+    """Cases (closed ones only, at ``site``, closed between the dates, both inclusive), by site and reference.
+
+    Read with Core rather than the ORM: for thousands of cases, building ORM objects costs more than the analyses.
+    """
+    cases, assessments = CaseRow.__table__, AssessmentRow.__table__  # type: ignore[attr-defined]
+    wanted: list[ColumnElement[bool]] = []
     if closed_only or closed_from is not None or closed_to is not None:
-        query = query.where(CaseRow.status == CaseStatus.CLOSED.value)
+        wanted.append(cases.c.status == CaseStatus.CLOSED.value)
     if site is not None:
-        query = query.where(CaseRow.site == site)
+        wanted.append(cases.c.site == site)
     if closed_from is not None:
-        query = query.where(col(CaseRow.closed_on) >= closed_from)
+        wanted.append(cases.c.closed_on >= closed_from)
     if closed_to is not None:
-        query = query.where(col(CaseRow.closed_on) <= closed_to)
-    cases = [to_case(row) for row in tx.session.exec(query.order_by(col(CaseRow.site), col(CaseRow.reference)))]
-    wanted = {case.id for case in cases}
+        wanted.append(cases.c.closed_on <= closed_to)
+    connection = tx.session.connection()
+    found = [Case.model_validate(dict(row)) for row in connection.execute(
+        select(cases).where(*wanted).order_by(cases.c.site, cases.c.reference)).mappings()]
     current: dict[str, dict[Timepoint, Assessment]] = defaultdict(dict)
-    rows = tx.session.exec(select(AssessmentRow).where(AssessmentRow.status == AssessmentStatus.SUBMITTED.value))
-    for row in rows:
-        if row.case_id in wanted:
-            assessment = to_assessment(row)
-            current[row.case_id][assessment.timepoint] = assessment
-    return [CohortCase(case=case, assessments=current[case.id]) for case in cases]
+    query = (select(assessments).join(cases, cases.c.id == assessments.c.case_id)
+             .where(assessments.c.status == AssessmentStatus.SUBMITTED.value, *wanted))
+    for row in connection.execute(query).mappings():
+        assessment = Assessment.model_validate(dict(row))
+        current[assessment.case_id][assessment.timepoint] = assessment
+    return [CohortCase(case=case, assessments=current[case.id]) for case in found]

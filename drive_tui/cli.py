@@ -248,39 +248,61 @@ def import_command(file: Annotated[Path, typer.Argument(help="A drive-tui/1 JSON
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Option("--out", help="File to write (csv also writes NAME.codebook.csv).")],
-    format: Annotated[str, typer.Option("--format", help="json (drive-tui/1) or csv (one row per assessment).")] = "json",
+    out: Annotated[Path, typer.Option("--out", help="File to write; csv and sav also write NAME.wide.* and "
+                                                    "NAME.codebook.csv beside it.")],
+    format: Annotated[str, typer.Option("--format", help="json (drive-tui/1), csv or sav (SPSS).")] = "json",
+    pseudonymise: Annotated[bool, typer.Option(
+        "--pseudonymise", help="Replace references and case managers with stable pseudonyms; drop free text.")] = False,
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
 ) -> None:
-    """Export every case with its current submitted assessments. The output is NOT encrypted."""
-    if format not in ("json", "csv"):
-        _fail(f"unknown format {format!r}: use json or csv", 2)
+    """Export every case with its current submitted assessments: one row per assessment (long), one row per case
+    with intake and closure side by side (wide), and a codebook. The output is NOT encrypted."""
+    if format not in ("json", "csv", "sav"):
+        _fail(f"unknown format {format!r}: use json, csv or sav", 2)
     codebook_path = out.with_name(out.stem + ".codebook.csv")
-    targets = [out] + ([codebook_path] if format == "csv" else [])
+    wide_path = out.with_name(out.stem + ".wide" + out.suffix)
+    targets = [out] + ([wide_path, codebook_path] if format != "json" else [])
     existing = [str(t) for t in targets if t.exists()]
     if existing and not force:
         _fail(f"{', '.join(existing)} already exists; use --force to overwrite", 1)
     settings = _settings()
 
     def action() -> None:
-        from drive_tui.store.transfer import export_exchange, exchange_json
+        from drive_tui.analysis.tabular import codebook, column_meta, pseudonymise as pseudonymised, rows, wide_rows
+        from drive_tui.store.transfer import export_exchange, exchange_json, pseudonym_key
 
         with _open(settings) as store, store.transaction() as tx:
             exchange = export_exchange(tx)
+            if pseudonymise:
+                exchange = pseudonymised(exchange, pseudonym_key(tx))
             forms = store.forms.newest()
         typer.echo(
             "warning: the export is NOT encrypted and holds sensitive case data. Keep it on an encrypted disk, "
             "share it only as your data-sharing agreement allows, and delete it when done.", err=True)
         if format == "json":
             _write_private(out, exchange_json(exchange))
-        else:
-            from drive_tui.analysis.tabular import codebook, rows
-
+        elif format == "csv":
             _write_private(out, _csv_text(rows(exchange, forms)))
+            _write_private(wide_path, _csv_text(wide_rows(exchange, forms)))
             _write_private(codebook_path, _csv_text(codebook(forms)))
-        typer.echo(f"Exported {len(exchange.cases)} case(s) to {', '.join(map(str, targets))}")
+        else:
+            from drive_tui.analysis.spss import write_sav
+
+            for path, table, wide in ((out, list(rows(exchange, forms)), False),
+                                      (wide_path, list(wide_rows(exchange, forms)), True)):
+                _create_private(path)
+                write_sav(path, column_meta(forms, wide=wide), table)
+            _write_private(codebook_path, _csv_text(codebook(forms)))
+        typer.echo(f"Exported {len(exchange.cases)} case(s){' (pseudonymised)' if pseudonymise else ''} to "
+                   f"{', '.join(map(str, targets))}")
 
     _run(action)
+
+
+def _create_private(path: Path) -> None:
+    """An empty file only its owner can read, for a library that then writes into it."""
+    path.unlink(missing_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _csv_text(table: Iterable[list[str]]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from datetime import date
 from pathlib import Path
 
@@ -67,3 +68,49 @@ def test_bad_options_say_so(cohort_home: Path) -> None:
     backwards = run(cohort_home, "report", "outcomes", "--closed-from", "2026-02-01", "--closed-to", "2026-01-01")
     assert backwards.returncode == 2 and "after" in backwards.stderr
     assert run(cohort_home, "report", "outcomes", "--format", "sav").returncode == 2
+
+
+def test_exports_long_wide_codebook_and_spss_with_labels(cohort_home: Path, tmp_path: Path) -> None:
+    import pyreadstat
+
+    out = tmp_path / "cohort.sav"
+    result = run(cohort_home, "export", "--format", "sav", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "NOT encrypted" in result.stderr
+    wide, codebook = tmp_path / "cohort.wide.sav", tmp_path / "cohort.codebook.csv"
+    for path in (out, wide, codebook):
+        assert path.stat().st_mode & 0o777 == 0o600
+    long_frame, long_meta = pyreadstat.read_sav(str(out))
+    wide_frame, wide_meta = pyreadstat.read_sav(str(wide))
+    assert len(wide_frame) == 120 and len(long_frame) > 120  # one row per case; one per assessment
+    assert wide_meta.column_names_to_labels["intake_dva_physical"] == "Intake: Severity of abusive behaviour: Physical"
+    assert wide_meta.variable_value_labels["closure_risk_change"][1.0] == "Reduced greatly"
+    assert long_meta.variable_value_labels["support_areas_housing"] == {0.0: "No", 1.0: "Yes"}
+    assert wide_meta.original_variable_types["allocated_on"].startswith("DATE")
+    # the codes are read back as they were: the first case's intake physical severity
+    (tmp_path / "csv").mkdir()
+    assert run(cohort_home, "export", "--format", "csv", "--out", str(tmp_path / "csv" / "cohort.csv")).returncode == 0
+    wide_rows = list(csv.DictReader((tmp_path / "csv" / "cohort.wide.csv").open()))
+    levels = ["none", "standard", "moderate", "high", "not_known"]
+    for i, row in enumerate(wide_rows):
+        assert wide_frame["reference"][i] == row["reference"]
+        code, number = row["intake_dva_physical"], wide_frame["intake_dva_physical"][i]
+        assert (number == levels.index(code) + 1) if code else math.isnan(number)
+
+
+def test_pseudonymised_export_is_stable_and_drops_free_text(cohort_home: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    for path in (first, second):
+        assert run(cohort_home, "export", "--format", "csv", "--pseudonymise", "--out", str(path)).returncode == 0
+    plain = tmp_path / "plain.csv"
+    run(cohort_home, "export", "--format", "csv", "--out", str(plain))
+    rows_a = list(csv.DictReader((tmp_path / "a.wide.csv").open()))
+    rows_b = list(csv.DictReader((tmp_path / "b.wide.csv").open()))
+    plain_rows = list(csv.DictReader((tmp_path / "plain.wide.csv").open()))
+    assert [r["reference"] for r in rows_a] == [r["reference"] for r in rows_b]  # stable across exports
+    assert all(r["reference"].startswith("P") and not r["reference"].startswith("DEMO") for r in rows_a)
+    assert {r["reference"] for r in rows_a}.isdisjoint({r["reference"] for r in plain_rows})
+    assert all(r["case_manager"].startswith("CM") for r in rows_a)
+    assert all(r["su_ethnicity"] == "" for r in rows_a) and any(r["su_ethnicity"] for r in plain_rows)
+    assert all(r["closure_notes"] == "" for r in rows_a)
+    assert [r["intake_dva_physical"] for r in rows_a] == [r["intake_dva_physical"] for r in plain_rows]

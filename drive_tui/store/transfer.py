@@ -19,6 +19,7 @@ from drive_tui.store.assessments import current_assessments, record_submitted
 from drive_tui.store.cases import create_case, find_case, list_cases
 from drive_tui.store.errors import Invalid
 from drive_tui.store.store import Tx
+from drive_tui.store.tables import StoreMeta
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
@@ -171,3 +172,18 @@ def export_exchange(tx: Tx) -> ExchangeFile:
 
 def exchange_json(exchange: ExchangeFile) -> str:
     return exchange.model_dump_json(indent=2, exclude_none=True) + "\n"
+
+
+PSEUDONYM_KEY = "export_pseudonym_key"
+
+
+def pseudonym_key(tx: Tx) -> bytes:
+    """This store's secret for pseudonymised exports, made on first use: the same case gets the same pseudonym in
+    every export from this store, and nobody without the store can reverse it."""
+    import secrets
+
+    row = tx.session.get(StoreMeta, PSEUDONYM_KEY)
+    if row is None:
+        row = StoreMeta(key=PSEUDONYM_KEY, value=secrets.token_hex(32))
+        tx.session.add(row)
+    return bytes.fromhex(row.value)

@@ -114,3 +114,17 @@ def test_pseudonymised_export_is_stable_and_drops_free_text(cohort_home: Path, t
     assert all(r["su_ethnicity"] == "" for r in rows_a) and any(r["su_ethnicity"] for r in plain_rows)
     assert all(r["closure_notes"] == "" for r in rows_a)
     assert [r["intake_dva_physical"] for r in rows_a] == [r["intake_dva_physical"] for r in plain_rows]
+
+
+def test_the_cohort_holds_each_cases_current_assessments_exactly(cohort_home: Path) -> None:
+    from drive_tui.store.assessments import current_assessments
+    from drive_tui.store.cases import list_cases
+
+    with unlock(Settings(home=cohort_home, keyring=False), PASSPHRASE) as store, store.transaction() as tx:
+        everything = {item.case.id: item for item in cohort(tx)}
+        closed = cohort(tx, closed_only=True)
+        for case in list_cases(tx):
+            assert everything[case.id].case == case
+            assert dict(everything[case.id].assessments) == current_assessments(tx, case.id)
+    assert closed and all(item.case.status.value == "closed" for item in closed)
+    assert len(closed) < len(everything)

@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, literal, select
 
 from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, CaseRow
+
+
+_ASSESSMENT_FIELDS = ("id", "case_id", "timepoint", "form_id", "form_version", "answers", "status", "author",
+                      "device_id", "created_at", "updated_at", "submitted_at", "completed_on", "supersedes")
 
 
 def cohort(
@@ -38,12 +42,16 @@ def cohort(
     if closed_to is not None:
         wanted.append(cases.c.closed_on <= closed_to)
     connection = tx.session.connection()
-    found = [Case.model_validate(dict(row)) for row in connection.execute(
-        select(cases).where(*wanted).order_by(cases.c.site, cases.c.reference)).mappings()]
+    found = [Case.model_validate(row) for row in connection.execute(
+        select(cases).where(*wanted).order_by(cases.c.site, cases.c.reference)).mappings().all()]
     current: dict[str, dict[Timepoint, Assessment]] = defaultdict(dict)
-    query = (select(assessments).join(cases, cases.c.id == assessments.c.case_id)
+    # Each row comes back as one JSON document, parsed and validated by pydantic-core: for tens of thousands of
+    # assessments that is several times quicker than building SQLAlchemy rows and then models from them.
+    as_json = func.json_object(*[part for name in _ASSESSMENT_FIELDS for part in (
+        literal(name), func.json(assessments.c[name]) if name == "answers" else assessments.c[name])])
+    query = (select(as_json).select_from(assessments).join(cases, cases.c.id == assessments.c.case_id)
              .where(assessments.c.status == AssessmentStatus.SUBMITTED.value, *wanted))
-    for row in connection.execute(query).mappings():
-        assessment = Assessment.model_validate(dict(row))
+    for (document,) in connection.execute(query).all():
+        assessment = Assessment.model_validate_json(document)
         current[assessment.case_id][assessment.timepoint] = assessment
     return [CohortCase(case=case, assessments=current[case.id]) for case in found]

@@ -6,21 +6,14 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from drive_tui.cli import _console, _fail, _open, _run, _settings, _write_private, app
 
-if TYPE_CHECKING:
-    from rich.console import Console
-
 report_app = typer.Typer(help="Outcome analyses for supervisors and evaluators.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
-
-DVA_LABELS = {"physical": "Physical", "sexual": "Sexual", "harassment_stalking": "Harassment/stalking",
-              "jealousy_coercion": "Jealousy/coercion"}
-
 
 def _date(value: str | None, option: str) -> date | None:
     if value is None:
@@ -63,7 +56,11 @@ def report_outcomes(
         else:
             if out is not None:
                 _fail("--out is for json and csv; the table is for reading", 2)
-            _print_tables(_console(), document)
+            from drive_tui.analysis.report_tables import outcome_tables
+
+            console = _console()
+            for renderable in outcome_tables(document):
+                console.print(renderable)
             return
         if out is None:
             sys.stdout.write(text)
@@ -89,52 +86,3 @@ def _csv(document: dict[str, Any]) -> str:
     from drive_tui.cli import _csv_text
 
     return _csv_text([["measure", "value"], *([path, "" if v is None else str(v)] for path, v in _leaves(document))])
-
-
-def _p(value: float) -> str:
-    return "<0.0001" if value < 0.0001 else f"{value:.4f}"
-
-
-def _print_tables(console: Console, document: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    console.print(f"[bold]Outcomes over {document['cases']} closed case(s)[/]: {document['paired']} with intake and "
-                  f"closure; left out of paired analyses: {document['unpaired']['no_intake']} without intake, "
-                  f"{document['unpaired']['no_closure']} without closure.")
-    use = Table(title="Use of each type of abuse, intake vs exit (SUs with both known)")
-    for column in ("Type", "n", "Used at intake", "Used at exit", "Used → not", "Not → used", "Exact McNemar p"):
-        use.add_column(column, justify="right" if column != "Type" else "left")
-    for key, label in DVA_LABELS.items():
-        d = document["dva_use"][key]
-        use.add_row(label, str(d["n"]), str(d["intake_used"]), str(d["exit_used"]), str(d["used_to_not"]),
-                    str(d["not_to_used"]), _p(d["mcnemar_exact_p"]))
-    console.print(use)
-    severity = Table(title="Severity at intake → exit")
-    for column in ("Type", "n", "Increased", "Decreased", "High: intake → exit", "None: intake → exit"):
-        severity.add_column(column)
-    for key, label in DVA_LABELS.items():
-        s = document["severity_transitions"][key]
-        severity.add_row(label, str(s["n"]), str(s["increased"]), str(s["decreased"]),
-                         f"{s['intake_counts']['high']} → {s['exit_counts']['high']}",
-                         f"{s['intake_counts']['none']} → {s['exit_counts']['none']}")
-    console.print(severity)
-    risk = Table(title="Case manager's judgement of risk change at closure")
-    risk.add_column("Judgement")
-    for group in ("all", "contacted", "not_contacted"):
-        risk.add_column(group.replace("_", " ").capitalize(), justify="right")
-    groups = document["risk_change"]
-    from drive_tui.domain.vocab import RiskChange
-
-    for code in RiskChange:
-        cells = []
-        for group in ("all", "contacted", "not_contacted"):
-            share = groups[group]["percent"][code.value]
-            cells.append(f"{groups[group][code.value]}" + (f" ({share}%)" if share is not None else ""))
-        risk.add_row(code.label, *cells)
-    console.print(risk)
-    needs = document["complex_needs"]
-    console.print(f"Complex needs per SU (of {needs['all_known']} with all four known): " + ", ".join(
-        f"{k}: {v}" for k, v in needs["count_distribution"].items()))
-    reasons = document["no_contact_reasons"]
-    console.print(f"No contact: the same reason throughout for {sum(reasons['same_throughout'].values())} SU(s); "
-                  f"changed for {reasons['cases_changed']}. Full figures: --format json.")

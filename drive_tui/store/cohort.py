@@ -3,7 +3,10 @@ the outcome analyses run over (closed cases) and the team dashboard's missing-da
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import ColumnElement, func, literal, select
@@ -30,7 +33,26 @@ def cohort(
     """Cases (closed ones only, at ``site``, closed between the dates, both inclusive), by site and reference.
 
     Read with Core rather than the ORM: for thousands of cases, building ORM objects costs more than the analyses.
+    The cyclic garbage collector is paused meanwhile: the read makes hundreds of thousands of objects and none is
+    garbage yet, and its repeated passes over them cost a third of the time.
     """
+    with _collector_paused():
+        return _cohort(tx, closed_only=closed_only, site=site, closed_from=closed_from, closed_to=closed_to)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _cohort(tx: Tx, *, closed_only: bool, site: str | None, closed_from: date | None,
+            closed_to: date | None) -> list[CohortCase]:
     cases, assessments = CaseRow.__table__, AssessmentRow.__table__  # type: ignore[attr-defined]
     wanted: list[ColumnElement[bool]] = []
     if closed_only or closed_from is not None or closed_to is not None:

@@ -45,6 +45,7 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
     AUTO_FOCUS = "#team"
     BINDINGS = [
         Binding("g", "regroup", "Group by site/CM"),
+        Binding("o", "outcomes", "Outcomes"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -116,6 +117,11 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
     def action_regroup(self) -> None:
         self.by = GROUPINGS[(GROUPINGS.index(self.by) + 1) % len(GROUPINGS)]
         self.render_missing()
+
+    def action_outcomes(self) -> None:
+        from drive_tui.ui.screens.outcomes import OutcomesScreen
+
+        self.app.push_screen(OutcomesScreen())
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -1,0 +1,41 @@
+"""The outcome analyses over this store's closed cases, as `drive-tui report outcomes` shows them: intake against
+closure for each type of abuse (exact McNemar), severity, risk change, needs and contact. Figures only."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from drive_tui.analysis.outcomes import outcomes
+from drive_tui.analysis.report_tables import outcome_tables
+from drive_tui.store.cohort import cohort
+from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.visit_badge import VisitBadge
+
+
+class OutcomesScreen(DriveScreenMixin, Screen[None]):
+    CSS_PATH = "outcomes.tcss"
+    AUTO_FOCUS = "#report"
+    BINDINGS = [Binding("escape", "back", "Back")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VisitBadge()
+        with VerticalScroll(id="report", can_focus=True):
+            yield Static("Computing the analyses…", id="report-loading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        store = self.drive.store
+        assert store is not None
+        with store.transaction() as tx:
+            self.document = outcomes(cohort(tx, closed_only=True))
+        report = self.query_one("#report", VerticalScroll)
+        report.remove_children()
+        report.mount_all([Static(renderable) for renderable in outcome_tables(self.document)])
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

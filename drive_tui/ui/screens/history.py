@@ -22,6 +22,8 @@ from drive_tui.store.tables import ReviewRow
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
+COLUMN_WIDTH = 24
+"""Each timepoint's column: long free text is cut (it reads in full on the assessment itself)."""
 MARKS = {"up": ("▲", "bold red"), "down": ("▼", "bold green"), "changed": ("•", "yellow")}
 CHARTED = (("dva_physical", "Physical"), ("dva_sexual", "Sexual"), ("dva_harassment_stalking", "Harassment"),
            ("dva_jealousy_coercion", "Jealousy/coercion"), ("risk_to_victim", "Risk to victim"),
@@ -78,12 +80,12 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
         assert self.history is not None
         table = self.query_one("#history", DataTable)
         table.clear(columns=True)
-        table.add_column("Field", key="field")
+        table.add_column("Field", key="field", width=30)
         for column in self.history.columns:
             done = column.completed_on.isoformat() if column.completed_on else "—"
             amended = " (amended)" if column.superseded else ""
             table.add_column(Text(f"{column.timepoint.label}{amended} {done} {column.current.author}"),
-                             key=column.timepoint.value)
+                             key=column.timepoint.value, width=COLUMN_WIDTH)
         for row in self.history.rows:
             if row.sensitive and self.drive.visit_mode:
                 continue  # not rendered at all, not merely dimmed
@@ -102,9 +104,11 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
         assert self.history is not None
         chart = Text("Over time  ", style="bold")
         chart.append("(▁ none · ▃ standard · ▅ moderate/medium · █ high · ? not known · · not asked)\n", style="dim")
-        for answer_id, label in CHARTED:
+        for index, (answer_id, label) in enumerate(CHARTED):
             chart.append(f"{label:<18}", style="bold")
-            chart.append(sparkline(self.history.series(answer_id)) + "   ")
+            chart.append(f"{sparkline(self.history.series(answer_id)):<8}")
+            if index % 3 == 2 and index < len(CHARTED) - 1:
+                chart.append("\n")
         return chart
 
     def _sign_offs(self) -> Text:

@@ -75,6 +75,7 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
         full = [rows[-1]["seq"] for rows in pages.values() if len(rows) == limit]
         upto = min(full) if full else head_seq
         kept = {kind: [row for row in rows if row["seq"] <= upto] for kind, rows in pages.items()}
+        _add_parents(connection, kept, visible)
         cursor = Cursor(seq=head_seq, stamp=head_stamp) if not full else Cursor(
             seq=upto, stamp=db.stamp_of(connection, upto) or "")
         response = PullResponse(
@@ -94,6 +95,26 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
                                                        device_id=device.id, action="pull", case_ids=read))
         touch(connection, device.id, synced=True)
     return response
+
+
+def _add_parents(connection: Connection, kept: dict[str, list[dict[str, Any]]], visible: ColumnElement[bool]) -> None:
+    """Every row's case (and a review's or amendment's assessment) travels in the same page, whatever its sequence
+    number: the device's store keeps foreign keys, and a page must be applicable on its own."""
+    have = {row["id"] for row in kept["assessments"]}
+    wanted = {row["assessment_id"] for row in kept["reviews"]} | {
+        row["supersedes"] for row in kept["assessments"] if row["supersedes"]}
+    missing = wanted - have
+    while missing:  # an amendment of an amendment: follow the chain
+        found = [dict(r) for r in connection.execute(select(_assessments).join(
+            _cases, _cases.c.id == _assessments.c.case_id).where(_assessments.c.id.in_(missing), visible)).mappings()]
+        kept["assessments"].extend(found)
+        have |= {row["id"] for row in found}
+        missing = {row["supersedes"] for row in found if row["supersedes"]} - have
+    case_ids = {row["case_id"] for kind in ("assessments", "reviews", "conflicts") for row in kept[kind]}
+    absent = case_ids - {row["id"] for row in kept["cases"]}
+    if absent:
+        kept["cases"].extend(dict(r) for r in connection.execute(
+            select(_cases).where(_cases.c.id.in_(absent), visible)).mappings())
 
 
 def _without_seq(row: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from drive_tui.store.store import Actor, Store
 from drive_tui.store.tables import OutboxRow
 from drive_tui.sync.client import Client, FailureKind, SyncError
 from drive_tui.sync.protocol import (
+    MAX_PULL,
     Change,
     ChangeOutcome,
     Cursor,
@@ -43,6 +44,7 @@ from drive_tui.sync.protocol import (
 )
 
 PUSH_BATCH = 1000
+PULL_PAGE = MAX_PULL
 
 
 @dataclass
@@ -185,7 +187,7 @@ def _push(store: Store, client: Client, report: SyncReport, callbacks: Callbacks
 def _pull(store: Store, client: Client, state: SyncState, report: SyncReport, callbacks: Callbacks) -> None:
     cursor = Cursor(seq=state.cursor_seq, stamp=state.cursor_stamp)
     while True:
-        page = client.pull(cursor)
+        page = client.pull(cursor, PULL_PAGE)
         if page.reset:
             report.server_restored = True
         with store.transaction() as tx:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from drive_tui.central.assign import assign_case, create_case
@@ -138,3 +139,48 @@ def test_cases_allocated_and_reassigned_centrally_move_between_devices(central: 
     sync(second)
     assert local_cases(second)[case_id]["service_user"]["age"] == 41
     assert_converged(central, first, second)
+
+
+def test_a_new_device_pulling_in_tiny_pages_gets_every_row_with_its_parents(
+    central: Central, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows changed later get later sequence numbers than rows that refer to them (a review of an assessment that was
+    then amended; a conflict on a case edited since): pages of one row must still apply on their own."""
+    from drive_tui.store.assessments import amend_assessment
+    from drive_tui.sync import engine
+
+    central.user("cm1")
+    central.user("sup", Role.SUPERVISOR, ["Essex"])
+    laptop, spare = new_device(central, tmp_path, "cm1"), new_device(central, tmp_path, "cm1", name="spare")
+    supervisor = new_device(central, tmp_path, "sup")
+    case_id, intake_id = _work_on_a_case(laptop)
+    sync(laptop)
+    sync(spare)
+    sync(supervisor)
+    with supervisor.transaction() as tx:
+        sign_off(tx, intake_id, "returned", "Check the dates")
+    sync(supervisor)
+    with laptop.transaction() as tx:  # conflicting edits, then an amendment: the case and intake get newer numbers
+        update_case(tx, case_id, {"service_user.age": 40})
+    with spare.transaction() as tx:
+        update_case(tx, case_id, {"service_user.age": 41})
+    sync(laptop)
+    sync(spare)
+    with laptop.transaction() as tx:
+        amendment = amend_assessment(tx, intake_id)
+        save_draft_answer(tx, amendment.id, "engagement", "high")
+        submit_assessment(tx, amendment.id)
+    sync(laptop)
+
+    monkeypatch.setattr(engine, "PULL_PAGE", 1)
+    fresh_supervisor, fresh_laptop = new_device(central, tmp_path, "sup", name="new"), new_device(
+        central, tmp_path, "cm1", name="new")
+    for device in (fresh_supervisor, fresh_laptop):
+        sync(device)
+        assert_converged(central, device)
+        assert set(local_assessments(device)) == {intake_id, amendment.id}
+    with fresh_laptop.transaction() as tx:
+        assert [r.comment for r in reviews_of(tx, case_id)] == ["Check the dates"]
+        from drive_tui.store.reviews import open_conflicts
+
+        assert [c.field for c in open_conflicts(tx, case_id)] == ["service_user.age"]

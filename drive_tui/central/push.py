@@ -109,8 +109,8 @@ class _Work:
         handler = getattr(self, "_" + change.op.value.replace(".", "_"))
         try:
             return handler(change)
-        except (KeyError, TypeError, ValueError, ValidationError) as exc:
-            raise Rejected(_reason(exc)) from None
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, ValidationError) as exc:
+            raise Rejected(_reason(exc)) from None  # a malformed payload is kept for an administrator, not a 500
 
     def _case_create(self, change: Change) -> ChangeOutcome:
         if self.device.user.role is not Role.CASE_MANAGER:

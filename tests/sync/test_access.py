@@ -144,3 +144,23 @@ def test_plain_http_is_refused_except_to_loopback() -> None:
     assert check_url("http://127.0.0.1:8443/") == "http://127.0.0.1:8443"
     assert check_url("http://[::1]:8443") == "http://[::1]:8443"
     assert check_url("https://drive.example.org") == "https://drive.example.org"
+
+
+def test_malformed_payloads_are_rejected_and_kept_not_a_server_error(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = _work_on_a_case(laptop)
+    sync(laptop)
+    before = central.cases()
+    bad = [
+        _change(case_id, {"victims.7.age": {"old": None, "new": 30}}),         # no such victim
+        _change(case_id, {"service_user.age": {"old": 34}}),                   # no new value
+        {**_change(case_id, {}), "payload": {"changes": ["not", "a", "map"]}},
+        {**_change(case_id, {}), "op": "case.add_victim", "payload": {"victim": {"age": "old"}}},
+    ]
+    with _http(central, laptop) as http:
+        answer = http.post("/v1/push", json={"changes": bad})
+    assert answer.status_code == 200
+    assert [r["outcome"] for r in answer.json()["results"]] == ["rejected"] * 4
+    assert central.cases() == before  # nothing applied
+    assert central.change_count() == 17 + 4  # but every change is held (quarantined with its payload)

@@ -12,11 +12,15 @@ from .test_assessment import open_test_case, start_review
 
 
 async def test_auto_lock_after_idle_hides_everything_and_keeps_the_draft(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
-    app = app_for(populated, idle_lock_minutes=0.04)  # 2.4 seconds
+    app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:
-        await start_review(pilot)
+        await start_review(pilot)  # with the default 5 minutes: a slow machine cannot lock it mid-way
         await pilot.press("right", "enter")  # contact made: No
-        await pilot.pause(4.5)  # idle past the lock time (the idle check runs every second)
+        app.settings = app.settings.model_copy(update={"idle_lock_minutes": 0.02})  # now 1.2 s without a key
+        for _ in range(50):  # the idle check runs every second; wait for it, not for a fixed time
+            if app.locked:
+                break
+            await pilot.pause(0.2)
         assert isinstance(app.screen, VerifyScreen) and app.locked
         text = screen_text(app)
         assert "Locked" in text and "TEST-0001" not in text and "Reason for no contact" not in text

@@ -21,6 +21,7 @@ async def test_auto_lock_after_idle_hides_everything_and_keeps_the_draft(populat
             if app.locked:
                 break
             await pilot.pause(0.2)
+        await pilot.pause()  # let the lock screen draw
         assert isinstance(app.screen, VerifyScreen) and app.locked
         text = screen_text(app)
         assert "Locked" in text and "TEST-0001" not in text and "Reason for no contact" not in text

@@ -140,7 +140,6 @@ def _cell(value: object) -> str:
 
 def codebook(forms: Iterable[FormSpec]) -> Iterator[list[str]]:
     """Rows of (column, description, code, code label): one row per code, or one row for a free column."""
-    from drive_tui.domain import vocab
 
     yield ["column", "description", "code", "label"]
     for column in column_meta(forms):

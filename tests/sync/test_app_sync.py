@@ -69,7 +69,6 @@ async def test_not_enrolled_says_how(tmp_path: Path) -> None:
 @SQLITE_ONLY
 async def test_sign_off_round_trips_from_the_supervisors_app_to_the_case_managers(central: Central,
                                                                                    tmp_path: Path) -> None:
-    from drive_tui.central.people import add_user  # noqa: F401 - users come from the fixture's helper
     from drive_tui.sync.engine import sync
     from drive_tui.sync.protocol import Role
     from drive_tui.ui.screens.case import CaseScreen

@@ -92,3 +92,15 @@ def test_reopening_with_the_passphrase_reads_everything_back(store: Store, setti
         from drive_tui.store.cases import get_case
 
         assert get_case(tx, created.id) == created
+
+
+def test_a_database_error_does_not_quote_the_data_it_was_writing(store) -> None:  # type: ignore[no-untyped-def]
+    """Errors may reach a terminal or a log: SQLAlchemy's message would otherwise list every bound value."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    secret = "SENTINEL-victim-address-17"
+    with pytest.raises(IntegrityError) as failed, store.engine.begin() as connection:
+        connection.execute(text("INSERT INTO store_meta (key, value) VALUES (:k, :v)"), {"k": "store_id", "v": secret})
+    assert secret not in str(failed.value)

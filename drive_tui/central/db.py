@@ -35,14 +35,15 @@ def default_database_url(home: Path) -> str:
 
 
 def open_central(url: str) -> Engine:
-    """An engine on the central store at ``url``, migrated to the newest schema."""
+    """An engine on the central store at ``url``, migrated to the newest schema. Errors never quote the values
+    being written (``hide_parameters``): an unexpected one ends in the server's log."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(parsed.database or "")
     elif parsed.get_backend_name() == "postgresql":
         if parsed.get_driver_name() not in ("psycopg", ""):
             raise CentralError("PostgreSQL is reached through psycopg 3: use postgresql+psycopg://…")
-        engine = create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+        engine = create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True, hide_parameters=True)
     else:
         raise CentralError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///… or postgresql+psycopg://…")
     try:
@@ -60,7 +61,8 @@ def _sqlite_engine(database: str) -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "isolation_level": None})
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "isolation_level": None},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:

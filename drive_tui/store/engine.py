@@ -83,7 +83,8 @@ def open_engine(path: Path, data_key: bytes) -> Engine:
 
 def build_engine(creator: Callable[[], Any], module: Any) -> Engine:
     """An engine over DB-API connections from ``creator``, migrated. (The benchmark passes plain sqlite3.)"""
-    engine = create_engine("sqlite://", creator=creator, module=module)
+    # hide_parameters: a database error's message must not carry the answers it was writing (it may be shown or logged)
+    engine = create_engine("sqlite://", creator=creator, module=module, hide_parameters=True)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:

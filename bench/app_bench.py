@@ -34,9 +34,9 @@ def child_minimal() -> None:
             yield Footer()
 
         def on_mount(self) -> None:
-            self.call_after_refresh(self._ready)
+            self.call_after_refresh(self._report_ready)
 
-        def _ready(self) -> None:
+        def _report_ready(self) -> None:
             print(f"READY {time.time()}", flush=True)
             self.exit()
 

@@ -31,15 +31,12 @@ app.add_typer(forms_app, name="forms")
 
 
 def _settings() -> Settings:
-    from pydantic import ValidationError
-
-    from drive_tui.config import Settings
+    from drive_tui.config import Settings, SettingsError
 
     try:
-        return Settings()
-    except ValidationError as exc:
-        names = ", ".join("DRIVE_TUI_" + str(e["loc"][0]).upper() for e in exc.errors())
-        _fail(f"invalid setting in the environment: {names}", 2)
+        return Settings.from_env()
+    except SettingsError as exc:
+        _fail(f"invalid setting in the environment: {', '.join(exc.names)}", 2)
 
 
 def _console() -> Console:
@@ -146,7 +143,7 @@ def init(
 
     settings = _settings()
     if user:
-        settings = settings.model_copy(update={"user": user})
+        settings = settings.with_changes(user=user)
     if settings.database_path.exists() or settings.key_file_path.exists():
         _fail(f"a store already exists in {settings.home}; nothing was changed", 1)
     passphrase = settings.passphrase.get_secret_value() if settings.passphrase else _new_passphrase(settings)
@@ -335,7 +332,7 @@ def demo(
 
     settings = _settings()
     home = keep or Path(tempfile.mkdtemp(prefix="drive-tui-demo-"))
-    settings = settings.model_copy(update={"home": home.resolve(), "keyring": False, "user": "demo"})
+    settings = settings.with_changes(home=home, keyring=False, user="demo")
 
     def action() -> None:
         with create(settings, "demo passphrase only") as store, store.transaction() as tx:

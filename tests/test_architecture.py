@@ -63,6 +63,20 @@ def test_central_migrations_match_the_central_tables(tmp_path: Path) -> None:
     assert differences == []
 
 
+def test_the_app_starts_without_the_orm() -> None:
+    """What runs before the caseload first shows (the app, its first screens, opening the file and reading the
+    caseload) loads no SQLAlchemy, pydantic, YAML or cryptography: together they cost more than Textual itself
+    to import, and they load behind the caseload instead (see bench/RESULTS.md)."""
+    code = (
+        "import sys, drive_tui.ui.app, drive_tui.ui.screens.unlock, drive_tui.ui.screens.caseload, "
+        "drive_tui.store.opening, drive_tui.store.caseload; "
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'pydantic', 'yaml', 'cryptography', 'alembic') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
 def test_sync_imports_no_textual() -> None:
     code = "import sys, drive_tui.sync.engine, drive_tui.cli_sync; print('textual' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

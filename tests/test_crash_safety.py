@@ -28,7 +28,7 @@ SAVER = textwrap.dedent(
     from drive_tui.store.store import unlock
     from drive_tui.store.assessments import save_draft_answer
 
-    settings = Settings(keyring=False)
+    settings = Settings.from_env(keyring=False)
     with unlock(settings, sys.argv[2]) as store:
         i = 0
         while True:

@@ -273,7 +273,7 @@ def test_history_validates_against_the_form_version_it_was_made_with(tmp_path: P
         (forms / path.name).write_text(path.read_text())
     review = forms / "review.yaml"
     review.write_text(review.read_text().replace("version: 1", "version: 2").replace("label: Housing difficulties", "label: Housing"))
-    newer = settings.model_copy(update={"forms_dir": forms})
+    newer = settings.with_changes(forms_dir=forms)
     with unlock(newer, PASSPHRASE) as reopened:
         with reopened.transaction() as tx:
             # the draft started on review v1 still saves and submits against v1

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from drive_tui.domain.cohort import CohortCase
-from drive_tui.domain.models import Assessment, Case
+from drive_tui.domain.models import Assessment
 from drive_tui.domain.schedule import CaseSchedule, SlotState
+from drive_tui.domain.summary import CaseSummary
 from drive_tui.domain.vocab import CaseStatus
 from drive_tui.forms.answers import visible_answer_ids
 from drive_tui.forms.spec import FieldKind, FormSpec
@@ -40,7 +41,7 @@ class MemberLoad:
 
 
 def team_load(
-    schedules: Iterable[tuple[Case, CaseSchedule]],
+    schedules: Iterable[tuple[CaseSummary, CaseSchedule]],
     drafts: Iterable[Assessment],
     open_conflicts: Mapping[str, int],
     *,

@@ -10,6 +10,8 @@ import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 from drive_tui.domain.vocab import Coded, Timepoint
 
@@ -37,22 +39,32 @@ class SlotState(Coded):
     NOT_DONE = "not_done", "Not done (case closed)"
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(start: date, months: int) -> date:
     """``start`` plus whole calendar months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
     month_index = start.month - 1 + months
     year = start.year + month_index // 12
     month = month_index % 12 + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    last_day = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month - 1]
+    return date(year, month, min(start.day, last_day))
 
 
 def due_dates(allocated_on: date) -> dict[Timepoint, date]:
     """Due date of every timepoint for a case allocated on ``allocated_on``."""
-    return {tp: add_months(allocated_on, months) for tp, months in MONTHS_AFTER_ALLOCATION.items()}
+    return dict(_due_dates(allocated_on))
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+@lru_cache(maxsize=4096)
+def _due_dates(allocated_on: date) -> tuple[tuple[Timepoint, date], ...]:
+    """Cached: a caseload of thousands shares a few hundred allocation dates."""
+    return tuple((tp, add_months(allocated_on, months)) for tp, months in MONTHS_AFTER_ALLOCATION.items())
+
+
+class Slot(NamedTuple):
+    """One timepoint of a case (a named tuple: caseloads build thousands of these at start-up)."""
+
     timepoint: Timepoint
     due_on: date
     state: SlotState
@@ -90,8 +102,9 @@ def case_schedule(
     done = set(submitted) | set(amended)
     amended_set, draft_set = set(amended), set(drafts)
     finished = closed or Timepoint.CLOSURE in done
+    grace = timedelta(days=grace_days)
     slots: list[Slot] = []
-    for timepoint, due_on in due_dates(allocated_on).items():
+    for timepoint, due_on in _due_dates(allocated_on):
         if timepoint in amended_set:
             state = SlotState.AMENDED
         elif timepoint in done:
@@ -100,7 +113,7 @@ def case_schedule(
             state = SlotState.DRAFT
         elif finished:
             state = SlotState.NOT_DONE
-        elif today > due_on + timedelta(days=grace_days):
+        elif today > due_on + grace:
             state = SlotState.OVERDUE
         elif today >= due_on:
             state = SlotState.DUE

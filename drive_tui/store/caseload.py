@@ -1,27 +1,40 @@
-"""A case manager's caseload: every case with where its schedule stands, read in two queries."""
+"""A case manager's caseload: every case with where its schedule stands, and the device's sync status.
+
+Read with plain SQL over a DB-API connection — inside a transaction (``caseload``) or straight after the file is
+opened (``read_caseload``), so the app shows the caseload before SQLAlchemy and pydantic have loaded.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import func, select
-
-from drive_tui.domain.models import Case
 from drive_tui.domain.schedule import CaseSchedule, case_schedule
+from drive_tui.domain.summary import CaseSummary
 from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
-from drive_tui.store.cases import to_case
-from drive_tui.store.store import Tx
-from drive_tui.store.tables import AssessmentRow, CaseRow
+
+if TYPE_CHECKING:
+    from drive_tui.store.store import Tx
 
 CASELOAD_GUIDE = 20
 """Cases per case manager the evaluation found workable (33 proved too many)."""
 
+SYNC_PREFIX = "sync."
+"""Sync state lives in ``store_meta`` under this prefix (see ``replica``)."""
+
+
+# Plain lookups: an enum call per row is measurable on a caseload of thousands.
+_CASE_STATUS = {status.value: status for status in CaseStatus}
+_TIMEPOINT = {tp.value: tp for tp in Timepoint}
+_ORDER = {tp.value: tp.order for tp in Timepoint}
+_DRAFT, _AMENDED, _SUBMITTED = AssessmentStatus.DRAFT.value, AssessmentStatus.AMENDED.value, AssessmentStatus.SUBMITTED.value
+
 
 @dataclass(frozen=True, slots=True)
 class CaseloadRow:
-    case: Case
+    case: CaseSummary
     schedule: CaseSchedule
     last_risk_to_victim: str | None
     """The latest submitted answer to risk_to_victim (sensitive: hidden in visit mode)."""
@@ -31,30 +44,69 @@ class CaseloadRow:
         return bool(self.schedule.overdue)
 
 
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the app shows: enrolled or not, when the last sync finished, how many changes wait to be pushed."""
+
+    enrolled: bool
+    last_sync_at: datetime | None
+    pending: int
+    role: str | None = None
+
+    def describe(self) -> str:
+        if not self.enrolled:
+            return f"{self.pending} unsynced (not enrolled)"
+        when = self.last_sync_at.astimezone().strftime("%d %b %H:%M") if self.last_sync_at else "never"
+        return f"{self.pending} unsynced · last sync {when}"
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """What the caseload screen shows, read in one go."""
+
+    rows: list[CaseloadRow]
+    sync: SyncStatus
+
+
 def caseload(
     tx: Tx, *, today: date | None = None, include_closed: bool = True, case_id: str | None = None
 ) -> list[CaseloadRow]:
     """Every case (or just ``case_id``) with its schedule on ``today``: open cases first, then by next due date."""
-    today = today or tx.today
-    case_query = select(CaseRow)
-    risk = func.json_extract(AssessmentRow.answers, "$.risk_to_victim")  # no need to decode every answer set
-    query = select(AssessmentRow.case_id, AssessmentRow.timepoint, AssessmentRow.status, risk)
-    if case_id is not None:
-        case_query = case_query.where(CaseRow.id == case_id)
-        query = query.where(AssessmentRow.case_id == case_id)
-    cases = [to_case(row) for row in tx.session.exec(case_query)]
+    return read_caseload(tx.dbapi, today=today or tx.today, grace_days=tx.store.grace_days,
+                         include_closed=include_closed, case_id=case_id)
+
+
+def read_caseload(
+    connection: Any, *, today: date, grace_days: int, include_closed: bool = True, case_id: str | None = None
+) -> list[CaseloadRow]:
+    """``caseload`` over a DB-API connection to the store."""
+    where, parameters = ("WHERE id = ?", (case_id,)) if case_id is not None else ("", ())
+    cases = [
+        CaseSummary(id_, reference, site, manager, _CASE_STATUS[status], date.fromisoformat(allocated),
+                    date.fromisoformat(closed) if closed else None)
+        for id_, reference, site, manager, status, allocated, closed in connection.execute(
+            f"SELECT id, reference, site, case_manager, status, allocated_on, closed_on FROM cases {where}",  # noqa: S608 - fixed text
+            parameters,
+        )
+    ]
+    where = "WHERE case_id = ?" if case_id is not None else ""
     submitted: dict[str, set[Timepoint]] = defaultdict(set)
     amended: dict[str, set[Timepoint]] = defaultdict(set)
     drafts: dict[str, set[Timepoint]] = defaultdict(set)
     last_risk: dict[str, tuple[int, str]] = {}
-    for owner, timepoint, status, risk_code in tx.session.exec(query):
-        tp = Timepoint(timepoint)
-        if status == AssessmentStatus.DRAFT:
+    # json_extract: the risk level without decoding every answer set
+    for owner, timepoint, status, risk_code in connection.execute(
+        "SELECT case_id, timepoint, status, json_extract(answers, '$.risk_to_victim') "  # noqa: S608 - fixed text
+        f"FROM assessments {where}",
+        parameters,
+    ):
+        tp = _TIMEPOINT[timepoint]
+        if status == _DRAFT:
             drafts[owner].add(tp)
             continue
-        (amended if status == AssessmentStatus.AMENDED else submitted)[owner].add(tp)
-        if status == AssessmentStatus.SUBMITTED and risk_code and tp.order >= last_risk.get(owner, (-1, ""))[0]:
-            last_risk[owner] = (tp.order, risk_code)
+        (amended if status == _AMENDED else submitted)[owner].add(tp)
+        if status == _SUBMITTED and risk_code and (order := _ORDER[timepoint]) >= last_risk.get(owner, (-1, ""))[0]:
+            last_risk[owner] = (order, risk_code)
     rows = []
     for case in cases:
         if not include_closed and case.status is CaseStatus.CLOSED:
@@ -66,7 +118,7 @@ def caseload(
             amended=amended[case.id],
             drafts=drafts[case.id],
             closed=case.status is CaseStatus.CLOSED,
-            grace_days=tx.store.grace_days,
+            grace_days=grace_days,
         )
         rows.append(CaseloadRow(case, schedule, last_risk.get(case.id, (0, None))[1]))
 
@@ -75,3 +127,22 @@ def caseload(
         return (row.case.status is CaseStatus.CLOSED, next_due, row.case.reference)
 
     return sorted(rows, key=order)
+
+
+def read_sync_status(connection: Any) -> SyncStatus:
+    """Enrolment, last sync and pending changes, over a DB-API connection to the store."""
+    raw = dict(connection.execute(
+        "SELECT substr(key, ?), value FROM store_meta WHERE key IN (?, ?, ?, ?)",
+        (len(SYNC_PREFIX) + 1, *(SYNC_PREFIX + name for name in ("server_url", "token", "role", "last_sync_at"))),
+    ).fetchall())
+    (pending,) = connection.execute("SELECT count(*) FROM outbox WHERE acknowledged_at IS NULL").fetchone()
+    return SyncStatus(
+        enrolled=bool(raw.get("server_url") and raw.get("token")),
+        last_sync_at=datetime.fromisoformat(raw["last_sync_at"]) if raw.get("last_sync_at") else None,
+        pending=pending,
+        role=raw.get("role"),
+    )
+
+
+def read_overview(connection: Any, *, today: date, grace_days: int) -> Overview:
+    return Overview(read_caseload(connection, today=today, grace_days=grace_days), read_sync_status(connection))

@@ -15,8 +15,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from drive_tui.store.errors import KeyFileDamaged, KeyFileMissing, WeakPassphrase, WrongPassphrase
 
@@ -89,12 +87,17 @@ def _aad(store_id: str) -> bytes:
 
 def wrap(data_key: bytes, passphrase: str, store_id: str) -> KeyFile:
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # imported only when a passphrase is used
+
     kek = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     wrapped = AESGCM(kek).encrypt(nonce, data_key, _aad(store_id))
     return KeyFile(store_id=store_id, salt=salt, nonce=nonce, wrapped=wrapped)
 
 
 def unwrap(key_file: KeyFile, passphrase: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     kek = _derive(passphrase, key_file.salt, key_file.n, key_file.r, key_file.p)
     try:
         return AESGCM(kek).decrypt(key_file.nonce, key_file.wrapped, _aad(key_file.store_id))

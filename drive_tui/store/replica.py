@@ -15,10 +15,11 @@ from typing import Any
 
 from sqlmodel import col, delete, func, select, update
 
+from drive_tui.store.caseload import SYNC_PREFIX, SyncStatus, read_sync_status
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, CaseRow, ConflictRow, OutboxRow, ReleasedCase, ReviewRow, StoreMeta
 
-_PREFIX = "sync."
+_PREFIX = SYNC_PREFIX
 _STATE_KEYS = ("server_url", "server_id", "device_id", "token", "user", "role", "sites", "cursor_seq",
                "cursor_stamp", "last_sync_at", "ca_file", "acked_total")
 
@@ -78,27 +79,8 @@ def save_sync_state(tx: Tx, **values: Any) -> None:
         tx.session.add(row)
 
 
-@dataclass(frozen=True, slots=True)
-class SyncStatus:
-    """What the app shows: enrolled or not, when the last sync finished, how many changes wait to be pushed."""
-
-    enrolled: bool
-    last_sync_at: datetime | None
-    pending: int
-    role: str | None = None
-
-    def describe(self) -> str:
-        if not self.enrolled:
-            return f"{self.pending} unsynced (not enrolled)"
-        when = self.last_sync_at.astimezone().strftime("%d %b %H:%M") if self.last_sync_at else "never"
-        return f"{self.pending} unsynced · last sync {when}"
-
-
 def sync_status(tx: Tx) -> SyncStatus:
-    state = sync_state(tx)
-    query = select(func.count()).select_from(OutboxRow).where(col(OutboxRow.acknowledged_at).is_(None))
-    return SyncStatus(enrolled=state.enrolled, last_sync_at=state.last_sync_at, pending=tx.session.exec(query).one(),
-                      role=state.role)
+    return read_sync_status(tx.dbapi)
 
 
 # -- the outbox ---------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -17,8 +18,9 @@ from drive_tui.forms.catalogue import FormCatalogue, load_catalogue
 from drive_tui.forms.spec import FormSpec
 from drive_tui.store import keys
 from drive_tui.store.engine import open_engine
-from drive_tui.store.errors import KeyFileMissing, PassphraseNeeded, StoreExists, StoreMissing, WrongKey
+from drive_tui.store.errors import KeyFileMissing, StoreExists, WrongKey
 from drive_tui.store.keychain import Keychain, KeychainUnavailable
+from drive_tui.store.opening import OpenedFile, open_file
 from drive_tui.store.tables import StoreMeta
 
 
@@ -42,6 +44,11 @@ class Tx:
     @property
     def today(self) -> date:
         return self.now.date()
+
+    @property
+    def dbapi(self) -> Any:
+        """The DB-API connection under this transaction, for the few reads written in plain SQL (see ``caseload``)."""
+        return self.session.connection().connection.driver_connection
 
 
 @dataclass
@@ -119,47 +126,27 @@ def unlock(
     *,
     keychain: Keychain | None = None,
 ) -> Store:
-    """Open the store: from the keychain when it holds the key, else with the passphrase.
+    """Open the store: from the keychain when it holds the key, else with the passphrase (see ``open_file``)."""
+    return attach(open_file(settings, passphrase, keychain=keychain))
 
-    ``passphrase`` may be a function, called only when the keychain cannot help (so a prompt appears only
-    when needed). Raises an UnlockError (exit status 2) — wrong passphrase, missing key file, no store —
-    having changed nothing.
-    """
-    db_path, key_path = settings.database_path, settings.key_file_path
-    if not db_path.exists():
-        raise StoreMissing(db_path)
-    key_file = keys.read_key_file(key_path)
-    data_key, how, keychain_answered = None, "keychain", False
-    if keychain is not None:
-        try:
-            data_key = keychain.get(key_file.store_id)
-            keychain_answered = True
-        except KeychainUnavailable:
-            data_key = None
-    engine = None
-    if data_key is not None:
-        try:
-            engine = open_engine(db_path, data_key)
-        except WrongKey:
-            engine = None  # a stale keychain entry: the passphrase decides
-    if engine is None:
-        given = passphrase() if callable(passphrase) else passphrase
-        if given is None:
-            raise PassphraseNeeded()
-        data_key, how = keys.unwrap(key_file, given), "passphrase"
-        engine = open_engine(db_path, data_key)
-    with Session(engine) as session:
-        meta = _meta(session)
-    if meta.get("store_id") != key_file.store_id:
+
+def attach(opened: OpenedFile) -> Store:
+    """Unlocking, second half: the engine over the opened file (migrated if it is older) and the handle."""
+    opened.close()
+    settings = opened.settings
+    engine = open_engine(settings.database_path, opened.data_key)
+    try:
+        meta = opened.meta
+        if meta is None:  # migrated just now
+            with Session(engine) as session:
+                meta = _meta(session)
+        if meta.get("store_id") != opened.store_id:
+            raise WrongKey(settings.database_path)
+        return _handle(engine, settings, meta["store_id"], meta["device_id"], opened.how, user=meta.get("sync.user"),
+                       read_only=meta.get("sync.role") == "supervisor")
+    except BaseException:
         engine.dispose()
-        raise WrongKey(db_path)
-    if how == "passphrase" and keychain_answered and keychain is not None:
-        try:
-            keychain.put(key_file.store_id, data_key)  # the keychain works now: unlock from it next time
-        except KeychainUnavailable:
-            pass
-    return _handle(engine, settings, meta["store_id"], meta["device_id"], how, user=meta.get("sync.user"),
-                   read_only=meta.get("sync.role") == "supervisor")
+        raise
 
 
 def change_passphrase(settings: Settings, old: str, new: str) -> None:

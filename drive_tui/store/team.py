@@ -10,8 +10,9 @@ from datetime import date
 from sqlmodel import col, select
 
 from drive_tui.domain.cohort import CohortCase
-from drive_tui.domain.models import Assessment, Case
+from drive_tui.domain.models import Assessment
 from drive_tui.domain.schedule import CaseSchedule
+from drive_tui.domain.summary import CaseSummary
 from drive_tui.domain.vocab import AssessmentStatus
 from drive_tui.store.assessments import to_assessment
 from drive_tui.store.caseload import caseload
@@ -22,7 +23,7 @@ from drive_tui.store.tables import AssessmentRow, ConflictRow
 
 @dataclass(frozen=True, slots=True)
 class TeamSnapshot:
-    schedules: list[tuple[Case, CaseSchedule]]
+    schedules: list[tuple[CaseSummary, CaseSchedule]]
     drafts: list[Assessment]
     open_conflicts: dict[str, int]
     """Case id → open conflicts on it."""

@@ -1,20 +1,42 @@
-"""The drive-tui application: wiring only. Screens do the work; the store is passed in, never global."""
+"""The drive-tui application: wiring only. Screens do the work; the store is passed in, never global.
+
+Start-up is in two halves so the caseload shows as soon as the file is open: a thread started with the app opens the
+file from the keychain and reads the caseload with the DB-API alone (``store.opening``, ``store.caseload``) while
+Textual starts; the caseload is drawn (the unlock screen only when a passphrase is needed); then a worker loads
+SQLAlchemy and attaches the full store. Anything that needs the store awaits ``wait_for_store``,
+so a key pressed in between is handled (in order) a moment later, never dropped.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import Future
 from datetime import date
+from typing import TYPE_CHECKING, TypeVar
 
-from textual import events
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
 
 from drive_tui.config import Settings
+from drive_tui.store.errors import StoreError
 from drive_tui.store.keychain import Keychain
-from drive_tui.store.store import Store
+
+if TYPE_CHECKING:
+    from drive_tui.store.caseload import Overview
+    from drive_tui.store.opening import OpenedFile
+    from drive_tui.store.store import Store
+
+T = TypeVar("T")
+
+FIRST_OPEN_WAIT = 0.5
+"""Seconds the app waits, showing nothing yet, for the keychain to open the store before it shows the unlock
+screen (which goes on waiting, saying so). Usually the store is open long before."""
 
 
 class DriveApp(App[None]):
@@ -46,6 +68,18 @@ class DriveApp(App[None]):
         self.keychain = keychain
         self.fixed_today = today
         self.locked = False
+        self.unlocked = store is not None
+        """The store's file is open (the full store may still be attaching)."""
+        self._store_ready = asyncio.Event()
+        self.first_open: Future[tuple[OpenedFile, Overview | None]] | None = None
+        """Opening the store from the keychain (or DRIVE_TUI_PASSPHRASE), started at once, while Textual starts."""
+        if store is None and settings.database_path.exists():
+            from drive_tui.store.opening import open_for_caseload
+
+            passphrase = settings.passphrase.get_secret_value() if settings.passphrase is not None else None
+            self.first_open = _in_background(
+                lambda: open_for_caseload(settings, passphrase, keychain=keychain, today=self.today)
+            )
         self._last_activity = time.monotonic()
         self.resume_focus: dict[str, str] = {}
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
@@ -54,28 +88,69 @@ class DriveApp(App[None]):
     def today(self) -> date:
         return self.fixed_today or date.today()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.set_visit_mode(self.settings.visit_mode)
-        if self.store is not None:
-            self.show_caseload()
-        else:
-            from drive_tui.ui.screens.unlock import UnlockScreen
-
-            self.push_screen(UnlockScreen())
         self.set_interval(1.0, self._lock_when_idle)
+        if self.store is not None:
+            self._store_ready.set()
+            self.show_caseload()
+            return
+        if self.first_open is not None:
+            try:
+                opened = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self.first_open)), FIRST_OPEN_WAIT)
+            except (TimeoutError, StoreError):
+                pass  # the unlock screen takes over: it waits on, or asks for the passphrase, or says what is wrong
+            else:
+                self.file_opened(*opened)
+                return
+        from drive_tui.ui.screens.unlock import UnlockScreen
 
-    def show_caseload(self) -> None:
+        self.push_screen(UnlockScreen())
+
+    def show_caseload(self, overview: Overview | None = None) -> None:
         from drive_tui.ui.screens.caseload import CaseloadScreen
 
         if len(self.screen_stack) > 1:  # replacing the unlock screen
-            self.switch_screen(CaseloadScreen())
+            self.switch_screen(CaseloadScreen(overview))
         else:
-            self.push_screen(CaseloadScreen())
+            self.push_screen(CaseloadScreen(overview))
 
     def store_opened(self, store: Store) -> None:
-        """Called by the unlock screen once the store is open."""
+        """Called by the unlock screen with a store it created."""
+        self.unlocked = True
+        self._store_attached(store, show=True)
+
+    def file_opened(self, opened: OpenedFile, overview: Overview | None) -> None:
+        """The store's file is open and the caseload read: show it, then attach the store. (With no overview the
+        file needs migrating: attach first, then show.)"""
+        self.unlocked = True
+        if overview is None:
+            self._attach(opened, show=True)
+            return
+        self.show_caseload(overview)
+        self.call_after_refresh(self._attach, opened, show=False)
+
+    @work(thread=True, exclusive=True, group="attach")
+    def _attach(self, opened: OpenedFile, *, show: bool) -> None:
+        from drive_tui.store.store import attach
+
+        store = attach(opened)
+        try:
+            self.call_from_thread(self._store_attached, store, show=show)
+        except RuntimeError:  # the app closed in the meantime
+            store.close()
+
+    def _store_attached(self, store: Store, *, show: bool) -> None:
         self.store = store
-        self.show_caseload()
+        self._store_ready.set()
+        if show:
+            self.show_caseload()
+
+    async def wait_for_store(self) -> Store:
+        """The store, once attached (at once, except in the moment after the caseload first shows)."""
+        await self._store_ready.wait()
+        assert self.store is not None
+        return self.store
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
@@ -84,7 +159,7 @@ class DriveApp(App[None]):
 
     def _lock_when_idle(self) -> None:
         idle = time.monotonic() - self._last_activity
-        if self.store is not None and not self.locked and idle >= self.settings.idle_lock_minutes * 60:
+        if self.unlocked and not self.locked and idle >= self.settings.idle_lock_minutes * 60:
             self.action_lock()
 
     # Visit mode ------------------------------------------------------------------------------------------
@@ -100,7 +175,7 @@ class DriveApp(App[None]):
                 await screen.visit_mode_changed()
 
     def action_toggle_visit_mode(self) -> None:
-        if self.store is None or self.locked:
+        if not self.unlocked or self.locked:
             return
         if not self.visit_mode:
             self.set_visit_mode(True)
@@ -117,7 +192,7 @@ class DriveApp(App[None]):
     # Lock and help ---------------------------------------------------------------------------------------
 
     def action_lock(self) -> None:
-        if self.store is None or self.locked:
+        if not self.unlocked or self.locked:
             return
         from drive_tui.ui.screens.verify import VerifyScreen
 
@@ -199,6 +274,20 @@ def _runner(screen: Screen, action: str) -> Callable[[], Awaitable[None]]:
         await screen.run_action(action)
 
     return run
+
+
+def _in_background(function: Callable[[], T]) -> Future[T]:
+    """Run ``function`` in a daemon thread (a hung keychain must not keep the process alive at exit)."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function())
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="drive-tui-open", daemon=True).start()
+    return future
 
 
 def make_app(

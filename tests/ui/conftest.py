@@ -41,7 +41,7 @@ def populated(store: Store) -> Store:
 def app_for(settings: Settings) -> Iterator:  # type: ignore[type-arg]
     """Build the app for a store (or for none: it then unlocks or creates one itself)."""
     def build(store: Store | None, **changes: object) -> DriveApp:
-        return make_app(settings.model_copy(update=changes), store=store, today=TODAY)
+        return make_app(settings.with_changes(**changes), store=store, today=TODAY)
 
     yield build
 

@@ -16,7 +16,7 @@ async def test_auto_lock_after_idle_hides_everything_and_keeps_the_draft(populat
     async with app.run_test(size=(80, 24)) as pilot:
         await start_review(pilot)  # with the default 5 minutes: a slow machine cannot lock it mid-way
         await pilot.press("right", "enter")  # contact made: No
-        app.settings = app.settings.model_copy(update={"idle_lock_minutes": 0.02})  # now 1.2 s without a key
+        app.settings = app.settings.with_changes(idle_lock_minutes=0.02)  # now 1.2 s without a key
         for _ in range(50):  # the idle check runs every second; wait for it, not for a fixed time
             if app.locked:
                 break

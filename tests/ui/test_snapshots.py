@@ -20,7 +20,7 @@ OPEN_TEST_CASE = ["slash", *"TEST", "enter", "enter"]
 
 
 def app(settings: Settings, store: Store, visit: bool, theme: str = "textual-dark"):  # type: ignore[no-untyped-def]
-    made = make_app(settings.model_copy(update={"visit_mode": visit}), store=store, today=TODAY)
+    made = make_app(settings.with_changes(visit_mode=visit), store=store, today=TODAY)
     made.theme = theme
     return made
 

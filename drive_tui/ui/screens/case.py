@@ -19,6 +19,7 @@ from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.vocab import AssessmentStatus, Timepoint
 from drive_tui.store.assessments import amend_assessment, case_history, start_assessment
+from drive_tui.store.cases import get_case
 from drive_tui.store.caseload import CaseloadRow, caseload
 from drive_tui.store.errors import StoreError
 from drive_tui.store.reviews import reviews_of, sign_off
@@ -57,6 +58,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         super().__init__()
         self.case_id = case_id
         self.overview: CaseloadRow | None = None
+        self.case: Case | None = None
         self.history: list[Assessment] = []
         self.reviews: dict[str, ReviewRow] = {}
         """Assessment id → its latest sign-off or return."""
@@ -71,6 +73,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         assert store is not None
         with store.transaction() as tx:
             self.overview = caseload(tx, today=self.drive.today, case_id=self.case_id)[0]
+            self.case = get_case(tx, self.case_id)
             self.history = case_history(tx, self.case_id)
             self.reviews = {review.assessment_id: review for review in reviews_of(tx, self.case_id)}
             self.supervising = store.read_only
@@ -85,8 +88,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
     def _body(self) -> Iterator[Widget]:
         """The parts that change with the data and with visit mode (rebuilt; the header and footer stay)."""
         self._load()
-        assert self.overview is not None
-        case = self.overview.case
+        assert self.case is not None
+        case = self.case
         top = Horizontal(id="case-top")
         top.compose_add_child(Static(_profile(case), id="profile"))
         if not self.drive.visit_mode:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -12,11 +11,10 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.vocab import CaseStatus, RiskToVictim
-from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, caseload
-from drive_tui.store.replica import SyncStatus, sync_status
+from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, Overview, SyncStatus, read_overview
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.cell import Cell
 from drive_tui.ui.widgets.visit_badge import VisitBadge
-
 
 SORTS = ("due", "reference", "site", "status")
 
@@ -34,14 +32,15 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, overview: Overview | None = None) -> None:
+        """``overview``: the caseload as read when the store's file was opened; else it is read from the store."""
         super().__init__()
-        self.rows: list[CaseloadRow] = []
+        self.rows: list[CaseloadRow] = overview.rows if overview else []
         self.sort = "due"
-        self.sync_status: SyncStatus | None = None
+        self.sync_status: SyncStatus | None = overview.sync if overview else None
         self.syncing = False
         self._resumed_before = False
-
+        self._loaded = overview is not None
 
     def compose(self) -> ComposeResult:
         yield VisitBadge()
@@ -52,7 +51,10 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.reload()
+        if self._loaded:
+            self.render_table()
+        else:
+            self.reload()
 
     def on_screen_resume(self) -> None:
         if self._resumed_before:  # back from a case: it may have changed
@@ -67,8 +69,8 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         store = self.drive.store
         assert store is not None
         with store.transaction() as tx:
-            self.rows = caseload(tx, today=self.drive.today)
-            self.sync_status = sync_status(tx)
+            overview = read_overview(tx.dbapi, today=self.drive.today, grace_days=store.grace_days)
+        self.rows, self.sync_status = overview.rows, overview.sync
         self.render_table()
 
     def render_table(self) -> None:
@@ -87,16 +89,16 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         shown = [row for row in self._sorted(self.rows) if _matches(row, needle)]
         for row in shown:
             next_slot = row.schedule.next
-            cells: list[Text] = [  # Text, not str: no markup parsing of case data, and quicker for big caseloads
-                Text(row.case.reference),
-                Text(row.case.site),
-                Text(row.case.status.label),
-                Text(next_slot.timepoint.label if next_slot else "—"),
-                Text(next_slot.due_on.isoformat() if next_slot else "—"),
+            cells = [  # Cell, not str: no markup parsing of case data, and no measuring (the widths are set)
+                Cell(row.case.reference),
+                Cell(row.case.site),
+                Cell(row.case.status.label),
+                Cell(next_slot.timepoint.label if next_slot else "—"),
+                Cell(next_slot.due_on.isoformat() if next_slot else "—"),
                 _alert(row),
             ]
             if not self.drive.visit_mode:
-                cells.append(Text(RiskToVictim(row.last_risk_to_victim).label if row.last_risk_to_victim else "—"))
+                cells.append(Cell(RiskToVictim(row.last_risk_to_victim).label if row.last_risk_to_victim else "—"))
             table.add_row(*cells, key=row.case.id)
         if selected is not None and selected in {row.case.id for row in shown}:
             table.move_cursor(row=table.get_row_index(selected))
@@ -130,12 +132,13 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#cases", DataTable).focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_open_case()
+    async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        await self.action_open_case()
 
-    def action_open_case(self) -> None:
+    async def action_open_case(self) -> None:
         case_id = self._selected_id()
         if case_id is not None:
+            await self.drive.wait_for_store()
             from drive_tui.ui.screens.case import CaseScreen
 
             self.app.push_screen(CaseScreen(case_id))
@@ -154,16 +157,18 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No new cases on a supervisor's device (cases come from their case managers)."""
         if action == "new_case":
-            return not self.drive.store or not self.drive.store.read_only
+            return self.sync_status is None or self.sync_status.role != "supervisor"
         return True
 
-    def action_dashboard(self) -> None:
+    async def action_dashboard(self) -> None:
+        await self.drive.wait_for_store()
         from drive_tui.ui.screens.dashboard import DashboardScreen
 
         self.app.push_screen(DashboardScreen())
 
-    def action_sync(self) -> None:
+    async def action_sync(self) -> None:
         """Sync in a worker thread: the screen stays usable, drafts keep saving (the store serialises writes)."""
+        await self.drive.wait_for_store()
         if self.syncing:
             return
         if self.sync_status is not None and not self.sync_status.enrolled:
@@ -206,7 +211,8 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         self.notify(message, title="Sync failed", severity="error", timeout=12)
         self.reload()
 
-    def action_new_case(self) -> None:
+    async def action_new_case(self) -> None:
+        await self.drive.wait_for_store()
         from drive_tui.ui.screens.case_form import CaseFormScreen
 
         def created(case_id: str | None) -> None:
@@ -218,15 +224,15 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         self.app.push_screen(CaseFormScreen(None), created)
 
 
-def _alert(row: CaseloadRow) -> Text:
+def _alert(row: CaseloadRow) -> Cell:
     """The first overdue assessment (and how many more), 'due now' for one in its window, else a dash."""
     overdue = row.schedule.overdue
     if overdue:
         more = f" +{len(overdue) - 1}" if len(overdue) > 1 else ""
-        return Text(f"! {overdue[0].timepoint.label}{more}", style="bold red")
+        return Cell(f"! {overdue[0].timepoint.label}{more}", style="bold red")
     if row.schedule.next is not None and row.schedule.next.state is SlotState.DUE:
-        return Text("due now", style="bold yellow")
-    return Text("—", style="dim")
+        return Cell("due now", style="bold yellow")
+    return Cell("—", style="dim")
 
 
 def _matches(row: CaseloadRow, needle: str) -> bool:

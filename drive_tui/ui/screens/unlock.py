@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 
 from textual import work
 from textual.app import ComposeResult
@@ -10,9 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from drive_tui.store.errors import PassphraseNeeded, StoreError
-
 from drive_tui.ui.screens.base import DriveScreenMixin
-
 
 
 class UnlockScreen(DriveScreenMixin, Screen[None]):
@@ -44,6 +43,7 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
             )
             self.query_one("#repeat", Input).remove_class("hidden")
             self._ready()
+            _preload_the_store()
         else:
             self.try_keychain()
 
@@ -57,18 +57,27 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
     @work(thread=True, exclusive=True)
     def try_keychain(self) -> None:
         """Unlock without asking, from the keychain or DRIVE_TUI_PASSPHRASE, when either can."""
-        from drive_tui.store.store import unlock
-
         settings = self.drive.settings
         given = settings.passphrase.get_secret_value() if settings.passphrase is not None else None
         try:
-            store = unlock(settings, given, keychain=self.drive.keychain)
+            first_open = self.drive.first_open
+            if first_open is not None:  # started with the app: wait for it rather than open twice
+                self.drive.first_open = None
+                self.app.call_from_thread(self.drive.file_opened, *first_open.result())
+            else:
+                self._open(given)
         except PassphraseNeeded:
             self.app.call_from_thread(self._ready, "Enter your passphrase.")
+            _preload_the_store()
         except StoreError as exc:
             self.app.call_from_thread(self._ready, str(exc))
-        else:
-            self.app.call_from_thread(self.drive.store_opened, store)
+
+    def _open(self, passphrase: str | None) -> None:
+        """Open the file and read the caseload (no SQLAlchemy yet); hand both to the app. In a worker thread."""
+        from drive_tui.store.opening import open_for_caseload
+
+        opened = open_for_caseload(self.drive.settings, passphrase, keychain=self.drive.keychain, today=self.drive.today)
+        self.app.call_from_thread(self.drive.file_opened, *opened)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         passphrase = self.query_one("#passphrase", Input).value
@@ -83,20 +92,30 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
 
     @work(thread=True, exclusive=True)
     def open_store(self, passphrase: str) -> None:
-        from drive_tui.store.store import create, unlock
-
         try:
             if self.creating:
+                from drive_tui.store.store import create
+
                 store = create(self.drive.settings, passphrase, keychain=self.drive.keychain)
+                self.app.call_from_thread(self.drive.store_opened, store)
             else:
-                store = unlock(self.drive.settings, passphrase, keychain=self.drive.keychain)
+                self._open(passphrase)
         except StoreError as exc:
             self.app.call_from_thread(self._show_error, str(exc))
-        else:
-            self.app.call_from_thread(self.drive.store_opened, store)
 
     def _show_error(self, message: str) -> None:
         self.query_one("#unlock-error", Static).update(message)
         for field in self.query(Input):
             field.value = ""
         self.query_one("#passphrase", Input).focus()
+
+
+def _preload_the_store() -> None:
+    """While the user types a passphrase, import what opening the full store needs (SQLAlchemy, the tables,
+    the forms): a few hundred milliseconds that would otherwise come after they press Enter."""
+
+    def load() -> None:
+        import drive_tui.store.store  # noqa: F401
+        import drive_tui.ui.screens.case  # noqa: F401
+
+    threading.Thread(target=load, name="drive-tui-preload", daemon=True).start()

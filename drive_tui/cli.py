@@ -129,6 +129,11 @@ def main_callback(ctx: typer.Context) -> None:
 
 
 def _run_app(settings: Settings, store: Store | None = None) -> None:
+    import gc
+
+    # Start-up builds a great many long-lived objects and hardly any garbage: collecting cycles meanwhile cost
+    # ~45 ms of a ~330 ms start (bench/RESULTS.md). The app resumes collection once the store is attached.
+    gc.disable()
     from drive_tui.ui.app import make_app
 
     make_app(settings, store=store, keychain=_keychain(settings)).run()

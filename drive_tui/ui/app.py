@@ -10,6 +10,7 @@ so a key pressed in between is handled (in order) a moment later, never dropped.
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -93,7 +94,7 @@ class DriveApp(App[None]):
         self.set_interval(1.0, self._lock_when_idle)
         if self.store is not None:
             self._store_ready.set()
-            self.show_caseload()
+            self.show_caseload().call_after_refresh(resume_gc)
             return
         if self.first_open is not None:
             try:
@@ -105,15 +106,18 @@ class DriveApp(App[None]):
                 return
         from drive_tui.ui.screens.unlock import UnlockScreen
 
+        resume_gc()  # no hurry now: a passphrase is to be typed
         self.push_screen(UnlockScreen())
 
-    def show_caseload(self, overview: Overview | None = None) -> None:
+    def show_caseload(self, overview: Overview | None = None) -> Screen[None]:
         from drive_tui.ui.screens.caseload import CaseloadScreen
 
+        screen = CaseloadScreen(overview)
         if len(self.screen_stack) > 1:  # replacing the unlock screen
-            self.switch_screen(CaseloadScreen(overview))
+            self.switch_screen(screen)
         else:
-            self.push_screen(CaseloadScreen(overview))
+            self.push_screen(screen)
+        return screen
 
     def store_opened(self, store: Store) -> None:
         """Called by the unlock screen with a store it created."""
@@ -127,8 +131,8 @@ class DriveApp(App[None]):
         if overview is None:
             self._attach(opened, show=True)
             return
-        self.show_caseload(overview)
-        self.call_after_refresh(self._attach, opened, show=False)
+        # after the caseload's first frame: loading SQLAlchemy in a thread holds the GIL, and would delay it
+        self.show_caseload(overview).call_after_refresh(self._attach, opened, show=False)
 
     @work(thread=True, exclusive=True, group="attach")
     def _attach(self, opened: OpenedFile, *, show: bool) -> None:
@@ -143,6 +147,7 @@ class DriveApp(App[None]):
     def _store_attached(self, store: Store, *, show: bool) -> None:
         self.store = store
         self._store_ready.set()
+        resume_gc()
         if show:
             self.show_caseload()
 
@@ -274,6 +279,14 @@ def _runner(screen: Screen, action: str) -> Callable[[], Awaitable[None]]:
         await screen.run_action(action)
 
     return run
+
+
+def resume_gc() -> None:
+    """Collect cycles again if start-up paused it (``cli._run_app``). What start-up built lives as long as the app,
+    so it is frozen out of every later collection."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _in_background(function: Callable[[], T]) -> Future[T]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from drive_tui.config import Settings
+from drive_tui.store import keys
 from drive_tui.store.keychain import Keychain
 from drive_tui.store.store import Store, create
 from drive_tui.ui.app import make_app
@@ -70,3 +73,30 @@ async def test_with_no_store_it_offers_to_create_one(settings: Settings, app_for
         await pilot.pause()
         assert isinstance(app.screen, CaseloadScreen)
     assert settings.database_path.exists()
+
+
+async def test_enter_twice_opens_the_store_once(populated: Store, settings: Settings, app_for, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The key derivation takes a moment; an impatient second Enter must not open (and attach) a second store."""
+    populated.close()
+    app = app_for(None)
+    opened: list[object] = []
+    real = type(app).file_opened
+
+    def counting(self, *args):  # type: ignore[no-untyped-def]
+        opened.append(args)
+        real(self, *args)
+
+    monkeypatch.setattr(type(app), "file_opened", counting)
+    real_unwrap = keys.unwrap
+    monkeypatch.setattr(keys, "unwrap", lambda *args: (time.sleep(0.5), real_unwrap(*args))[1])  # a slow laptop
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await type_text(pilot, PASSPHRASE)
+        await pilot.press("enter", "enter")  # the second while the first is still deriving the key
+        assert isinstance(app.screen, UnlockScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, CaseloadScreen) and app.store is not None
+    assert len(opened) == 1

@@ -21,7 +21,8 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.creating = False
-
+        self.opening = False
+        """A passphrase is being tried: Enter again (the key derivation takes a moment) must not open it twice."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -80,6 +81,8 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
         self.app.call_from_thread(self.drive.file_opened, *opened)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if self.opening:
+            return
         passphrase = self.query_one("#passphrase", Input).value
         if self.creating and event.input.id == "passphrase":
             self.query_one("#repeat", Input).focus()
@@ -88,6 +91,7 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
             self._show_error("The two passphrases differ.")
             return
         self.query_one("#unlock-error", Static).update("Opening…")
+        self.opening = True
         self.open_store(passphrase)
 
     @work(thread=True, exclusive=True)
@@ -104,6 +108,7 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
             self.app.call_from_thread(self._show_error, str(exc))
 
     def _show_error(self, message: str) -> None:
+        self.opening = False
         self.query_one("#unlock-error", Static).update(message)
         for field in self.query(Input):
             field.value = ""

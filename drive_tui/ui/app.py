@@ -102,6 +102,7 @@ class DriveApp(App[None]):
             except (TimeoutError, StoreError):
                 pass  # the unlock screen takes over: it waits on, or asks for the passphrase, or says what is wrong
             else:
+                self.first_open = None  # it holds the data key: keep it no longer than needed
                 self.file_opened(*opened)
                 return
         from drive_tui.ui.screens.unlock import UnlockScreen

@@ -395,24 +395,23 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
     case_ids |= {row["case_id"] for row in assessments.values()} | {row["case_id"] for row in conflicts.values()}
     cases = _rows_by_id(connection, _cases, case_ids)
     # Other submitted assessments at the same timepoints, to notice two devices submitting one review.
-    if cases:
-        query = select(_assessments).where(_assessments.c.case_id.in_(list(cases)), _assessments.c.status == "submitted")
+    for condition in db.among(connection, _assessments.c.case_id, cases):
+        query = select(_assessments).where(condition, _assessments.c.status == "submitted")
         for row in connection.execute(query).mappings():
             assessments.setdefault(row["id"], dict(row))
-    moves = connection.execute(
-        select(_moves.c.case_id, _moves.c.at).where(_moves.c.from_user == device.user.username,
-                                                    _moves.c.case_id.in_(list(cases) or [""]))
-    )
-    references = [str(c.payload.get("profile", {}).get("reference")) for c in changes if c.op is Operation.CASE_CREATE
-                  and isinstance(c.payload.get("profile"), dict)]
+    moved_away: dict[str, datetime] = {}
+    for condition in db.among(connection, _moves.c.case_id, cases):
+        query = select(_moves.c.case_id, _moves.c.at).where(_moves.c.from_user == device.user.username, condition)
+        moved_away.update({row.case_id: row.at for row in connection.execute(query)})
+    references = {str(c.payload.get("profile", {}).get("reference")) for c in changes if c.op is Operation.CASE_CREATE
+                  and isinstance(c.payload.get("profile"), dict)}
     taken: dict[tuple[str, str], str] = {}
-    for start in range(0, len(references), 900):
-        query = select(_cases.c.id, _cases.c.site, _cases.c.reference).where(
-            _cases.c.reference.in_(references[start:start + 900]))
+    for condition in db.among(connection, _cases.c.reference, references):
+        query = select(_cases.c.id, _cases.c.site, _cases.c.reference).where(condition)
         taken.update({(row.site, row.reference): row.id for row in connection.execute(query)})
     current = {(a["case_id"], a["timepoint"]): a["id"] for a in assessments.values() if a["status"] == "submitted"}
     work = _Work(device=device, forms=forms, now=now, cases=cases, assessments=assessments, conflicts=conflicts,
-                 moved_away={row.case_id: row.at for row in moves}, references=taken, current=current)
+                 moved_away=moved_away, references=taken, current=current)
     work._connection = connection
     return work
 
@@ -421,10 +420,8 @@ def _rows_by_id(connection: Connection, table: Any, ids: set[str]) -> dict[str, 
     if not ids:
         return {}
     found: dict[str, dict[str, Any]] = {}
-    id_list = sorted(ids)
-    for start in range(0, len(id_list), 900):  # SQLite's limit on bound parameters
-        query = select(table).where(table.c.id.in_(id_list[start:start + 900]))
-        found.update({row["id"]: dict(row) for row in connection.execute(query).mappings()})
+    for condition in db.among(connection, table.c.id, ids):
+        found.update({row["id"]: dict(row) for row in connection.execute(select(table).where(condition)).mappings()})
     return found
 
 
@@ -482,7 +479,8 @@ def apply_push(engine: Engine, device: Device, request: PushRequest, forms: Form
     with engine.begin() as connection:
         db.lock_head(connection)  # one writer at a time: a retried batch racing its original cannot apply twice
         ids = [change.change_id for change in request.changes]
-        known = set(connection.execute(select(_changes.c.change_id).where(_changes.c.change_id.in_(ids))).scalars())
+        known = {change_id for condition in db.among(connection, _changes.c.change_id, ids)
+                 for change_id in connection.execute(select(_changes.c.change_id).where(condition)).scalars()}
         fresh: list[Change] = []
         for change in request.changes:
             if change.change_id not in known:

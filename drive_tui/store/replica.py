@@ -86,9 +86,11 @@ def sync_status(tx: Tx) -> SyncStatus:
 # -- the outbox ---------------------------------------------------------------------------------------------------
 
 
-def outbox_batch(tx: Tx, limit: int) -> list[OutboxRow]:
-    """The oldest changes the central store has not acknowledged, in the order they were made."""
-    query = select(OutboxRow).where(col(OutboxRow.acknowledged_at).is_(None)).order_by(col(OutboxRow.seq)).limit(limit)
+def outbox_batch(tx: Tx, limit: int, *, after: int = 0) -> list[OutboxRow]:
+    """The oldest changes the central store has not acknowledged (and made after outbox row ``after``), in the
+    order they were made."""
+    query = (select(OutboxRow).where(col(OutboxRow.acknowledged_at).is_(None), col(OutboxRow.seq) > after)
+             .order_by(col(OutboxRow.seq)).limit(limit))
     return list(tx.session.exec(query))
 
 

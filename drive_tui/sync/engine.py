@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from drive_tui.store.journal import pending_changes
@@ -40,6 +41,7 @@ from drive_tui.sync.protocol import (
     DeviceState,
     EnrolResponse,
     PullResponse,
+    PushResponse,
     Role,
 )
 
@@ -160,28 +162,42 @@ def _run(store: Store, client: Client, state: SyncState, dry_run: bool, callback
 
 
 def _push(store: Store, client: Client, report: SyncReport, callbacks: Callbacks) -> None:
-    while True:
-        with store.transaction() as tx:
-            rows = outbox_batch(tx, PUSH_BATCH)
-        if not rows:
-            return
-        answer = client.push([_change(row) for row in rows])
-        outcomes = {result.change_id: result for result in answer.results}
-        for row in rows:
-            result = outcomes.get(row.change_id)
-            if result is None:
-                raise SyncError(FailureKind.SERVER, "the server did not answer for every change pushed")
-            if result.outcome is ChangeOutcome.DUPLICATE:
-                report.duplicates += 1
-            elif result.outcome is ChangeOutcome.CONFLICT:
-                report.conflicts += 1
-            elif result.outcome is ChangeOutcome.REJECTED:
-                report.rejected.append(f"{row.op} {row.entity_id[:8]}: {result.reason}")
-        with store.transaction() as tx:
-            acknowledge(tx, [row.seq for row in rows if row.seq is not None])
-            save_sync_state(tx, acked_total=sync_state(tx).acked_total + len(rows))
-        report.pushed += len(rows)
-        callbacks.pushed(len(rows))
+    """Push the outbox in batches, reading the next batch while the server applies the current one (the device
+    would otherwise sit idle for most of each batch). Batches are acknowledged in order, each only once the
+    server has answered for it; if anything fails, what was read ahead is simply sent again next time."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drive-tui-push") as sender:
+        rows = _outbox_batch(store, after=0)
+        while rows:
+            in_flight = sender.submit(client.push, [_change(row) for row in rows])
+            read_ahead = _outbox_batch(store, after=rows[-1].seq or 0)
+            _acknowledge(store, rows, in_flight.result(), report, callbacks)
+            rows = read_ahead
+
+
+def _outbox_batch(store: Store, *, after: int) -> list[OutboxRow]:
+    with store.transaction() as tx:
+        return outbox_batch(tx, PUSH_BATCH, after=after)
+
+
+def _acknowledge(store: Store, rows: list[OutboxRow], answer: PushResponse, report: SyncReport,
+                 callbacks: Callbacks) -> None:
+    """Count the server's answer for a batch and mark its changes acknowledged."""
+    outcomes = {result.change_id: result for result in answer.results}
+    for row in rows:
+        result = outcomes.get(row.change_id)
+        if result is None:
+            raise SyncError(FailureKind.SERVER, "the server did not answer for every change pushed")
+        if result.outcome is ChangeOutcome.DUPLICATE:
+            report.duplicates += 1
+        elif result.outcome is ChangeOutcome.CONFLICT:
+            report.conflicts += 1
+        elif result.outcome is ChangeOutcome.REJECTED:
+            report.rejected.append(f"{row.op} {row.entity_id[:8]}: {result.reason}")
+    with store.transaction() as tx:
+        acknowledge(tx, [row.seq for row in rows if row.seq is not None])
+        save_sync_state(tx, acked_total=sync_state(tx).acked_total + len(rows))
+    report.pushed += len(rows)
+    callbacks.pushed(len(rows))
 
 
 def _pull(store: Store, client: Client, state: SyncState, report: SyncReport, callbacks: Callbacks) -> None:

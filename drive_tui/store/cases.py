@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from drive_tui.domain.models import Case, CaseProfile, new_id
 from drive_tui.store.errors import Conflict, Invalid, NotFound
 from drive_tui.store.journal import journal
+from drive_tui.store.replica import sync_state
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import CaseRow
 
@@ -120,6 +121,9 @@ def update_case(tx: Tx, case_id: str, changes: dict[str, Any], *, journalled: bo
     can merge edits from two devices field by field. ``journalled=False`` is for a caller that journals the
     change itself (resolving a conflict sends the resolution, not a field edit).
     """
+    if journalled and any(path.split(".")[0] == "case_manager" for path in changes) and sync_state(tx).enrolled:
+        raise Invalid("cases are assigned centrally: ask an administrator to reassign this case "
+                      "(the central store would refuse the change)")
     row = _get_row(tx, case_id)
     data = _stored_profile(row)
     old_values: dict[str, Any] = {}

@@ -112,3 +112,38 @@ async def test_sign_off_round_trips_from_the_supervisors_app_to_the_case_manager
         await pilot.press("f2")  # visit mode: the comment is not shown
         await pilot.pause()
         assert "Check the risk to children" not in screen_text(laptop_app)
+
+
+@SQLITE_ONLY
+async def test_an_enrolled_device_shows_the_case_manager_but_does_not_change_it(central: Central, tmp_path: Path) -> None:
+    """Cases are assigned centrally: the central store would refuse (and quarantine) a change of case manager, so
+    the device does not make one — the field is shown disabled, and the store refuses it too."""
+    from textual.widgets import Input
+
+    from drive_tui.store.cases import update_case
+    from drive_tui.store.errors import Invalid
+    from drive_tui.store.replica import pending_by_operation
+    from drive_tui.ui.screens.case_form import CaseFormScreen
+
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = _work_on_a_case(laptop)
+    with laptop.transaction() as tx:
+        before = pending_by_operation(tx)
+    with pytest.raises(Invalid, match="assigned centrally"), laptop.transaction() as tx:
+        update_case(tx, case_id, {"case_manager": "cm2"})
+    with laptop.transaction() as tx:
+        assert pending_by_operation(tx) == before
+    app = make_app(Settings(home=laptop.home, keyring=False), store=laptop, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.push_screen(CaseFormScreen(case_id))
+        await pilot.pause()
+        field = app.screen.query_one("#f-case_manager", Input)
+        assert field.disabled and field.value == "cm1"
+        app.screen.query_one("#f-age", Input).value = "44"  # other fields still save
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, CaseFormScreen)
+    with laptop.transaction() as tx:
+        assert pending_by_operation(tx)["case.update"] == before.get("case.update", 0) + 1

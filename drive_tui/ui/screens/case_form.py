@@ -15,6 +15,7 @@ from drive_tui.domain.models import CaseProfile
 from drive_tui.domain.vocab import Coded, CustodyStatus, Employment, Gender, YesNoNotKnown
 from drive_tui.store.cases import create_case, get_case, update_case
 from drive_tui.store.errors import StoreError
+from drive_tui.store.replica import sync_state
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -38,14 +39,16 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
     def __init__(self, case_id: str | None) -> None:
         super().__init__()
         self.case_id = case_id
-
+        self.enrolled = False
 
     def _current(self) -> dict[str, Any]:
-        if self.case_id is None:
-            return {"reference": "", "site": "", "allocated_on": self.drive.today.isoformat(),
-                    "case_manager": self.drive.settings.user, "service_user": {}}
-        assert self.drive.store is not None
-        with self.drive.store.transaction() as tx:
+        store = self.drive.store
+        assert store is not None
+        with store.transaction() as tx:
+            self.enrolled = sync_state(tx).enrolled
+            if self.case_id is None:
+                return {"reference": "", "site": "", "allocated_on": self.drive.today.isoformat(),
+                        "case_manager": store.actor.user, "service_user": {}}
             return get_case(tx, self.case_id).model_dump(mode="json")
 
     def compose(self) -> ComposeResult:
@@ -58,7 +61,9 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
                 for name, label in (("reference", "Reference"), ("site", "Site"),
                                     ("allocated_on", "Allocated on (YYYY-MM-DD)"), ("case_manager", "Case manager")):
                     yield Label(label)
-                    yield Input(str(current.get(name) or ""), id=f"f-{name}")
+                    # on an enrolled device cases are assigned centrally: the case manager is shown, not edited
+                    yield Input(str(current.get(name) or ""), id=f"f-{name}",
+                                disabled=name == "case_manager" and self.enrolled)
                 yield Label("Age")
                 yield Input("" if su.get("age") is None else str(su["age"]), id="f-age", type="integer")
                 yield Label("Ethnicity")

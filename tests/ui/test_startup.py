@@ -117,3 +117,18 @@ def _downgrade(store: Store, revision: str) -> None:
     with store.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
+
+
+async def test_visit_mode_set_for_start_holds_from_the_first_frame(
+    keychain_store: tuple[Settings, Keychain], held_attach: threading.Event
+) -> None:
+    """DRIVE_TUI_VISIT_MODE: the caseload read before the store attaches never shows risk levels either."""
+    settings, keychain = keychain_store
+    app = make_app(settings.with_changes(visit_mode=True), keychain=keychain, today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, CaseloadScreen) and "DEMO-" in screen_text(app))
+        text = screen_text(app)
+        assert app.store is None and "VISIT MODE" in text
+        assert "Risk" not in text and not any(level in text for level in ("Standard", "Medium", "High"))
+        held_attach.set()
+        await app.workers.wait_for_complete()

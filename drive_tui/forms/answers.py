@@ -6,13 +6,14 @@ enforces this), and answers of hidden fields do not count when later conditions 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from drive_tui.domain.models import AnswerValue
-from drive_tui.forms.conditions import holds
+from drive_tui.forms.conditions import Test, holds
 from drive_tui.forms.spec import CODED_KINDS, FieldKind, FieldSpec, FormSpec
 
 
@@ -51,59 +52,100 @@ class Checked:
         return not self.problems and not self.missing
 
 
+Normaliser = Callable[[str, Any], "AnswerValue | None"]
+
+
 def normalise_answer(spec: FieldSpec, answer_id: str, value: Any) -> AnswerValue | None:
     """The stored form of one answer, or None when it means *no answer* (empty text or list).
 
     Raises AnswerError when the value does not fit the field: an unknown code, a wrong type, out of bounds.
     """
+    return _normaliser(spec)(answer_id, value)
+
+
+def _normaliser(spec: FieldSpec) -> Normaliser:
+    """The check of one field's answers, built once per field with its codes and bounds bound in."""
     kind = spec.kind
-    if value is None:
-        return None
     if kind in CODED_KINDS or kind is FieldKind.SEVERITY_GRID:
         vocab = spec.vocab
         assert vocab is not None, f"field {spec.id} has no vocabulary"
         codes = vocab.codes()
+        allowed = frozenset(codes)
+        listed = ", ".join(codes)
         if kind is FieldKind.MULTI_CHOICE:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise AnswerError(answer_id, "expected a list of codes")
-            unknown = [v for v in value if v not in codes]
-            if unknown:
-                raise AnswerError(answer_id, f"unknown code(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(codes)}")
-            if len(set(value)) != len(value):
-                raise AnswerError(answer_id, "a code is given more than once")
-            return [code for code in codes if code in value] or None
-        if not isinstance(value, str):
-            raise AnswerError(answer_id, "expected a code")
-        if value not in codes:
-            raise AnswerError(answer_id, f"unknown code {value!r}; allowed: {', '.join(codes)}")
-        return value
+            def several(answer_id: str, value: Any) -> AnswerValue | None:
+                if value is None:
+                    return None
+                try:  # the usual case first: a list of known codes, each once
+                    if type(value) is list and allowed.issuperset(value) and len(set(value)) == len(value):
+                        return [code for code in codes if code in value] or None
+                except TypeError:  # an unhashable item: the checks below name the problem
+                    pass
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise AnswerError(answer_id, "expected a list of codes")
+                unknown = [v for v in value if v not in allowed]
+                if unknown:
+                    raise AnswerError(answer_id, f"unknown code(s) {', '.join(map(repr, unknown))}; allowed: {listed}")
+                if len(set(value)) != len(value):
+                    raise AnswerError(answer_id, "a code is given more than once")
+                return [code for code in codes if code in value] or None
+            return several
+
+        def one(answer_id: str, value: Any) -> AnswerValue | None:
+            if value is None or (type(value) is str and value in allowed):
+                return value
+            if not isinstance(value, str):
+                raise AnswerError(answer_id, "expected a code")
+            if value not in allowed:
+                raise AnswerError(answer_id, f"unknown code {value!r}; allowed: {listed}")
+            return value
+        return one
     if kind is FieldKind.INTEGER:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise AnswerError(answer_id, "expected a whole number")
-        _check_bounds(spec, answer_id, value)
-        return value
+        def whole(answer_id: str, value: Any) -> AnswerValue | None:
+            if value is None:
+                return None
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise AnswerError(answer_id, "expected a whole number")
+            _check_bounds(spec, answer_id, value)
+            return value
+        return whole
     if kind is FieldKind.DATE:
-        if isinstance(value, date):
-            parsed = value
-        elif isinstance(value, str):
-            try:
-                parsed = date.fromisoformat(value)
-            except ValueError:
-                raise AnswerError(answer_id, "expected a date as YYYY-MM-DD") from None
-            if len(value) != 10:
+        def day(answer_id: str, value: Any) -> AnswerValue | None:
+            if value is None:
+                return None
+            if isinstance(value, date):
+                parsed = value
+            elif isinstance(value, str):
+                try:
+                    parsed = date.fromisoformat(value)
+                except ValueError:
+                    raise AnswerError(answer_id, "expected a date as YYYY-MM-DD") from None
+                if len(value) != 10:
+                    raise AnswerError(answer_id, "expected a date as YYYY-MM-DD")
+            else:
                 raise AnswerError(answer_id, "expected a date as YYYY-MM-DD")
-        else:
-            raise AnswerError(answer_id, "expected a date as YYYY-MM-DD")
-        _check_bounds(spec, answer_id, parsed)
-        return parsed.isoformat()
+            _check_bounds(spec, answer_id, parsed)
+            return parsed.isoformat()
+        return day
     if kind is FieldKind.TEXT:
-        if not isinstance(value, str):
-            raise AnswerError(answer_id, "expected text")
-        text = value.strip()
-        if len(text) > spec.max_length:
-            raise AnswerError(answer_id, f"longer than {spec.max_length} characters")
-        return text or None
-    raise AnswerError(answer_id, f"unsupported field kind {kind}")
+        limit = spec.max_length
+
+        def text(answer_id: str, value: Any) -> AnswerValue | None:
+            if value is None:
+                return None
+            if not isinstance(value, str):
+                raise AnswerError(answer_id, "expected text")
+            stripped = value.strip()
+            if len(stripped) > limit:
+                raise AnswerError(answer_id, f"longer than {limit} characters")
+            return stripped or None
+        return text
+
+    def unsupported(answer_id: str, value: Any) -> AnswerValue | None:
+        if value is None:
+            return None
+        raise AnswerError(answer_id, f"unsupported field kind {kind}")
+    return unsupported
 
 
 def _check_bounds(spec: FieldSpec, answer_id: str, value: int | date) -> None:
@@ -113,30 +155,72 @@ def _check_bounds(spec: FieldSpec, answer_id: str, value: int | date) -> None:
         raise AnswerError(answer_id, f"must be at most {spec.max}")
 
 
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """A field with what validation asks of it on every assessment, looked up once."""
+
+    spec: FieldSpec
+    answer_ids: tuple[str, ...]
+    shown: Test | None
+    required: bool
+    required_when: Test | None
+    constraints: tuple[tuple[Test, str], ...]
+
+
+class _Plan:
+    """A form compiled for validation: its fields in order and each answer id's check. Built once per form."""
+
+    def __init__(self, form: FormSpec) -> None:
+        self.fields = tuple(
+            _Field(spec=spec, answer_ids=tuple(spec.answer_ids), shown=spec.show_if.test if spec.show_if else None,
+                   required=spec.required, required_when=spec.require_if.test if spec.require_if else None,
+                   constraints=tuple((c.check.test, c.message) for c in spec.valid_if))
+            for spec in form.fields())
+        self.checks: dict[str, Normaliser] = {}
+        for spec in form.fields():
+            check = _normaliser(spec)
+            self.checks.update(dict.fromkeys(spec.answer_ids, check))
+
+    def visible(self, answers: Mapping[str, Any]) -> tuple[list[_Field], set[str]]:
+        """The fields shown for these answers, in form order, and their answer ids. A field's condition sees
+        only the answers of fields shown before it."""
+        effective: dict[str, Any] = {}
+        visible: list[_Field] = []
+        shown: set[str] = set()
+        for plan in self.fields:
+            if plan.shown is None or plan.shown(effective):
+                visible.append(plan)
+                shown.update(plan.answer_ids)
+                for answer_id in plan.answer_ids:
+                    if answer_id in answers:
+                        effective[answer_id] = answers[answer_id]
+        return visible, shown
+
+
+_plans: dict[int, _Plan] = {}
+"""Plans by ``id`` of their form (a form is unhashable); an entry goes when its form is collected, before the id
+can be reused."""
+
+
+def _plan(form: FormSpec) -> _Plan:
+    plan = _plans.get(id(form))
+    if plan is None:
+        plan = _plans[id(form)] = _Plan(form)
+        weakref.finalize(form, _plans.pop, id(form), None)
+    return plan
+
+
 def check_one(form: FormSpec, answer_id: str, value: Any) -> AnswerValue | None:
     """Validate a single answer for a draft save (shape and codes only; required-ness waits for submit)."""
-    try:
-        spec = form.field(answer_id)
-    except KeyError as exc:
-        raise AnswerError(answer_id, f"not a field of form {form.id} v{form.version}") from exc
-    return normalise_answer(spec, answer_id, value)
+    check = _plan(form).checks.get(answer_id)
+    if check is None:
+        raise AnswerError(answer_id, f"not a field of form {form.id} v{form.version}")
+    return check(answer_id, value)
 
 
 def visible_answer_ids(form: FormSpec, answers: Mapping[str, Any]) -> list[str]:
     """Answer ids shown for these answers, in form order."""
-    return [answer_id for spec in _visible_fields(form, answers) for answer_id in spec.answer_ids]
-
-
-def _visible_fields(form: FormSpec, answers: Mapping[str, Any]) -> list[FieldSpec]:
-    effective: dict[str, Any] = {}
-    visible: list[FieldSpec] = []
-    for spec in form.fields():
-        if spec.show_if is None or holds(spec.show_if, effective):
-            visible.append(spec)
-            for answer_id in spec.answer_ids:
-                if answer_id in answers:
-                    effective[answer_id] = answers[answer_id]
-    return visible
+    return [answer_id for plan in _plan(form).visible(answers)[0] for answer_id in plan.answer_ids]
 
 
 def is_required(spec: FieldSpec, answers: Mapping[str, Any]) -> bool:
@@ -152,37 +236,46 @@ def validate_answers(
     (a draft may hold them after the case manager changed an earlier answer); ``hidden="reject"`` reports
     each as a problem (imports, where a hidden answer means the file is wrong).
     """
+    plan = _plan(form)
+    checks = plan.checks
     problems: list[Problem] = []
     normalised: dict[str, AnswerValue] = {}
     for answer_id, value in answers.items():
+        check = checks.get(answer_id)
         try:
-            result = check_one(form, answer_id, value)
+            if check is None:
+                raise AnswerError(answer_id, f"not a field of form {form.id} v{form.version}")
+            result = check(answer_id, value)
         except AnswerError as exc:
             problems.append(Problem(answer_id, exc.reason))
             continue
         if result is not None:
             normalised[answer_id] = result
 
-    visible = _visible_fields(form, normalised)
-    shown = {answer_id for spec in visible for answer_id in spec.answer_ids}
+    visible, shown = plan.visible(normalised)
     dropped = [answer_id for answer_id in normalised if answer_id not in shown]
     if hidden == "reject":
         problems.extend(Problem(a, "answered, but the field is hidden by its condition") for a in dropped)
-    kept = {answer_id: value for answer_id, value in normalised.items() if answer_id in shown}
+    kept = {answer_id: value for answer_id, value in normalised.items() if answer_id in shown} if dropped \
+        else normalised
 
     missing: list[str] = []
     wrong = {problem.answer_id for problem in problems}
-    for spec in visible:
-        if is_required(spec, kept):
-            missing.extend(a for a in spec.answer_ids if a not in kept and a not in wrong)
-        for constraint in spec.valid_if:
-            if any(a in kept for a in spec.answer_ids) and not holds(constraint.check, kept):
-                problems.append(Problem(spec.id, constraint.message))
+    for field_plan in visible:
+        if field_plan.required or (field_plan.required_when is not None and field_plan.required_when(kept)):
+            for answer_id in field_plan.answer_ids:
+                if answer_id not in kept and answer_id not in wrong:
+                    missing.append(answer_id)
+        if field_plan.constraints and any(a in kept for a in field_plan.answer_ids):
+            problems.extend(Problem(field_plan.spec.id, message)
+                            for test, message in field_plan.constraints if not test(kept))
     return Checked(answers=kept, problems=problems, missing=missing, dropped=dropped if hidden == "drop" else [])
 
 
 def progress(form: FormSpec, answers: Mapping[str, Any]) -> tuple[int, int]:
     """(required answers given, required answers in all) for the fields now visible."""
-    visible = _visible_fields(form, answers)
-    required = [a for spec in visible if is_required(spec, answers) for a in spec.answer_ids]
+    visible, _ = _plan(form).visible(answers)
+    required = [a for field_plan in visible if field_plan.required
+                or (field_plan.required_when is not None and field_plan.required_when(answers))
+                for a in field_plan.answer_ids]
     return sum(1 for a in required if answers.get(a) not in (None, [], "")), len(required)

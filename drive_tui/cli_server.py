@@ -3,6 +3,7 @@ directly on its database, from the server host."""
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 from datetime import date
 from pathlib import Path
@@ -75,6 +76,7 @@ def server(
     api = create_app(engine, load_catalogue(_settings().forms_dir))
     scheme = "https" if certfile else "http"
     typer.echo(f"drive-tui central service on {scheme}://{host}:{port}", err=True)
+    gc.freeze()  # start-up objects live as long as the server: keep them out of every collection
     uvicorn.run(api, host=host, port=port, ssl_certfile=str(certfile) if certfile else None,
                 ssl_keyfile=str(keyfile) if keyfile else None, log_level="warning", access_log=False,
                 server_header=False)

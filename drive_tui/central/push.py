@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import to_json
 from sqlalchemy import JSON, Connection, Engine, bindparam, select, update
 
 from drive_tui.central import db
@@ -276,8 +277,8 @@ class _Work:
             self._open_conflict(case["id"], f"assessment.{incoming.timepoint.value}", other["id"], incoming.id, change)
             outcome = ChangeOutcome.CONFLICT
         self.current[slot] = incoming.id
-        record = incoming.model_dump()
-        record.update(timepoint=incoming.timepoint.value, status=incoming.status.value)
+        record = incoming.model_dump(exclude={"answers"})
+        record.update(answers=checked.answers, timepoint=incoming.timepoint.value, status=incoming.status.value)
         if existing is None:
             self.assessments[incoming.id] = record
             self.new["assessments"].add(incoming.id)
@@ -442,7 +443,12 @@ def _insert(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> N
     raw = connection.connection.driver_connection  # the same transaction as the rest of the batch
     with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         for row in rows:
-            copy.write_row([Jsonb(row[n]) if n in json_columns and row[n] is not None else row[n] for n in names])
+            copy.write_row([Jsonb(row[n], _to_json) if n in json_columns and row[n] is not None else row[n]
+                            for n in names])
+
+
+def _to_json(value: Any) -> bytes:
+    return to_json(value)  # pydantic-core's encoder: several times the standard library's
 
 
 def _write(connection: Connection, work: _Work, now: datetime) -> None:

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError
 from drive_tui.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
-    Change,
     Cursor,
     EnrolRequest,
     EnrolResponse,
@@ -102,15 +101,25 @@ class Client:
     def hello(self) -> HelloResponse:
         return self._call("GET", "/v1/hello", None, HelloResponse)
 
-    def push(self, changes: list[Change]) -> PushResponse:
-        return self._call("POST", "/v1/push", PushRequest(changes=changes), PushResponse)
+    def send_push(self, request: PushRequest | bytes) -> bytes:
+        """Send one batch — a ``PushRequest`` or its JSON already encoded (``protocol.encode_push``) — and return
+        the server's answer unread: a caller sending batch after batch sends the next before reading this one's
+        answer with ``read_push``."""
+        return self._send("POST", "/v1/push", request)
+
+    def read_push(self, answer: bytes) -> PushResponse:
+        return _read(answer, PushResponse)
 
     def pull(self, cursor: Cursor, limit: int | None = None) -> PullResponse:
         request = PullRequest(cursor=cursor) if limit is None else PullRequest(cursor=cursor, limit=limit)
         return self._call("POST", "/v1/pull", request, PullResponse)
 
-    def _call(self, method: str, path: str, body: BaseModel | None, answer: type[Model]) -> Model:
-        content = body.model_dump_json().encode("utf-8") if body is not None else None
+    def _call(self, method: str, path: str, body: BaseModel | bytes | None, answer: type[Model]) -> Model:
+        return _read(self._send(method, path, body), answer)
+
+    def _send(self, method: str, path: str, body: BaseModel | bytes | None) -> bytes:
+        """The body of a 200 answer; any other outcome is a SyncError."""
+        content = body.model_dump_json().encode("utf-8") if isinstance(body, BaseModel) else body
         headers = {"Content-Type": "application/json"} if content is not None else None
         try:
             response = self._http.request(method, path, content=content, headers=headers)
@@ -124,11 +133,15 @@ class Client:
         except httpx.TransportError:
             raise SyncError(FailureKind.UNREACHABLE, f"the connection to {self.url} failed") from None
         if response.status_code == 200:
-            try:
-                return answer.model_validate_json(response.content)
-            except ValidationError:
-                raise SyncError(FailureKind.SERVER, "the server's answer was not understood") from None
+            return response.content
         raise _failure(response)
+
+
+def _read(content: bytes, answer: type[Model]) -> Model:
+    try:
+        return answer.model_validate_json(content)
+    except ValidationError:
+        raise SyncError(FailureKind.SERVER, "the server's answer was not understood") from None
 
 
 def _failure(response: httpx.Response) -> SyncError:

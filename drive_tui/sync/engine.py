@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from drive_tui.store.journal import pending_changes
 from drive_tui.store.replica import (
+    PendingChange,
     SyncState,
     acknowledge,
     apply_pulled,
@@ -31,11 +32,10 @@ from drive_tui.store.replica import (
     sync_state,
 )
 from drive_tui.store.store import Actor, Store
-from drive_tui.store.tables import OutboxRow
 from drive_tui.sync.client import Client, FailureKind, SyncError
 from drive_tui.sync.protocol import (
+    MAX_BODY_BYTES,
     MAX_PULL,
-    Change,
     ChangeOutcome,
     Cursor,
     DeviceState,
@@ -43,6 +43,7 @@ from drive_tui.sync.protocol import (
     PullResponse,
     PushResponse,
     Role,
+    encode_push,
 )
 
 PUSH_BATCH = 1000
@@ -116,11 +117,6 @@ def enrol(store: Store, url: str, code: str, device_name: str, *, ca_file: str |
     return answer
 
 
-def _change(row: OutboxRow) -> Change:
-    return Change(change_id=row.change_id, at=row.created_at, entity=row.entity, entity_id=row.entity_id,  # type: ignore[arg-type]
-                  op=row.op, payload=row.payload)  # type: ignore[arg-type]
-
-
 def sync(store: Store, *, dry_run: bool = False, callbacks: Callbacks | None = None,
          client: Client | None = None) -> SyncReport:
     """Exchange everything with the central store. Raises SyncError; a ``wipe`` error means: destroy the store."""
@@ -162,24 +158,58 @@ def _run(store: Store, client: Client, state: SyncState, dry_run: bool, callback
 
 
 def _push(store: Store, client: Client, report: SyncReport, callbacks: Callbacks) -> None:
-    """Push the outbox in batches, reading the next batch while the server applies the current one (the device
-    would otherwise sit idle for most of each batch). Batches are acknowledged in order, each only once the
-    server has answered for it; if anything fails, what was read ahead is simply sent again next time."""
+    """Push the outbox in batches, one request at a time and in order, keeping the server busy: while it applies
+    a batch, the next one is read, encoded and queued, and the answer before is read and acknowledged locally.
+    Each batch is acknowledged only once the server has answered for it, and sent only if the one before it was
+    answered (a later change may depend on an earlier one). If anything fails, what was not acknowledged is sent
+    again next time, and the server applies each change once."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drive-tui-push") as sender:
-        rows = _outbox_batch(store, after=0)
-        while rows:
-            in_flight = sender.submit(client.push, [_change(row) for row in rows])
-            read_ahead = _outbox_batch(store, after=rows[-1].seq or 0)
-            _acknowledge(store, rows, in_flight.result(), report, callbacks)
-            rows = read_ahead
+        answer: Future[bytes] | None = None
+        previous: _Batch | None = None
+        batch = _next_batch(store, after=0)
+        while batch is not None:
+            in_flight = sender.submit(_send, client, batch.body, answer)
+            if answer is not None and previous is not None:
+                _acknowledge(store, previous.rows, client.read_push(answer.result()), report, callbacks)
+            following = _next_batch(store, after=batch.rows[-1].seq)
+            answer, previous, batch = in_flight, batch, following
+        if answer is not None and previous is not None:
+            _acknowledge(store, previous.rows, client.read_push(answer.result()), report, callbacks)
 
 
-def _outbox_batch(store: Store, *, after: int) -> list[OutboxRow]:
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    rows: list[PendingChange]
+    body: bytes
+    """The push request, encoded."""
+
+
+def _next_batch(store: Store, *, after: int) -> _Batch | None:
+    """The next outbox rows after row ``after`` that fit in one request (the server refuses bigger bodies)."""
     with store.transaction() as tx:
-        return outbox_batch(tx, PUSH_BATCH, after=after)
+        rows = outbox_batch(tx, PUSH_BATCH, after=after)
+    while rows:
+        body = encode_push(row[1:] for row in rows)
+        if len(body) <= MAX_BODY_BYTES:
+            return _Batch(rows, body)
+        if len(rows) == 1:
+            raise SyncError(FailureKind.REFUSED, f"a change waiting to be pushed ({rows[0].op}) is larger than the "
+                            f"server accepts ({MAX_BODY_BYTES // (1024 * 1024)} MiB)")
+        rows = rows[:len(rows) // 2]
+    return None
 
 
-def _acknowledge(store: Store, rows: list[OutboxRow], answer: PushResponse, report: SyncReport,
+def _send(client: Client, body: bytes, before: Future[bytes] | None) -> bytes:
+    if before is not None and before.exception() is not None:
+        raise _NotSent()  # the batch before failed: its error is the one reported
+    return client.send_push(body)
+
+
+class _NotSent(Exception):
+    pass
+
+
+def _acknowledge(store: Store, rows: list[PendingChange], answer: PushResponse, report: SyncReport,
                  callbacks: Callbacks) -> None:
     """Count the server's answer for a batch and mark its changes acknowledged."""
     outcomes = {result.change_id: result for result in answer.results}
@@ -194,7 +224,7 @@ def _acknowledge(store: Store, rows: list[OutboxRow], answer: PushResponse, repo
         elif result.outcome is ChangeOutcome.REJECTED:
             report.rejected.append(f"{row.op} {row.entity_id[:8]}: {result.reason}")
     with store.transaction() as tx:
-        acknowledge(tx, [row.seq for row in rows if row.seq is not None])
+        acknowledge(tx, [row.seq for row in rows])
         save_sync_state(tx, acked_total=sync_state(tx).acked_total + len(rows))
     report.pushed += len(rows)
     callbacks.pushed(len(rows))

@@ -12,6 +12,8 @@ another version refuses with 426 and both sides say so plainly.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -76,6 +78,18 @@ class Change(_Wire):
 
 class PushRequest(_Wire):
     changes: list[Change] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+def encode_push(changes: Iterable[tuple[str, str, str, str, str, str]]) -> bytes:
+    """The JSON of a ``PushRequest`` from (change_id, at, entity, entity_id, op, payload) where ``at`` is ISO 8601
+    and ``payload`` is already JSON text, as a device's outbox holds it. A device pushing thousands of changes would
+    otherwise decode every payload only to encode it again. The server parses it as a ``PushRequest`` like any other.
+    """
+    dumps = json.dumps
+    return ('{"changes":[' + ",".join(
+        f'{{"change_id":{dumps(change_id)},"at":{dumps(at)},"entity":{dumps(entity)},"entity_id":{dumps(entity_id)},'
+        f'"op":{dumps(op)},"payload":{payload}}}'
+        for change_id, at, entity, entity_id, op, payload in changes) + "]}").encode()
 
 
 class ChangeOutcome(StrEnum):

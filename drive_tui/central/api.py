@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,8 +42,15 @@ Wire = TypeVar("Wire", bound=BaseModel)
 
 
 def _parse(model: type[Wire], body: bytes) -> Wire:
+    """The request as ``model``. The JSON is decoded first and validated as Python objects: for a push of
+    thousands of changes with free-form payloads that is twice as fast as validating the JSON directly. NaN and
+    Infinity are not JSON and are refused (PostgreSQL would refuse them later, in the middle of a batch)."""
     try:
-        return model.model_validate_json(body)
+        data = from_json(body, allow_inf_nan=False)
+    except ValueError:
+        raise Refusal(422, ErrorCode.INVALID, "malformed request: the body is not JSON") from None
+    try:
+        return model.model_validate(data)
     except ValidationError as exc:
         raise Refusal(422, ErrorCode.INVALID, "malformed request: " + _places(exc.errors(include_input=False))) from None
 
@@ -120,19 +128,26 @@ def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
                           f"this server speaks sync protocol {PROTOCOL_VERSION}, the client {x_drive_protocol or 'none'}"
                           ": update drive-tui")
 
-    def device(authorization: Annotated[str | None, Header()] = None) -> Device:
+    def authenticated(authorization: str | None, *, seen: bool) -> Device:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Refusal(401, ErrorCode.UNAUTHENTICATED, "no device token: enrol this device first")
         with engine.begin() as connection:
             found = authenticate(connection, token)
-            if found is not None:
+            if found is not None and seen:
                 touch(connection, found.id, synced=False)
         if found is None or not found.user.active:
             raise Refusal(401, ErrorCode.UNAUTHENTICATED, "this device token is not valid: enrol again")
         if found.state is DeviceState.LOST:
             raise Refusal(403, ErrorCode.DEVICE_LOST, "this device was reported lost or stolen", wipe=True)
         return found
+
+    def device(authorization: Annotated[str | None, Header()] = None) -> Device:
+        return authenticated(authorization, seen=False)
+
+    def visiting(authorization: Annotated[str | None, Header()] = None) -> Device:
+        """The device, its visit recorded: every sync starts with hello (a push records its sync itself)."""
+        return authenticated(authorization, seen=True)
 
     def active(found: Annotated[Device, Depends(device)]) -> Device:
         if found.state is not DeviceState.ACTIVE:
@@ -154,7 +169,7 @@ def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
                              role=found.user.role, sites=found.user.sites)
 
     @app.get("/v1/hello", dependencies=guarded)
-    def get_hello(found: Annotated[Device, Depends(device)]) -> HelloResponse:
+    def get_hello(found: Annotated[Device, Depends(visiting)]) -> HelloResponse:
         with engine.connect() as connection:
             identity = db.server_id(connection)
             seq, stamp = db.head(connection)

@@ -3,6 +3,7 @@ and oversized requests, protocol versions. Refusals store nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from drive_tui.store.replica import sync_state
 from drive_tui.store.store import Store
 from drive_tui.sync.client import Client, FailureKind, SyncError, check_url
 from drive_tui.sync.engine import sync
-from drive_tui.sync.protocol import PROTOCOL_HEADER, DeviceState, Role
+from drive_tui.sync.protocol import MAX_BATCH, PROTOCOL_HEADER, DeviceState, Role
 from tests.conftest import profile
 from tests.sync.conftest import Central, local_cases, new_device
 from tests.sync.test_end_to_end import _work_on_a_case
@@ -89,8 +90,12 @@ def test_malformed_and_oversized_requests_are_refused_storing_nothing(central: C
         assert invalid.status_code == 422 and "delete_everything" not in invalid.text  # says where, not what
         huge = http.post("/v1/push", content=b"x" * (17 * 1024 * 1024), headers={"Content-Type": "application/json"})
         assert huge.status_code == 413 and huge.json()["code"] == "too_large"
-        too_many = [_change(str(uuid.uuid4()), {}) for _ in range(1001)]
+        too_many = [_change(str(uuid.uuid4()), {}) for _ in range(MAX_BATCH + 1)]
         assert http.post("/v1/push", json={"changes": too_many}).status_code == 422
+        not_a_number = json.dumps({"changes": [_change(str(uuid.uuid4()), {"service_user.age": {"old": None, "new": 1}})]})
+        not_a_number = not_a_number.replace('"new": 1', '"new": NaN')
+        refused = http.post("/v1/push", content=not_a_number, headers={"Content-Type": "application/json"})
+        assert refused.status_code == 422 and refused.json()["message"] == "malformed request: the body is not JSON"
         assert http.post("/v1/pull", json={"cursor": {"seq": -1}}).status_code == 422
         wrong_version = http.get("/v1/hello", headers={PROTOCOL_HEADER: "99"})
         assert wrong_version.status_code == 426 and wrong_version.json()["code"] == "protocol_mismatch"

@@ -7,6 +7,7 @@ order of those numbers, and a reader's cursor can never pass a row that commits 
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Collection, Iterator
@@ -16,19 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Connection,
     Engine,
     String,
-    any_,
     bindparam,
+    cast,
     create_engine,
     event,
+    func,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 
 from drive_tui.central.tables import CommitRow, ServerMeta
@@ -164,15 +166,17 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
 def among(connection: Connection, column: ColumnElement[Any], values: Collection[str]) -> Iterator[ColumnElement[bool]]:
     """Conditions "``column`` is one of ``values``", as few as the database allows; run one query per condition.
 
-    On PostgreSQL one ``= ANY(array)`` with a single parameter: an ``IN`` of a thousand literals is rendered, sent and
-    parsed anew for every batch (psycopg cannot cache it), which was an eighth of applying a push. On SQLite, ``IN``
-    in chunks below its limit on bound parameters.
+    On PostgreSQL one ``= ANY(array)`` whose values travel as a single JSON text parameter: an ``IN`` of a thousand
+    literals is rendered, sent and parsed anew for every batch (psycopg cannot cache it), and a list parameter is
+    written out by psycopg in Python (~6 ms for 4,000 ids, several times per push batch); JSON is encoded in C and
+    unambiguous whatever the values hold. On SQLite, ``IN`` in chunks below its limit on bound parameters.
     """
     ordered = sorted(values)
     if not ordered:
         return
     if connection.dialect.name == "postgresql":
-        yield column == any_(bindparam(None, ordered, type_=ARRAY(String), unique=True))
+        listed = cast(bindparam(None, json.dumps(ordered), type_=String, unique=True), JSONB)
+        yield column.in_(select(func.jsonb_array_elements_text(listed)))  # a semi-join: hashed or by index
         return
     for start in range(0, len(ordered), 900):
         yield column.in_(ordered[start:start + 900])

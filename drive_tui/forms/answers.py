@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Literal
 
 from drive_tui.domain.models import AnswerValue
-from drive_tui.forms.conditions import Test, holds
+from drive_tui.forms.conditions import Test, fields_referenced, holds
 from drive_tui.forms.spec import CODED_KINDS, FieldKind, FieldSpec, FormSpec
 
 
@@ -165,16 +165,20 @@ class _Field:
     required: bool
     required_when: Test | None
     constraints: tuple[tuple[Test, str], ...]
+    conditioning: tuple[str, ...]
+    """Its answer ids that a later field's condition reads."""
 
 
 class _Plan:
     """A form compiled for validation: its fields in order and each answer id's check. Built once per form."""
 
     def __init__(self, form: FormSpec) -> None:
+        read = {test.field for spec in form.fields() if spec.show_if for test in fields_referenced(spec.show_if)}
         self.fields = tuple(
             _Field(spec=spec, answer_ids=tuple(spec.answer_ids), shown=spec.show_if.test if spec.show_if else None,
                    required=spec.required, required_when=spec.require_if.test if spec.require_if else None,
-                   constraints=tuple((c.check.test, c.message) for c in spec.valid_if))
+                   constraints=tuple((c.check.test, c.message) for c in spec.valid_if),
+                   conditioning=tuple(a for a in spec.answer_ids if a in read))
             for spec in form.fields())
         self.checks: dict[str, Normaliser] = {}
         for spec in form.fields():
@@ -182,19 +186,20 @@ class _Plan:
             self.checks.update(dict.fromkeys(spec.answer_ids, check))
 
     def visible(self, answers: Mapping[str, Any]) -> tuple[list[_Field], set[str]]:
-        """The fields shown for these answers, in form order, and their answer ids. A field's condition sees
-        only the answers of fields shown before it."""
+        """The fields shown for these answers, in form order, and the answer ids of those hidden. A field's
+        condition sees only the answers of fields shown before it."""
         effective: dict[str, Any] = {}
         visible: list[_Field] = []
-        shown: set[str] = set()
+        hidden: set[str] = set()
         for plan in self.fields:
             if plan.shown is None or plan.shown(effective):
                 visible.append(plan)
-                shown.update(plan.answer_ids)
-                for answer_id in plan.answer_ids:
+                for answer_id in plan.conditioning:
                     if answer_id in answers:
                         effective[answer_id] = answers[answer_id]
-        return visible, shown
+            else:
+                hidden.update(plan.answer_ids)
+        return visible, hidden
 
 
 _plans: dict[int, _Plan] = {}
@@ -252,11 +257,11 @@ def validate_answers(
         if result is not None:
             normalised[answer_id] = result
 
-    visible, shown = plan.visible(normalised)
-    dropped = [answer_id for answer_id in normalised if answer_id not in shown]
+    visible, hidden_ids = plan.visible(normalised)
+    dropped = [answer_id for answer_id in normalised if answer_id in hidden_ids] if hidden_ids else []
     if hidden == "reject":
         problems.extend(Problem(a, "answered, but the field is hidden by its condition") for a in dropped)
-    kept = {answer_id: value for answer_id, value in normalised.items() if answer_id in shown} if dropped \
+    kept = {answer_id: value for answer_id, value in normalised.items() if answer_id not in hidden_ids} if dropped \
         else normalised
 
     missing: list[str] = []

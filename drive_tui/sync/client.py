@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 from enum import StrEnum
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -101,11 +102,14 @@ class Client:
     def hello(self) -> HelloResponse:
         return self._call("GET", "/v1/hello", None, HelloResponse)
 
-    def send_push(self, request: PushRequest | bytes) -> bytes:
+    def send_push(self, request: PushRequest | bytes, *, on_sent: Callable[[], None] | None = None) -> bytes:
         """Send one batch — a ``PushRequest`` or its JSON already encoded (``protocol.encode_push``) — and return
         the server's answer unread: a caller sending batch after batch sends the next before reading this one's
-        answer with ``read_push``."""
-        return self._send("POST", "/v1/push", request)
+        answer with ``read_push``. ``on_sent`` is called once the whole body is written, while the server works."""
+        if on_sent is None:
+            return self._send("POST", "/v1/push", request)
+        body = request.model_dump_json().encode("utf-8") if isinstance(request, PushRequest) else request
+        return self._send("POST", "/v1/push", _then(body, on_sent), length=len(body))
 
     def read_push(self, answer: bytes) -> PushResponse:
         return _read(answer, PushResponse)
@@ -117,10 +121,13 @@ class Client:
     def _call(self, method: str, path: str, body: BaseModel | bytes | None, answer: type[Model]) -> Model:
         return _read(self._send(method, path, body), answer)
 
-    def _send(self, method: str, path: str, body: BaseModel | bytes | None) -> bytes:
+    def _send(self, method: str, path: str, body: BaseModel | bytes | Iterator[bytes] | None, *,
+              length: int | None = None) -> bytes:
         """The body of a 200 answer; any other outcome is a SyncError."""
         content = body.model_dump_json().encode("utf-8") if isinstance(body, BaseModel) else body
         headers = {"Content-Type": "application/json"} if content is not None else None
+        if headers is not None and length is not None:
+            headers["Content-Length"] = str(length)  # a streamed body, sent whole: not chunked
         try:
             response = self._http.request(method, path, content=content, headers=headers)
         except httpx.ConnectError as exc:
@@ -135,6 +142,11 @@ class Client:
         if response.status_code == 200:
             return response.content
         raise _failure(response)
+
+
+def _then(body: bytes, done: Callable[[], None]) -> Iterator[bytes]:
+    yield body
+    done()
 
 
 def _read(content: bytes, answer: type[Model]) -> Model:

@@ -13,6 +13,7 @@ Order matters for "nothing lost, nothing duplicated":
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,6 +35,7 @@ from drive_tui.store.replica import (
 from drive_tui.store.store import Actor, Store
 from drive_tui.sync.client import Client, FailureKind, SyncError
 from drive_tui.sync.protocol import (
+    MAX_BATCH,
     MAX_BODY_BYTES,
     MAX_PULL,
     ChangeOutcome,
@@ -46,7 +48,9 @@ from drive_tui.sync.protocol import (
     encode_push,
 )
 
-PUSH_BATCH = 1000
+PUSH_BATCH = MAX_BATCH
+FIRST_PUSH_BATCH = 500
+"""The first batch is small, so that the server starts work while the device reads the next."""
 PULL_PAGE = MAX_PULL
 
 
@@ -158,17 +162,20 @@ def _run(store: Store, client: Client, state: SyncState, dry_run: bool, callback
 
 
 def _push(store: Store, client: Client, report: SyncReport, callbacks: Callbacks) -> None:
-    """Push the outbox in batches, one request at a time and in order, keeping the server busy: while it applies
-    a batch, the next one is read, encoded and queued, and the answer before is read and acknowledged locally.
-    Each batch is acknowledged only once the server has answered for it, and sent only if the one before it was
-    answered (a later change may depend on an earlier one). If anything fails, what was not acknowledged is sent
-    again next time, and the server applies each change once."""
+    """Push the outbox in batches, one request at a time and in order, keeping the server busy: once a batch is
+    sent, the answer before it is read and acknowledged locally and the next batch read and encoded, all while
+    the server applies it (doing that work while the body is still going out would slow the sending thread, which
+    needs the interpreter lock between writes). Each batch is acknowledged only once the server has answered for
+    it, and sent only if the one before it was answered (a later change may depend on an earlier one). If
+    anything fails, what was not acknowledged is sent again next time, and the server applies each change once."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drive-tui-push") as sender:
         answer: Future[bytes] | None = None
         previous: _Batch | None = None
-        batch = _next_batch(store, after=0)
+        batch = _next_batch(store, after=0, limit=min(FIRST_PUSH_BATCH, PUSH_BATCH))
         while batch is not None:
-            in_flight = sender.submit(_send, client, batch.body, answer)
+            sent = threading.Event()
+            in_flight = sender.submit(_send, client, batch.body, answer, sent)
+            sent.wait()
             if answer is not None and previous is not None:
                 _acknowledge(store, previous.rows, client.read_push(answer.result()), report, callbacks)
             following = _next_batch(store, after=batch.rows[-1].seq)
@@ -184,10 +191,10 @@ class _Batch:
     """The push request, encoded."""
 
 
-def _next_batch(store: Store, *, after: int) -> _Batch | None:
+def _next_batch(store: Store, *, after: int, limit: int | None = None) -> _Batch | None:
     """The next outbox rows after row ``after`` that fit in one request (the server refuses bigger bodies)."""
     with store.transaction() as tx:
-        rows = outbox_batch(tx, PUSH_BATCH, after=after)
+        rows = outbox_batch(tx, limit or PUSH_BATCH, after=after)
     while rows:
         body = encode_push(row[1:] for row in rows)
         if len(body) <= MAX_BODY_BYTES:
@@ -199,10 +206,13 @@ def _next_batch(store: Store, *, after: int) -> _Batch | None:
     return None
 
 
-def _send(client: Client, body: bytes, before: Future[bytes] | None) -> bytes:
-    if before is not None and before.exception() is not None:
-        raise _NotSent()  # the batch before failed: its error is the one reported
-    return client.send_push(body)
+def _send(client: Client, body: bytes, before: Future[bytes] | None, sent: threading.Event) -> bytes:
+    try:
+        if before is not None and before.exception() is not None:
+            raise _NotSent()  # the batch before failed: its error is the one reported
+        return client.send_push(body, on_sent=sent.set)
+    finally:
+        sent.set()
 
 
 class _NotSent(Exception):

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Drive-Protocol"
-MAX_BATCH = 1000
+MAX_BATCH = 4000
 """Most changes one push may carry."""
 MAX_BODY_BYTES = 16 * 1024 * 1024
 """Largest request body the server reads; bigger ones are refused with 413 before any work."""

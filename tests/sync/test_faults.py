@@ -55,7 +55,8 @@ class SendThrice(httpx.HTTPTransport):
 
 
 class KillDuringPush(httpx.HTTPTransport):
-    """SIGKILLs the server while the Nth push request is in flight."""
+    """SIGKILLs the server ``delay`` seconds into the Nth push request. Should the server finish that batch
+    first, its answer is lost with the connection, so the device never learns of it either way."""
 
     def __init__(self, central: Central, on_push: int, delay: float) -> None:
         super().__init__()
@@ -67,6 +68,11 @@ class KillDuringPush(httpx.HTTPTransport):
             self.pushes += 1
             if self.pushes == self.on_push:
                 self.killer.start()
+                try:
+                    super().handle_request(request).read()
+                finally:
+                    self.killer.join()
+                raise httpx.ReadError("connection reset by peer", request=request)
         return super().handle_request(request)
 
 

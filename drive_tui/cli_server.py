@@ -77,7 +77,7 @@ def server(
     scheme = "https" if certfile else "http"
     typer.echo(f"drive-tui central service on {scheme}://{host}:{port}", err=True)
     gc.freeze()  # start-up objects live as long as the server: keep them out of every collection
-    gc.set_threshold(50_000, 20, 20)
+    gc.set_threshold(50_000, 20, 20)  # a push batch makes ~100,000 short-lived, acyclic objects: collect less often
     uvicorn.run(api, host=host, port=port, ssl_certfile=str(certfile) if certfile else None,
                 ssl_keyfile=str(keyfile) if keyfile else None, log_level="warning", access_log=False,
                 server_header=False)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import copy
 import uuid
-from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError

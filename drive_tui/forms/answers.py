@@ -55,16 +55,10 @@ class Checked:
 Normaliser = Callable[[str, Any], "AnswerValue | None"]
 
 
-def normalise_answer(spec: FieldSpec, answer_id: str, value: Any) -> AnswerValue | None:
-    """The stored form of one answer, or None when it means *no answer* (empty text or list).
-
-    Raises AnswerError when the value does not fit the field: an unknown code, a wrong type, out of bounds.
-    """
-    return _normaliser(spec)(answer_id, value)
-
-
 def _normaliser(spec: FieldSpec) -> Normaliser:
-    """The check of one field's answers, built once per field with its codes and bounds bound in."""
+    """The check of one field's answers, built once per field with its codes and bounds bound in. It returns the
+    stored form of an answer, or None when it means *no answer* (empty text or list), and raises AnswerError when
+    the value does not fit the field: an unknown code, a wrong type, out of bounds."""
     kind = spec.kind
     if kind in CODED_KINDS or kind is FieldKind.SEVERITY_GRID:
         vocab = spec.vocab

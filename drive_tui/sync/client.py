@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
-from enum import StrEnum
 from collections.abc import Callable, Iterator
+from enum import StrEnum
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 

@@ -183,10 +183,12 @@ def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
 
     @app.post("/v1/push", dependencies=guarded, response_model=PushResponse)
     async def post_push(raw: Request, found: Annotated[Device, Depends(device)]) -> Response:
-        request = _parse(PushRequest, await raw.body())
+        body = await raw.body()
+        request = _parse(PushRequest, body)
         # A retired device may still push: unsynced work is never destroyed by a retire.
         try:
-            answer = await run_in_threadpool(apply_push, engine, found, request, forms)
+            answer = await run_in_threadpool(apply_push, engine, found, request, forms,
+                                             nul_possible=b"\\u0000" in body)
         except Forbidden as exc:
             raise Refusal(403, ErrorCode.FORBIDDEN, str(exc)) from None
         return Response(answer.model_dump_json(), media_type="application/json")

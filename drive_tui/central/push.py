@@ -336,6 +336,27 @@ class _Work:
 _HANDLERS = {op: getattr(_Work, "_" + op.value.replace(".", "_")) for op in Operation}
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` with U+0000 replaced by U+FFFD, so that a rejected change can be kept for an administrator."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, ValidationError):
         return "invalid: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
@@ -486,8 +507,13 @@ def _write(connection: Connection, work: _Work, now: datetime) -> None:
         _insert(connection, _reviews, work.reviews)
 
 
-def apply_push(engine: Engine, device: Device, request: PushRequest, forms: FormCatalogue) -> PushResponse:
-    """Apply a batch in one transaction. Raises Forbidden (nothing stored) if any change breaks an access rule."""
+def apply_push(engine: Engine, device: Device, request: PushRequest, forms: FormCatalogue, *,
+               nul_possible: bool = True) -> PushResponse:
+    """Apply a batch in one transaction. Raises Forbidden (nothing stored) if any change breaks an access rule.
+
+    A change whose text holds U+0000 is rejected: PostgreSQL cannot store it, and its refusal would quote the row
+    in an error (case data in the server's log). ``nul_possible=False`` — the request's JSON has no ``\u0000``
+    escape — spares looking through every payload."""
     now = datetime.now(UTC)
     with engine.begin() as connection:
         db.lock_head(connection)  # one writer at a time: a retried batch racing its original cannot apply twice
@@ -505,6 +531,8 @@ def apply_push(engine: Engine, device: Device, request: PushRequest, forms: Form
         for change in fresh:
             reason = None
             try:
+                if nul_possible and _holds_nul(change.payload):
+                    raise Rejected("text holds the NUL character (U+0000), which the central store cannot keep")
                 outcome = work.apply(change)
             except Rejected as exc:
                 outcome, reason = ChangeOutcome.REJECTED, str(exc)
@@ -514,7 +542,7 @@ def apply_push(engine: Engine, device: Device, request: PushRequest, forms: Form
                 "change_id": change.change_id, "device_id": device.id, "user_id": device.user.id, "received_at": now,
                 "made_at": change.at, "entity": change.entity, "entity_id": change.entity_id, "op": change.op.value,
                 "outcome": outcome.value, "reason": reason,
-                "payload": change.payload if outcome is ChangeOutcome.REJECTED else None,
+                "payload": _without_nul(change.payload) if outcome is ChangeOutcome.REJECTED else None,
             })
         _write(connection, work, now)
         _insert(connection, _changes, records)

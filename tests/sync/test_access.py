@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from drive_tui.central.people import issue_code, list_devices, revoke
 from drive_tui.store.cases import create_case
@@ -102,6 +103,31 @@ def test_malformed_and_oversized_requests_are_refused_storing_nothing(central: C
         no_token = http.get("/v1/hello", headers={"Authorization": ""})
         assert no_token.status_code == 401
     assert central.change_count() == before
+
+
+def test_text_holding_nul_is_rejected_and_kept_never_logged(central: Central, tmp_path: Path) -> None:
+    """PostgreSQL cannot store U+0000, and its refusal quotes the row: the change must be rejected before, kept for
+    an administrator, and the rest of the batch applied, with no case data in the server's log."""
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    bad = profile("DRV-0100", case_manager="cm1").model_dump(mode="json")
+    bad["service_user"]["ethnicity"] = "SENTINEL\u0000VALUE"
+    good = profile("DRV-0101", case_manager="cm1").model_dump(mode="json")
+    changes = [{"change_id": str(uuid.uuid4()), "at": datetime.now(UTC).isoformat(), "entity": "case",
+                "entity_id": str(uuid.uuid4()), "op": "case.create", "payload": {"profile": p}} for p in (bad, good)]
+    with _http(central, laptop) as http:
+        answer = http.post("/v1/push", json={"changes": changes})
+    assert answer.status_code == 200
+    outcomes = [result["outcome"] for result in answer.json()["results"]]
+    assert outcomes == ["rejected", "applied"] and "NUL" in answer.json()["results"][0]["reason"]
+    assert set(central.cases()) == {changes[1]["entity_id"]}
+    with central.engine.connect() as connection:
+        kept = connection.execute(text("SELECT payload FROM changes WHERE outcome = 'rejected'")).scalar_one()
+    assert (kept if isinstance(kept, dict) else json.loads(kept))["profile"]["service_user"]["ethnicity"] == \
+        "SENTINEL\ufffdVALUE"
+    process = central.process
+    central.stop()
+    assert process is not None and process.stderr is not None and b"SENTINEL" not in process.stderr.read()
 
 
 def test_a_client_of_another_protocol_version_is_told_so(central: Central, tmp_path: Path) -> None:

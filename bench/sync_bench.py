@@ -33,7 +33,7 @@ from sqlalchemy import make_url
 from drive_tui.central.db import open_central
 from drive_tui.central.people import add_user, issue_code
 from drive_tui.config import Settings
-from drive_tui.demo import synthetic_exchange
+from drive_tui.demo import SITES, synthetic_exchange
 from drive_tui.store.journal import pending_changes
 from drive_tui.store.store import create, unlock
 from drive_tui.store.replica import pending_by_operation
@@ -121,7 +121,7 @@ def push_once(postgres: str, device_copy: Path, work: Path, run: int, noop_runs:
     server = None
     try:
         engine = open_central(central_url)
-        add_user(engine, "cm1", Role.CASE_MANAGER)
+        add_user(engine, "cm1", Role.CASE_MANAGER, list(SITES))
         server, port = _start_server(central_url, work)
         store = unlock(Settings(home=home, keyring=False, user="cm1"), PASSPHRASE)
         with store.transaction() as tx:

@@ -3,7 +3,7 @@ carries a device token; every refusal is an ``ErrorBody``. Nothing here logs req
 """
 
 
-from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Request, Response
@@ -11,14 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
-from pydantic_core import from_json
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drive_tui.central import db
-from drive_tui.central.people import Device, EnrolmentRefused, authenticate, enrol, touch
+from drive_tui.central.people import Device, EnrolmentRefused, TooManyAttempts, authenticate, enrol, record_refusal, touch
 from drive_tui.central.pull import pull
-from drive_tui.central.push import Forbidden, apply_push
+from drive_tui.central.push import Forbidden, Malformed, apply_push, error_places, parse_push
 from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.sync.protocol import (
     MAX_BODY_BYTES,
@@ -37,33 +36,30 @@ from drive_tui.sync.protocol import (
     PushResponse,
 )
 
+# The push endpoint parses its own body (``parse_push``); its request model is named here for the OpenAPI schema.
+
 
 Wire = TypeVar("Wire", bound=BaseModel)
 
 
 def _parse(model: type[Wire], body: bytes) -> Wire:
-    """The request as ``model``. The JSON is decoded first and validated as Python objects: for a push of
-    thousands of changes with free-form payloads that is twice as fast as validating the JSON directly. NaN and
-    Infinity are not JSON and are refused (PostgreSQL would refuse them later, in the middle of a batch)."""
+    """The request as ``model``, validated strictly from its JSON: no bool for a number, no number for a time.
+    NaN and Infinity are not JSON and are refused."""
     try:
-        data = from_json(body, allow_inf_nan=False)
-    except ValueError:
-        raise Refusal(422, ErrorCode.INVALID, "malformed request: the body is not JSON") from None
-    try:
-        return model.model_validate(data)
+        return model.model_validate_json(body, strict=True)
     except ValidationError as exc:
-        raise Refusal(422, ErrorCode.INVALID, "malformed request: " + _places(exc.errors(include_input=False))) from None
-
-
-def _places(errors: Sequence[Any]) -> str:
-    """Where a request is wrong, never what it held."""
-    return ", ".join(sorted({".".join(str(p) for p in error["loc"]) or "body" for error in errors})[:20])
+        errors = exc.errors(include_input=False)
+        if any(error["type"] == "json_invalid" for error in errors):
+            raise Refusal(422, ErrorCode.INVALID, "malformed request: the body is not JSON") from None
+        raise Refusal(422, ErrorCode.INVALID, "malformed request: " + error_places(errors)) from None
 
 
 class Refusal(Exception):
-    def __init__(self, status: int, code: ErrorCode, message: str, *, wipe: bool = False) -> None:
+    def __init__(self, status: int, code: ErrorCode, message: str, *, wipe: bool = False,
+                 headers: dict[str, str] | None = None, device: Device | None = None, logged: bool = False) -> None:
         super().__init__(message)
         self.status, self.body = status, ErrorBody(code=code, message=message, wipe=wipe)
+        self.headers, self.device, self.logged = headers, device, logged
 
 
 class BodyLimit:
@@ -107,19 +103,36 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
     await JSONResponse(body.model_dump(mode="json"), status_code=413)(scope, receive, send)
 
 
-def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
-    """The API over the central store ``engine``; ``forms`` validates submitted assessments."""
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI description of a request body that the endpoint parses itself."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema(
+        ref_template="#/components/schemas/{model}")}}}}
+
+
+def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -> FastAPI:
+    """The API over the central store ``engine``; ``forms`` validates submitted assessments. ``openapi`` serves the
+    schema at ``/openapi.json`` (for testing the API against it; off in production, like the docs)."""
     app = FastAPI(title="drive-tui central", version=str(PROTOCOL_VERSION), docs_url=None, redoc_url=None,
-                  openapi_url=None)
+                  openapi_url="/openapi.json" if openapi else None)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
 
     @app.exception_handler(Refusal)
-    async def _refused(_request: Request, exc: Refusal) -> JSONResponse:
-        return JSONResponse(exc.body.model_dump(mode="json"), status_code=exc.status)
+    async def _refused(request: Request, exc: Refusal) -> JSONResponse:
+        if not exc.logged and exc.status in (401, 403, 429):
+            await run_in_threadpool(_log_refusal, request.url.path, exc, _address(request))
+        return JSONResponse(exc.body.model_dump(mode="json"), status_code=exc.status, headers=exc.headers)
+
+    def _log_refusal(path: str, exc: Refusal, address: str) -> None:
+        with engine.begin() as connection:
+            record_refusal(connection, action=path, reason=exc.body.message, device=exc.device, address=address)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        body = ErrorBody(code=ErrorCode.INVALID, message="malformed request: " + _places(exc.errors()))
+        body = ErrorBody(code=ErrorCode.INVALID, message="malformed request: " + error_places(exc.errors()))
         return JSONResponse(body.model_dump(mode="json"), status_code=422)
 
     def protocol(x_drive_protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None) -> None:
@@ -139,7 +152,11 @@ def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
         if found is None or not found.user.active:
             raise Refusal(401, ErrorCode.UNAUTHENTICATED, "this device token is not valid: enrol again")
         if found.state is DeviceState.LOST:
-            raise Refusal(403, ErrorCode.DEVICE_LOST, "this device was reported lost or stolen", wipe=True)
+            raise Refusal(403, ErrorCode.DEVICE_LOST, "this device was reported lost or stolen", wipe=True,
+                          device=found)
+        if not found.may_push(datetime.now(UTC)):
+            raise Refusal(403, ErrorCode.DEVICE_LOST, "this device was retired and told to wipe its store", wipe=True,
+                          device=found)
         return found
 
     def device(authorization: Annotated[str | None, Header()] = None) -> Device:
@@ -152,24 +169,35 @@ def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
     def active(found: Annotated[Device, Depends(device)]) -> Device:
         if found.state is not DeviceState.ACTIVE:
             raise Refusal(403, ErrorCode.DEVICE_RETIRED, "this device is retired: push pending work, then it is wiped",
-                          wipe=False)
+                          wipe=False, device=found)
         return found
+
+    def _server_id() -> str:
+        with engine.connect() as connection:
+            return db.server_id(connection)
 
     guarded: Any = [Depends(protocol)]
 
-    @app.post("/v1/enrol", dependencies=guarded)
-    def post_enrol(request: EnrolRequest) -> EnrolResponse:
+    @app.post("/v1/enrol", dependencies=guarded, response_model=EnrolResponse, openapi_extra=_body(EnrolRequest))
+    async def post_enrol(raw: Request) -> EnrolResponse:
+        request = _parse(EnrolRequest, await raw.body())
         try:
-            found, token = enrol(engine, request.code, request.device_name)
+            found, token = await run_in_threadpool(enrol, engine, request.code, request.device_name,
+                                                   address=_address(raw))
+        except TooManyAttempts as exc:
+            raise Refusal(429, ErrorCode.TOO_MANY_ATTEMPTS, str(exc), headers={"Retry-After": str(exc.retry_after)},
+                          logged=True) from None
         except EnrolmentRefused as exc:
-            raise Refusal(403, ErrorCode.ENROLMENT, str(exc)) from None
-        with engine.connect() as connection:
-            identity = db.server_id(connection)
+            raise Refusal(403, ErrorCode.ENROLMENT, str(exc), logged=True) from None
+        identity = await run_in_threadpool(_server_id)
         return EnrolResponse(server_id=identity, device_id=found.id, token=token, user=found.user.username,
                              role=found.user.role, sites=found.user.sites)
 
     @app.get("/v1/hello", dependencies=guarded)
     def get_hello(found: Annotated[Device, Depends(visiting)]) -> HelloResponse:
+        if found.state is DeviceState.RETIRED:  # told to wipe now: it may finish this sync's push, no more
+            with engine.begin() as connection:
+                touch(connection, found.id, synced=False, wipe_ordered=True)
         with engine.connect() as connection:
             identity = db.server_id(connection)
             seq, stamp = db.head(connection)
@@ -181,19 +209,21 @@ def create_app(engine: Engine, forms: FormCatalogue) -> FastAPI:
     # Push and pull parse and write their JSON with pydantic-core directly: for batches of a thousand changes that
     # is several times faster than FastAPI's generic body and response handling.
 
-    @app.post("/v1/push", dependencies=guarded, response_model=PushResponse)
+    @app.post("/v1/push", dependencies=guarded, response_model=PushResponse, openapi_extra=_body(PushRequest))
     async def post_push(raw: Request, found: Annotated[Device, Depends(device)]) -> Response:
         body = await raw.body()
-        request = _parse(PushRequest, body)
-        # A retired device may still push: unsynced work is never destroyed by a retire.
         try:
-            answer = await run_in_threadpool(apply_push, engine, found, request, forms,
+            changes = parse_push(body)
+            # A retired device may still push: unsynced work is never destroyed by a retire.
+            answer = await run_in_threadpool(apply_push, engine, found, changes, forms,
                                              nul_possible=b"\\u0000" in body)
+        except Malformed as exc:
+            raise Refusal(422, ErrorCode.INVALID, f"malformed request: {exc}") from None
         except Forbidden as exc:
-            raise Refusal(403, ErrorCode.FORBIDDEN, str(exc)) from None
+            raise Refusal(403, ErrorCode.FORBIDDEN, str(exc), device=found, logged=True) from None
         return Response(answer.model_dump_json(), media_type="application/json")
 
-    @app.post("/v1/pull", dependencies=guarded, response_model=PullResponse)
+    @app.post("/v1/pull", dependencies=guarded, response_model=PullResponse, openapi_extra=_body(PullRequest))
     async def post_pull(raw: Request, found: Annotated[Device, Depends(active)]) -> Response:
         request = _parse(PullRequest, await raw.body())
         answer = await run_in_threadpool(pull, engine, found, request)

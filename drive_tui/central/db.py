@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 
 from drive_tui.central.tables import CommitRow, ServerMeta
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _meta = ServerMeta.__table__  # type: ignore[attr-defined]
 _commits = CommitRow.__table__  # type: ignore[attr-defined]

@@ -5,18 +5,26 @@ long random secrets, so a slow hash adds nothing); a token is shown once, to the
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from drive_tui.central.db import CentralError
-from drive_tui.central.tables import DeviceRow, EnrolmentRow, UserRow
+from drive_tui.central.tables import DeviceRow, EnrolmentRow, RefusalRow, UserRow
 from drive_tui.sync.protocol import DeviceState, Role
 
 ENROLMENT_MINUTES = 30
+ENROLMENT_ATTEMPTS = 10
+"""Failed enrolments one address may make in ``ENROLMENT_WINDOW`` before it must wait."""
+ENROLMENT_WINDOW = timedelta(minutes=1)
+WIPE_GRACE = timedelta(minutes=15)
+"""How long a retired device, once told to wipe, may go on pushing: the rest of that sync."""
+log = logging.getLogger("drive_tui.central")
+_refusals = RefusalRow.__table__  # type: ignore[attr-defined]
 _users = UserRow.__table__  # type: ignore[attr-defined]
 _enrolments = EnrolmentRow.__table__  # type: ignore[attr-defined]
 _devices = DeviceRow.__table__  # type: ignore[attr-defined]
@@ -49,6 +57,15 @@ class Device:
     enrolled_at: datetime
     last_sync_at: datetime | None
     accepted_changes: int
+    wipe_ordered_at: datetime | None = None
+    pulled_seq: int = 0
+
+    def may_push(self, now: datetime) -> bool:
+        """An active device; or a retired one finishing the sync in which it was told to wipe."""
+        if self.state is DeviceState.ACTIVE:
+            return True
+        return self.state is DeviceState.RETIRED and (self.wipe_ordered_at is None
+                                                      or now < self.wipe_ordered_at + WIPE_GRACE)
 
 
 def _user(row: object) -> User:
@@ -60,6 +77,7 @@ def add_user(engine: Engine, username: str, role: Role, sites: list[str] | None 
     username = username.strip()
     if not username or len(username) > 120:
         raise CentralError("a username is 1 to 120 characters")
+    sites = _sites(sites)
     if role is Role.SUPERVISOR and not sites:
         raise CentralError("a supervisor needs the sites of their team (--site, one or more)")
     with engine.begin() as connection:
@@ -69,6 +87,24 @@ def add_user(engine: Engine, username: str, role: Role, sites: list[str] | None 
                "active": True, "created_at": datetime.now(UTC)}
         connection.execute(_users.insert().values(**row))
     return User(id=row["id"], username=username, role=role, sites=sites or [], active=True)
+
+
+def _sites(sites: list[str] | None) -> list[str]:
+    cleaned = sorted({site.strip() for site in sites or []})
+    if any(not site or len(site) > 120 or not site.isprintable() for site in cleaned):
+        raise CentralError("a site is 1 to 120 printable characters")
+    return cleaned
+
+
+def set_sites(engine: Engine, username: str, sites: list[str]) -> User:
+    """Give a user the sites they work at (replacing those they had)."""
+    cleaned = _sites(sites)
+    with engine.begin() as connection:
+        user = find_user(connection, username)
+        if user.role is not Role.ADMINISTRATOR and not cleaned:
+            raise CentralError("give one or more sites (--site)")
+        connection.execute(update(_users).where(_users.c.id == user.id).values(sites=cleaned))
+    return User(id=user.id, username=user.username, role=user.role, sites=cleaned, active=user.active)
 
 
 def find_user(connection: Connection, username: str) -> User:
@@ -100,9 +136,47 @@ class EnrolmentRefused(CentralError):
     pass
 
 
-def enrol(engine: Engine, code: str, device_name: str) -> tuple[Device, str]:
-    """Use a code: register a device and return it with its token (shown this once, stored hashed)."""
+class TooManyAttempts(CentralError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed enrolment attempts from this address: try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+def record_refusal(connection: Connection, *, action: str, reason: str, device: Device | None = None,
+                   address: str | None = None, entity_id: str | None = None) -> None:
+    """Log a refusal centrally and in the server's log: who, which device, what and why — never a value."""
+    connection.execute(_refusals.insert().values(
+        at=datetime.now(UTC), user_id=device.user.id if device else None, device_id=device.id if device else None,
+        address=address, action=action, entity_id=entity_id, reason=reason))
+    log.warning("refused %s: %s (user %s, device %s)", action, reason, device.user.username if device else "-",
+                device.id if device else address or "-")
+
+
+def _failed_attempts(connection: Connection, address: str, now: datetime) -> tuple[int, datetime | None]:
+    query = select(func.count(), func.min(_refusals.c.at)).where(
+        _refusals.c.action == "enrol", _refusals.c.address == address, _refusals.c.at > now - ENROLMENT_WINDOW)
+    count, oldest = connection.execute(query).one()
+    return count, oldest
+
+
+def enrol(engine: Engine, code: str, device_name: str, *, address: str = "unknown") -> tuple[Device, str]:
+    """Use a code: register a device and return it with its token (shown this once, stored hashed). Failed
+    attempts are counted per source ``address``: past ``ENROLMENT_ATTEMPTS`` a minute, even a good code waits."""
     now = datetime.now(UTC)
+    with engine.begin() as connection:
+        count, oldest = _failed_attempts(connection, address, now)
+        if count >= ENROLMENT_ATTEMPTS:
+            wait = (oldest + ENROLMENT_WINDOW - now).total_seconds() if oldest is not None else 60
+            raise TooManyAttempts(max(1, int(wait) + 1))
+    try:
+        return _enrol(engine, code, device_name, now)
+    except EnrolmentRefused as exc:
+        with engine.begin() as connection:
+            record_refusal(connection, action="enrol", reason=str(exc), address=address)
+        raise
+
+
+def _enrol(engine: Engine, code: str, device_name: str, now: datetime) -> tuple[Device, str]:
     with engine.begin() as connection:
         row = connection.execute(
             select(_enrolments).where(_enrolments.c.code_hash == _hash(_normalise_code(code))).with_for_update()
@@ -125,7 +199,8 @@ def enrol(engine: Engine, code: str, device_name: str) -> tuple[Device, str]:
 def _device(row: object, user: User) -> Device:
     return Device(id=row.id, name=row.name, state=DeviceState(row.state), user=user,  # type: ignore[attr-defined]
                   enrolled_at=row.enrolled_at, last_sync_at=row.last_sync_at,  # type: ignore[attr-defined]
-                  accepted_changes=row.accepted_changes)  # type: ignore[attr-defined]
+                  accepted_changes=row.accepted_changes,  # type: ignore[attr-defined]
+                  wipe_ordered_at=row.wipe_ordered_at, pulled_seq=row.pulled_seq)  # type: ignore[attr-defined]
 
 
 def authenticate(connection: Connection, token: str) -> Device | None:
@@ -161,11 +236,18 @@ def revoke(engine: Engine, device_id: str, state: DeviceState) -> None:
             raise CentralError(f"no device {device_id!r}")
 
 
-def touch(connection: Connection, device_id: str, *, synced: bool, accepted: int = 0) -> None:
+def touch(connection: Connection, device_id: str, *, synced: bool, accepted: int = 0, pulled_seq: int | None = None,
+          wipe_ordered: bool = False) -> None:
     now = datetime.now(UTC)
     values: dict[str, object] = {"last_seen_at": now}
     if synced:
         values["last_sync_at"] = now
     if accepted:
         values["accepted_changes"] = _devices.c.accepted_changes + accepted
-    connection.execute(update(_devices).where(_devices.c.id == device_id).values(**values))
+    if pulled_seq is not None:
+        values["pulled_seq"] = func.greatest(_devices.c.pulled_seq, pulled_seq) \
+            if connection.dialect.name == "postgresql" else func.max(_devices.c.pulled_seq, pulled_seq)
+    query = update(_devices).where(_devices.c.id == device_id)
+    connection.execute(query.values(**values))
+    if wipe_ordered:
+        connection.execute(query.where(_devices.c.wipe_ordered_at.is_(None)).values(wipe_ordered_at=now))

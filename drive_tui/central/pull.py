@@ -93,7 +93,7 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
         if read:
             connection.execute(_access.insert().values(at=datetime.now(UTC), user_id=device.user.id,
                                                        device_id=device.id, action="pull", case_ids=read))
-        touch(connection, device.id, synced=True)
+        touch(connection, device.id, synced=True, pulled_seq=cursor.seq)
     return response
 
 
@@ -118,7 +118,8 @@ def _add_parents(connection: Connection, kept: dict[str, list[dict[str, Any]]], 
 
 
 def _without_seq(row: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in row.items() if key != "seq"}
+    """A row as a device holds it: without the central store's own bookkeeping."""
+    return {key: value for key, value in row.items() if key not in ("seq", "received_at")}
 
 
 def _conflict(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,45 +1,68 @@
-"""Applying a pushed batch of changes to the central store: in one transaction, once per change UUID.
+"""Applying a pushed batch of changes to the central store: in one transaction, once per (device, change id).
 
 The batch is applied in memory and written in bulk (one query to load what it touches, one ``executemany`` per
 table to write), because a per-row ORM path is an order of magnitude slower than the database can ingest.
 
-Rules, checked here for every change, whatever the device claims:
-- a case manager writes only cases assigned to them (or cases they create, or — for work done before it moved —
-  a case that was reassigned away from them); a supervisor only signs off or returns their team's assessments;
-- a submitted assessment never changes; an amendment supersedes it and both are kept;
-- a case profile merges field by field: a field another device already changed to a different value becomes an
-  open conflict holding both values; the central value stays until someone resolves it.
-A change that breaks an access rule refuses the whole batch (403, nothing stored); a change that cannot be applied
-(invalid, refers to something unknown) is *rejected*: recorded with its payload for an administrator, not lost.
+The server believes the device's token and nothing else it says. Every change arrives typed by its operation
+(``sync.protocol.Change``); here every id it names is resolved against the central store and authorised:
+- a case manager writes only the cases assigned to them, creates cases only at their own sites and never moves a
+  case between sites; a supervisor only signs off or returns their sites' assessments (and may settle work held
+  for a case of their site); an administrator's device writes nothing;
+- an id a change names — the case behind an assessment, the assessment an amendment supersedes, the draft a submit
+  completes, a conflict — must be a record this user may write, consistent with the others (an amendment belongs
+  to the case of what it amends); a record elsewhere and no record at all are refused alike;
+- who wrote it and when it arrived are the server's facts; the device's clock orders its own work, nothing more;
+- work on a case that moved to another case manager is applied if this device had not yet been told of the move
+  (its last pull predates it), else held as an open conflict for the new case manager or a supervisor to settle;
+- a submitted assessment never changes; an amendment supersedes it and both are kept; a case profile merges
+  field by field, a field changed to two values becoming an open conflict.
+A change that breaks an access rule refuses the whole batch (403, nothing stored: a device of this release never
+makes one). A change that cannot be applied — invalid, a clash with what the central store holds, a record gone —
+is *rejected*: kept with its payload for an administrator, the device told why, and the rest of the batch and every
+later batch flow. Nothing a device sends can make the database raise.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
 
-from pydantic import ValidationError
-from pydantic_core import to_json
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import from_json, to_json
 from sqlalchemy import JSON, Connection, Engine, bindparam, select, update
 
 from drive_tui.central import db
-from drive_tui.central.people import Device, touch
+from drive_tui.central.people import Device, record_refusal, touch
 from drive_tui.central.tables import AssessmentRow, CaseMoveRow, CaseRow, ChangeRow, ConflictRow, DeviceRow, ReviewRow
-from drive_tui.domain.models import Assessment, CaseProfile
-from drive_tui.forms.answers import validate_answers
+from drive_tui.domain.models import SAFE_INT, Assessment, CaseProfile
+from drive_tui.domain.vocab import AssessmentStatus
+from drive_tui.forms.answers import AnswerError, check_one, validate_answers
 from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.sync.protocol import (
+    AssessmentAmend,
+    AssessmentAnswer,
+    AssessmentImport,
+    AssessmentStart,
+    AssessmentSubmit,
+    CaseAddVictim,
+    CaseCreate,
+    CaseUpdate,
     Change,
+    ChangeEnvelope,
     ChangeOutcome,
     ChangeResult,
-    Operation,
+    ConflictResolve,
+    EnvelopeRequest,
+    HeldWork,
     PushRequest,
     PushResponse,
     ReviewDecision,
+    ReviewSignOff,
     Role,
 )
 
@@ -52,6 +75,12 @@ _changes = ChangeRow.__table__  # type: ignore[attr-defined]
 _devices = DeviceRow.__table__  # type: ignore[attr-defined]
 
 _PROFILE_KEYS = ("reference", "site", "allocated_on", "case_manager", "service_user", "victims", "status", "closed_on")
+_DRAFT, _SUBMITTED, _AMENDED = AssessmentStatus.DRAFT.value, AssessmentStatus.SUBMITTED.value, \
+    AssessmentStatus.AMENDED.value
+HELD_PREFIX = "held."
+NOT_YOURS = "names a record this device may not write"
+"""One refusal for a record of someone else's and for no record at all: a refusal reveals nothing."""
+_CHANGE: TypeAdapter[Change] = TypeAdapter(Change)
 
 
 class Forbidden(Exception):
@@ -60,6 +89,25 @@ class Forbidden(Exception):
 
 class Rejected(Exception):
     """A change that cannot be applied; kept, with this reason, for an administrator."""
+
+
+class Held(Exception):
+    """Work on a case that moved away after this device was told: kept as an open conflict, not applied."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unparsed:
+    """A change whose payload is not what its operation takes: rejected, and kept as it came."""
+
+    envelope: ChangeEnvelope
+    reason: str
+
+    @property
+    def change_id(self) -> str:
+        return self.envelope.change_id
+
+
+Incoming = Change | Unparsed
 
 
 @dataclass
@@ -72,57 +120,100 @@ class _Work:
     cases: dict[str, dict[str, Any]]
     assessments: dict[str, dict[str, Any]]
     conflicts: dict[str, dict[str, Any]]
-    moved_away: dict[str, datetime]
-    """Case id → when it was reassigned away from this user (their earlier work on it is still accepted)."""
+    moved_away: dict[str, int]
+    """Case id → sequence number of its latest move away from this user (the server's record, not the device's)."""
     references: dict[tuple[str, str], str]
-    """(site, reference) → case id, for the cases the batch creates: references are unique per site."""
-    current: dict[tuple[str, str], str]
-    """(case id, timepoint) → the submitted assessment there, to notice two submitted for one timepoint."""
+    """(site, reference) → case id, for every reference the batch may claim: references are unique per site."""
+    slots: dict[tuple[str, str, str], str]
+    """(case id, timepoint, status) → the assessment there, for drafts and submitted ones: one of each per slot."""
+    refused: set[str]
+    """Records this device sent that the central store did not accept: later changes to them are rejected too."""
     new: dict[str, set[str]] = field(default_factory=lambda: {"cases": set(), "assessments": set(), "conflicts": set()})
     dirty: dict[str, set[str]] = field(default_factory=lambda: {"cases": set(), "assessments": set(),
                                                                  "conflicts": set()})
     reviews: list[dict[str, Any]] = field(default_factory=list)
+    writer: str = ""
+    """Whose authority the work being applied needs: this device's user, or the case manager accepting held work."""
+    author: str = ""
+    author_device: str = ""
+    """Who and which device the work being applied is recorded as coming from (held work: the device that made it)."""
+
+    def __post_init__(self) -> None:
+        self.writer = self.author = self.device.user.username
+        self.author_device = self.device.id
 
     @property
     def user(self) -> str:
         return self.device.user.username
 
+    @property
+    def role(self) -> Role:
+        return self.device.user.role if self.writer == self.user else Role.CASE_MANAGER
+
     # -- access ---------------------------------------------------------------------------------------------
 
-    def _writable_case(self, case_id: str, change: Change) -> dict[str, Any]:
+    def _writable_case(self, case_id: str) -> dict[str, Any]:
+        """The case, if this device's user may write it now."""
         case = self.cases.get(case_id)
         if case is None:
-            raise Rejected("the case is not known to the central store")
-        if self.device.user.role is not Role.CASE_MANAGER:
+            if case_id in self.refused:
+                raise Rejected("its case was not accepted by the central store")
+            raise Forbidden(NOT_YOURS)
+        if self.role is not Role.CASE_MANAGER:
             raise Forbidden("only the case manager of a case can change it")
-        if case["case_manager"] != self.user:
+        if case["case_manager"] != self.writer:
             moved = self.moved_away.get(case_id)
-            if moved is None or change.at >= moved:
-                raise Forbidden("this case is assigned to another case manager")
+            if moved is None:
+                raise Forbidden(NOT_YOURS)
+            if self.device.pulled_seq >= moved:
+                raise Held()
         return case
+
+    def _known_assessment(self, assessment_id: str) -> dict[str, Any]:
+        row = self.assessments.get(assessment_id)
+        if row is None:
+            if assessment_id in self.refused:
+                raise Rejected("the assessment it refers to was not accepted by the central store")
+            raise Forbidden(NOT_YOURS)
+        return row
+
+    def _own_assessment(self, assessment_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """An assessment and its case, if this user may write that case."""
+        row = self._known_assessment(assessment_id)
+        return row, self._writable_case(row["case_id"])
+
+    def _fresh_id(self, entity_id: str, case_id: str) -> dict[str, Any] | None:
+        """The assessment already stored under a new record's id: None, or one of the same case (a re-send)."""
+        existing = self.assessments.get(entity_id)
+        if existing is not None and existing["case_id"] != case_id:
+            raise Forbidden(NOT_YOURS)
+        return existing
 
     # -- changes --------------------------------------------------------------------------------------------
 
     def apply(self, change: Change) -> ChangeOutcome:
-        if self.device.user.role is Role.SUPERVISOR and change.op is not Operation.REVIEW_SIGN_OFF:
-            raise Forbidden("a supervisor's device may only sign off or return assessments")
-        if self.device.user.role is Role.ADMINISTRATOR:
+        if self.role is Role.ADMINISTRATOR:
             raise Forbidden("an administrator's device holds no case data")
+        if self.role is Role.SUPERVISOR and not isinstance(change, ReviewSignOff | ConflictResolve):
+            raise Forbidden("a supervisor's device may only sign off or return assessments")
         try:
-            return _HANDLERS[change.op](self, change)
+            return _HANDLERS[type(change)](self, change)
         except (KeyError, IndexError, TypeError, ValueError, AttributeError, ValidationError) as exc:
-            raise Rejected(_reason(exc)) from None  # a malformed payload is kept for an administrator, not a 500
+            raise Rejected(_reason(exc)) from None  # a change that does not fit is kept for an administrator
 
-    def _case_create(self, change: Change) -> ChangeOutcome:
-        if self.device.user.role is not Role.CASE_MANAGER:
+    def _case_create(self, change: CaseCreate) -> ChangeOutcome:
+        if self.role is not Role.CASE_MANAGER:
             raise Forbidden("only a case manager creates cases")
-        if change.entity_id in self.cases:
+        existing = self.cases.get(change.entity_id)
+        if existing is not None:
+            if existing["case_manager"] != self.writer:
+                raise Forbidden(NOT_YOURS)
             return ChangeOutcome.DUPLICATE
-        profile = CaseProfile.model_validate({**change.payload["profile"], "case_manager": self.user})
+        profile = change.payload.profile.model_copy(update={"case_manager": self.writer})
+        if profile.site not in self.device.user.sites:
+            raise Rejected("cases are created only at your own sites: ask an administrator to add the site")
+        self._claim_reference(change.entity_id, profile.site, profile.reference)
         data = profile.model_dump(mode="json")
-        if (profile.site, profile.reference) in self.references:
-            raise Rejected(f"a case with reference {profile.reference} already exists at {profile.site}")
-        self.references[(profile.site, profile.reference)] = change.entity_id
         self.cases[change.entity_id] = {
             "id": change.entity_id, **data, "allocated_on": profile.allocated_on, "closed_on": profile.closed_on,
             "created_at": change.at, "updated_at": change.at,
@@ -130,160 +221,219 @@ class _Work:
         self.new["cases"].add(change.entity_id)
         return ChangeOutcome.APPLIED
 
-    def _case_update(self, change: Change) -> ChangeOutcome:
-        case = self._writable_case(change.entity_id, change)
+    def _claim_reference(self, case_id: str, site: str, reference: str) -> None:
+        holder = self.references.get((site, reference))
+        if holder is not None and holder != case_id:
+            raise Rejected("this reference is already used by another case at the site: give the case another one")
+        self.references[(site, reference)] = case_id
+
+    def _case_update(self, change: CaseUpdate) -> ChangeOutcome:
+        case = self._writable_case(change.entity_id)
         merged = _profile(case)
         outcome = ChangeOutcome.DUPLICATE
-        for path, values in change.payload["changes"].items():
-            if path.split(".")[0] == "case_manager":
+        for path, values in change.payload.changes.items():
+            top = path.split(".")[0]
+            if top == "case_manager":
                 raise Rejected("cases are assigned centrally: case_manager cannot be changed from a device")
+            if top == "site" and values.new != case["site"]:
+                raise Rejected("cases move between sites centrally: ask an administrator")
             current = _get_path(merged, path)
-            if current == values["new"]:
+            if current == values.new:
                 continue
-            if current == values["old"]:
-                _set_path(merged, path, values["new"])
+            if current == values.old:
+                _set_path(merged, path, values.new)
                 outcome = ChangeOutcome.APPLIED if outcome is ChangeOutcome.DUPLICATE else outcome
             else:
-                self._open_conflict(case["id"], path, current, values["new"], change)
+                self._open_conflict(case["id"], path, current, values.new, change)
                 outcome = ChangeOutcome.CONFLICT
         self._store_profile(case, merged, change.at)
         return outcome
 
-    def _case_add_victim(self, change: Change) -> ChangeOutcome:
-        case = self._writable_case(change.entity_id, change)
+    def _case_add_victim(self, change: CaseAddVictim) -> ChangeOutcome:
+        case = self._writable_case(change.entity_id)
         merged = _profile(case)
-        merged["victims"].append(change.payload["victim"])
+        merged["victims"].append(change.payload.victim.model_dump(mode="json"))
         self._store_profile(case, merged, change.at)
         return ChangeOutcome.APPLIED
 
     def _store_profile(self, case: dict[str, Any], merged: dict[str, Any], at: datetime) -> None:
         profile = CaseProfile.model_validate(merged)
+        if profile.reference != case["reference"]:
+            self._claim_reference(case["id"], profile.site, profile.reference)
         data = profile.model_dump(mode="json")
-        case.update(data, allocated_on=profile.allocated_on, closed_on=profile.closed_on, updated_at=max(at, case["updated_at"]))
+        case.update(data, allocated_on=profile.allocated_on, closed_on=profile.closed_on,
+                    updated_at=max(at, case["updated_at"]))
         self._mark("cases", case["id"])
 
     def _open_conflict(self, case_id: str, path: str, current: Any, incoming: Any, change: Change) -> None:
-        conflict_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{change.change_id}/{path}"))
+        conflict_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.device.id}/{change.change_id}/{path}"))
         self.conflicts[conflict_id] = {
             "id": conflict_id, "case_id": case_id, "field": path, "central_value": current, "incoming_value": incoming,
-            "incoming_author": self.user, "incoming_change_id": change.change_id, "opened_at": self.now,
+            "incoming_author": self.author, "incoming_change_id": change.change_id, "opened_at": self.now,
             "resolved_at": None, "resolved_by": None, "resolution": None,
         }
         self.new["conflicts"].add(conflict_id)
         self._mark("cases", case_id)
 
-    def _conflict_resolve(self, change: Change) -> ChangeOutcome:
+    def hold(self, change: Change) -> None:
+        """Keep work on a case that moved away as an open conflict: accepting it applies the change as it came."""
+        case_id = self._case_of(change)
+        incoming = HeldWork(change=change, author=self.user, device_id=self.device.id).model_dump(mode="json")
+        self._open_conflict(case_id, HELD_PREFIX + change.op, None, incoming, change)
+
+    def _case_of(self, change: Change) -> str:
+        """The case a held change is about (it was resolved once already, so each lookup succeeds)."""
+        if change.entity == "case":
+            return change.entity_id
+        if isinstance(change, AssessmentAmend):
+            return self.assessments[change.payload.supersedes]["case_id"]
+        if isinstance(change, AssessmentStart):
+            return change.payload.case_id
+        if isinstance(change, AssessmentSubmit | AssessmentImport):
+            return change.payload.assessment.case_id
+        if isinstance(change, ConflictResolve):
+            return self.conflicts[change.entity_id]["case_id"]
+        return self.assessments[change.entity_id]["case_id"]
+
+    def _conflict_resolve(self, change: ConflictResolve) -> ChangeOutcome:
         conflict = self.conflicts.get(change.entity_id)
         if conflict is None:
-            raise Rejected("the conflict is not known to the central store")
-        case = self._writable_case(conflict["case_id"], change)
+            raise Forbidden(NOT_YOURS)
+        if change.payload.case_id is not None and change.payload.case_id != conflict["case_id"]:
+            raise Forbidden(NOT_YOURS)
+        held = conflict["field"].startswith(HELD_PREFIX)
+        value = change.payload.value
+        if self.role is Role.SUPERVISOR:
+            case = self.cases.get(conflict["case_id"])
+            if not held or case is None or case["site"] not in self.device.user.sites:
+                raise Forbidden("a supervisor settles only work held for a case of their sites")
+        else:
+            case = self._writable_case(conflict["case_id"])
         if conflict["resolved_at"] is not None:
             return ChangeOutcome.DUPLICATE
-        merged = _profile(case)
-        _set_path(merged, conflict["field"], change.payload["value"])
-        self._store_profile(case, merged, change.at)
-        conflict.update(resolved_at=change.at, resolved_by=self.user, resolution=change.payload["value"])
+        if held:
+            if not isinstance(value, HeldWork | None):
+                raise Rejected("held work is accepted or discarded as it is")
+            if value is not None:
+                self._accept(conflict)
+        elif isinstance(value, HeldWork):
+            raise Rejected("only held work is accepted as a change")
+        else:
+            merged = _profile(case)
+            _set_path(merged, conflict["field"], value)
+            self._store_profile(case, merged, change.at)
+        conflict.update(resolved_at=self.now, resolved_by=self.user, resolution=value)
         self._mark("conflicts", conflict["id"])
         return ChangeOutcome.APPLIED
 
-    def _assessment_case(self, change: Change) -> dict[str, Any]:
-        existing = self.assessments.get(change.entity_id)
-        if existing is not None:
-            case_id = existing["case_id"]
-        elif "assessment" in change.payload:
-            case_id = change.payload["assessment"]["case_id"]
-        elif "supersedes" in change.payload:
-            original = self.assessments.get(change.payload["supersedes"])
-            if original is None:
-                raise Rejected("the assessment it amends is not known to the central store")
-            case_id = original["case_id"]
-        else:
-            case_id = change.payload["case_id"]
-        return self._writable_case(case_id, change)
+    def _accept(self, conflict: dict[str, Any]) -> None:
+        """Apply held work as it came, recorded as written by the case manager whose device made it."""
+        incoming = conflict["incoming_value"]
+        held = _CHANGE.validate_json(to_json(incoming["change"]), strict=True)
+        # Accepted by the case's case manager (or a supervisor): applied with the case manager's authority, recorded
+        # as the work of whoever made it.
+        self.writer = self.cases[conflict["case_id"]]["case_manager"]
+        self.author, self.author_device = incoming["author"], incoming["device_id"]
+        try:
+            _HANDLERS[type(held)](self, held)
+        except (Held, Forbidden):
+            raise Rejected("the held work no longer applies") from None
+        finally:
+            self.writer = self.author = self.user
+            self.author_device = self.device.id
 
-    def _assessment_start(self, change: Change) -> ChangeOutcome:
-        case = self._assessment_case(change)
-        if change.entity_id in self.assessments:
-            return ChangeOutcome.DUPLICATE
+    def _assessment_start(self, change: AssessmentStart) -> ChangeOutcome:
         payload = change.payload
-        self.forms.get(payload["form_id"], int(payload["form_version"]))
-        self._add_assessment(change, case_id=case["id"], timepoint=payload["timepoint"], form_id=payload["form_id"],
-                             form_version=int(payload["form_version"]), answers={}, supersedes=None)
-        return ChangeOutcome.APPLIED
-
-    def _assessment_amend(self, change: Change) -> ChangeOutcome:
-        self._assessment_case(change)
-        if change.entity_id in self.assessments:
+        case = self._writable_case(payload.case_id)
+        if self._fresh_id(change.entity_id, case["id"]) is not None:
             return ChangeOutcome.DUPLICATE
-        original = self.assessments[change.payload["supersedes"]]
-        self._add_assessment(change, case_id=original["case_id"], timepoint=original["timepoint"],
-                             form_id=original["form_id"], form_version=original["form_version"],
-                             answers=dict(change.payload["answers"]), supersedes=original["id"],
-                             completed_on=original["completed_on"])
+        form = self.forms.get(payload.form_id, payload.form_version)
+        if payload.timepoint not in form.timepoints:
+            raise Rejected(f"form {form.id} is not used at this timepoint")
+        self._add_draft(change, case_id=case["id"], timepoint=payload.timepoint.value, form_id=payload.form_id,
+                        form_version=payload.form_version, answers={}, supersedes=None)
         return ChangeOutcome.APPLIED
 
-    def _add_assessment(self, change: Change, **values: Any) -> None:
+    def _assessment_amend(self, change: AssessmentAmend) -> ChangeOutcome:
+        original, case = self._own_assessment(change.payload.supersedes)
+        if self._fresh_id(change.entity_id, case["id"]) is not None:
+            return ChangeOutcome.DUPLICATE
+        if original["status"] == _DRAFT:
+            raise Rejected("only a submitted assessment can be amended")
+        form = self.forms.get(original["form_id"], original["form_version"])
+        answers = {answer_id: check_one(form, answer_id, value) for answer_id, value in change.payload.answers.items()}
+        self._add_draft(change, case_id=case["id"], timepoint=original["timepoint"], form_id=original["form_id"],
+                        form_version=original["form_version"], supersedes=original["id"],
+                        answers={k: v for k, v in answers.items() if v is not None},
+                        completed_on=original["completed_on"])
+        return ChangeOutcome.APPLIED
+
+    def _add_draft(self, change: Change, **values: Any) -> None:
+        slot = (values["case_id"], values["timepoint"], _DRAFT)
+        if self.slots.get(slot, change.entity_id) != change.entity_id:
+            raise Rejected("this assessment already has an open draft centrally (from another device): finish "
+                           "that one")
+        self.slots[slot] = change.entity_id
         self.assessments[change.entity_id] = {
-            "id": change.entity_id, "status": "draft", "author": self.user, "device_id": self.device.id,
-            "created_at": change.at, "updated_at": change.at, "submitted_at": None, "completed_on": None, **values,
+            "id": change.entity_id, "status": _DRAFT, "author": self.author, "device_id": self.author_device,
+            "created_at": change.at, "updated_at": change.at, "submitted_at": None, "completed_on": None,
+            "received_at": self.now, **values,
         }
         self.new["assessments"].add(change.entity_id)
 
-    def _assessment_answer(self, change: Change) -> ChangeOutcome:
-        self._assessment_case(change)
-        row = self.assessments.get(change.entity_id)
-        if row is None:
-            raise Rejected("the assessment is not known to the central store")
-        if row["status"] != "draft":
+    def _assessment_answer(self, change: AssessmentAnswer) -> ChangeOutcome:
+        row, _case = self._own_assessment(change.entity_id)
+        if row["status"] != _DRAFT:
             return ChangeOutcome.DUPLICATE  # an answer saved before the submit that is already here
+        form = self.forms.get(row["form_id"], row["form_version"])
+        answer_id, value = change.payload.answer_id, change.payload.value
+        value = None if value is None else check_one(form, answer_id, value)
         answers = dict(row["answers"])
-        answer_id, value = change.payload["answer_id"], change.payload["value"]
         if value is None:
             answers.pop(answer_id, None)
         else:
             answers[answer_id] = value
-        row.update(answers=answers, updated_at=max(change.at, row["updated_at"]))
+        row.update(answers=answers, updated_at=max(change.at, row["updated_at"]), received_at=self.now)
         self._mark("assessments", row["id"])
         return ChangeOutcome.APPLIED
 
-    def _assessment_submit(self, change: Change) -> ChangeOutcome:
-        case = self._assessment_case(change)
-        # The answers are checked against their form, field by field, below: stricter than the model's types, and
-        # checking them twice was a tenth of applying a push.
-        answers = change.payload["assessment"].get("answers")
-        if not isinstance(answers, dict):
-            raise ValueError("the answers are not a mapping")
-        incoming = Assessment.model_validate({**change.payload["assessment"], "answers": {}})
-        if incoming.id != change.entity_id or incoming.case_id != case["id"] or incoming.is_draft:
-            raise ValueError("the submitted assessment does not match the change it came in")
-        existing = self.assessments.get(incoming.id)
-        if existing is not None and existing["status"] != "draft":
+    def _assessment_submit(self, change: AssessmentSubmit | AssessmentImport) -> ChangeOutcome:
+        incoming: Assessment = change.payload.assessment
+        case = self._writable_case(incoming.case_id)
+        if incoming.id != change.entity_id or incoming.is_draft:
+            raise Rejected("the submitted assessment does not match the change it came in")
+        existing = self._fresh_id(incoming.id, case["id"])
+        if existing is not None and existing["status"] != _DRAFT:
             return ChangeOutcome.DUPLICATE
+        if existing is not None and existing["timepoint"] != incoming.timepoint.value:
+            raise Rejected("the submitted assessment does not match its draft")
         form = self.forms.get(incoming.form_id, incoming.form_version)
-        checked = validate_answers(form, answers, hidden="reject")
+        checked = validate_answers(form, incoming.answers, hidden="reject")
         if not checked.ok:
             raise Rejected(f"the answers do not satisfy form {form.id} v{form.version} "
                            f"({len(checked.problems)} wrong, {len(checked.missing)} missing)")
         outcome = ChangeOutcome.APPLIED
         if incoming.supersedes is not None:
-            original = self.assessments.get(incoming.supersedes)
-            if original is None:
-                raise Rejected("the assessment it amends is not known to the central store")
-            if original["status"] == "submitted":
-                original["status"] = "amended"
-                self._mark("assessments", original["id"])
-        slot = (incoming.case_id, incoming.timepoint.value)
-        other = self.assessments.get(self.current.get(slot, ""))
-        if other is not None and other["status"] == "submitted" and other["id"] != incoming.id:
+            original, _ = self._own_assessment(incoming.supersedes)
+            if original["case_id"] != case["id"] or original["timepoint"] != incoming.timepoint.value \
+                    or original["status"] == _DRAFT:
+                raise Forbidden(NOT_YOURS)
+            if original["status"] == _SUBMITTED:
+                self._retire(original)
+        slot = (case["id"], incoming.timepoint.value, _SUBMITTED)
+        other = self.assessments.get(self.slots.get(slot, ""))
+        if other is not None and other["status"] == _SUBMITTED and other["id"] != incoming.id:
             # Two submitted assessments for one timepoint (a case worked on two devices): keep both, the later
             # current, and show it as a conflict for a person to check.
-            other["status"] = "amended"
-            self._mark("assessments", other["id"])
+            self._retire(other)
             self._open_conflict(case["id"], f"assessment.{incoming.timepoint.value}", other["id"], incoming.id, change)
             outcome = ChangeOutcome.CONFLICT
-        self.current[slot] = incoming.id
+        self.slots[slot] = incoming.id
+        if existing is not None:
+            self.slots.pop((case["id"], existing["timepoint"], _DRAFT), None)
         record = incoming.model_dump()
-        record.update(answers=checked.answers, timepoint=incoming.timepoint.value, status=incoming.status.value)
+        record.update(answers=checked.answers, timepoint=incoming.timepoint.value, status=incoming.status.value,
+                      author=self.author, device_id=self.author_device, received_at=self.now)
         if existing is None:
             self.assessments[incoming.id] = record
             self.new["assessments"].add(incoming.id)
@@ -294,46 +444,101 @@ class _Work:
 
     _assessment_import = _assessment_submit
 
-    def _review_sign_off(self, change: Change) -> ChangeOutcome:
-        if self.device.user.role is not Role.SUPERVISOR:
+    def _retire(self, assessment: dict[str, Any]) -> None:
+        assessment["status"] = _AMENDED
+        self._mark("assessments", assessment["id"])
+
+    def _review_sign_off(self, change: ReviewSignOff) -> ChangeOutcome:
+        if self.role is not Role.SUPERVISOR:
             raise Forbidden("only a supervisor signs off assessments")
-        assessment = self.assessments.get(change.payload["assessment_id"])
-        if assessment is None:
-            raise Rejected("the assessment is not known to the central store")
+        assessment = self._known_assessment(change.payload.assessment_id)
         case = self.cases[assessment["case_id"]]
         if case["site"] not in self.device.user.sites:
-            raise Forbidden("this case is not in the supervisor's team")
-        if assessment["status"] == "draft":
+            raise Forbidden(NOT_YOURS)
+        if assessment["status"] == _DRAFT:
             raise Rejected("only a submitted assessment can be signed off")
-        if any(r["id"] == change.entity_id for r in self.reviews) or _review_exists(self._connection, change.entity_id):
+        existing = self._reviews_known.get(change.entity_id)
+        if existing is not None or any(r["id"] == change.entity_id for r in self.reviews):
+            if existing is not None and existing != assessment["id"]:
+                raise Forbidden(NOT_YOURS)
             return ChangeOutcome.DUPLICATE
-        decision = ReviewDecision(change.payload["decision"])
-        comment = str(change.payload.get("comment") or "").strip()
+        decision = change.payload.decision
+        comment = change.payload.comment.strip()
         if decision is ReviewDecision.RETURNED and not comment:
             raise Rejected("a returned assessment needs a comment saying what to correct")
         self.reviews.append({"id": change.entity_id, "assessment_id": assessment["id"], "case_id": case["id"],
-                             "reviewer": self.user, "decision": decision.value, "comment": comment[:4000],
-                             "at": change.at})
+                             "reviewer": self.user, "decision": decision.value, "comment": comment,
+                             "at": change.at, "received_at": self.now})
         return ChangeOutcome.APPLIED
 
-    def send_back(self, change: Change) -> None:
+    def send_back(self, change: Incoming) -> None:
         """After a rejected change, give the central version of what it touched a new sequence number, so the
         device pulls it and does not keep a version the central store refused."""
-        assessment = self.assessments.get(change.entity_id) if change.entity == "assessment" else None
+        entity, entity_id = (change.envelope.entity, change.envelope.entity_id) if isinstance(change, Unparsed) \
+            else (change.entity, change.entity_id)
+        assessment = self.assessments.get(entity_id) if entity == "assessment" else None
+        case_id = assessment["case_id"] if assessment is not None else entity_id
+        case = self.cases.get(case_id)
+        if case is None or case["case_manager"] != self.user:
+            self.refused.add(entity_id)
+            return  # not this user's to see: nothing is sent back
         if assessment is not None:
             self._mark("assessments", assessment["id"])
-        case_id = assessment["case_id"] if assessment is not None else change.entity_id
-        if case_id in self.cases:
-            self._mark("cases", case_id)
+        else:
+            self.refused.add(entity_id)
+        self._mark("cases", case_id)
 
     def _mark(self, kind: str, entity_id: str) -> None:
         if entity_id not in self.new[kind]:
             self.dirty[kind].add(entity_id)
 
-    _connection: Connection = field(init=False, repr=False)
+    _reviews_known: dict[str, str] = field(default_factory=dict)
+    """Review id → the assessment it signs off, for the reviews the batch names that the store already holds."""
 
 
-_HANDLERS = {op: getattr(_Work, "_" + op.value.replace(".", "_")) for op in Operation}
+_HANDLERS = {
+    CaseCreate: _Work._case_create, CaseUpdate: _Work._case_update, CaseAddVictim: _Work._case_add_victim,
+    AssessmentStart: _Work._assessment_start, AssessmentAnswer: _Work._assessment_answer,
+    AssessmentSubmit: _Work._assessment_submit, AssessmentImport: _Work._assessment_import,
+    AssessmentAmend: _Work._assessment_amend, ReviewSignOff: _Work._review_sign_off,
+    ConflictResolve: _Work._conflict_resolve,
+}
+
+
+class Malformed(Exception):
+    """A request that is not a push at all (not JSON, no changes, an envelope that does not parse): 422."""
+
+
+def parse_push(body: bytes) -> list[Incoming]:
+    """The changes of a push request, each typed by its operation; a change whose payload does not fit its
+    operation comes back ``Unparsed``, to be rejected and kept. Strict, from JSON: no bool for a number, no number for
+    a time, every integer within what the stores keep exactly. The whole batch is validated in one pass; only when
+    something in it is wrong is each change looked at alone, to tell the bad from the good."""
+    try:
+        return list(PushRequest.model_validate_json(body, strict=True).changes)
+    except ValidationError as exc:
+        if any(error["type"] == "json_invalid" for error in exc.errors()):
+            raise Malformed("the body is not JSON") from None
+    try:
+        from_json(body, allow_inf_nan=False)  # NaN and Infinity are not JSON, though the parser would take them
+    except ValueError:
+        raise Malformed("the body is not JSON") from None
+    try:
+        envelopes = EnvelopeRequest.model_validate_json(body, strict=True).changes
+    except ValidationError as exc:
+        raise Malformed(error_places(exc.errors(include_input=False))) from None
+    parsed: list[Incoming] = []
+    for envelope in envelopes:
+        try:
+            parsed.append(_CHANGE.validate_json(to_json(envelope.model_dump(mode="json")), strict=True))
+        except ValidationError as exc:
+            parsed.append(Unparsed(envelope, "invalid: " + error_places(exc.errors(include_input=False), skip=1)))
+    return parsed
+
+
+def error_places(errors: list[Any], *, skip: int = 0) -> str:
+    """Where a request is wrong, never what it held."""
+    return ", ".join(sorted({".".join(str(p) for p in error["loc"][skip:]) or "body" for error in errors})[:20])
 
 
 def _holds_nul(value: Any) -> bool:
@@ -346,15 +551,22 @@ def _holds_nul(value: Any) -> bool:
     return False
 
 
-def _without_nul(value: Any) -> Any:
-    """``value`` with U+0000 replaced by U+FFFD, so that a rejected change can be kept for an administrator."""
+def _storable(value: Any) -> Any:
+    """``value`` as either database keeps it: U+0000 (which PostgreSQL refuses) becomes U+FFFD, and a number that
+    is not finite or not exact in JSON becomes text — so that a rejected change can be kept for an administrator."""
     if isinstance(value, str):
         return value.replace("\x00", "\ufffd")
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, int):
+        return value if abs(value) <= SAFE_INT else str(value)
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {_storable(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
-    return value
+        return [_storable(item) for item in value]
+    return str(value)
 
 
 def _reason(exc: BaseException) -> str:
@@ -392,57 +604,68 @@ def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
         node[parts[-1]] = value
 
 
-def _review_exists(connection: Connection, review_id: str) -> bool:
-    return connection.execute(select(_reviews.c.id).where(_reviews.c.id == review_id)).first() is not None
-
-
 def _load(connection: Connection, changes: list[Change], device: Device, forms: FormCatalogue, now: datetime) -> _Work:
     """Read everything the batch refers to, in as few queries as the data allows."""
     assessment_ids: set[str] = set()
     conflict_ids: set[str] = set()
     case_ids: set[str] = set()
+    review_ids: set[str] = set()
+    references: set[str] = set()
     for change in changes:
         payload = change.payload
-        if change.entity == "assessment":
-            assessment_ids.add(change.entity_id)
-            if isinstance(payload.get("supersedes"), str):
-                assessment_ids.add(payload["supersedes"])
-            inner = payload.get("assessment")
-            if isinstance(inner, dict):
-                case_ids.add(str(inner.get("case_id")))
-                if isinstance(inner.get("supersedes"), str):
-                    assessment_ids.add(inner["supersedes"])
-            if isinstance(payload.get("case_id"), str):
-                case_ids.add(payload["case_id"])
-        elif change.entity == "review" and isinstance(payload.get("assessment_id"), str):
-            assessment_ids.add(payload["assessment_id"])
-        elif change.entity == "conflict":
-            conflict_ids.add(change.entity_id)
-        elif change.entity == "case":
+        if isinstance(change, CaseCreate):
+            references.add(payload.profile.reference)
+        elif isinstance(change, CaseUpdate):
+            references.update(str(edit.new) for path, edit in payload.changes.items() if path == "reference")
+        elif isinstance(change, ConflictResolve) and isinstance(payload.value, str):
+            references.add(payload.value)
+        if change.entity == "case":
             case_ids.add(change.entity_id)
+        elif change.entity == "assessment":
+            assessment_ids.add(change.entity_id)
+            if isinstance(change, AssessmentAmend):
+                assessment_ids.add(payload.supersedes)
+            elif isinstance(change, AssessmentSubmit | AssessmentImport):
+                case_ids.add(payload.assessment.case_id)
+                if payload.assessment.supersedes is not None:
+                    assessment_ids.add(payload.assessment.supersedes)
+            elif isinstance(change, AssessmentStart):
+                case_ids.add(payload.case_id)
+        elif isinstance(change, ReviewSignOff):
+            assessment_ids.add(payload.assessment_id)
+            review_ids.add(change.entity_id)
+        elif isinstance(change, ConflictResolve):
+            conflict_ids.add(change.entity_id)
     assessments = _rows_by_id(connection, _assessments, assessment_ids)
     conflicts = _rows_by_id(connection, _conflicts, conflict_ids)
     case_ids |= {row["case_id"] for row in assessments.values()} | {row["case_id"] for row in conflicts.values()}
     cases = _rows_by_id(connection, _cases, case_ids)
-    # Other submitted assessments at the same timepoints, to notice two devices submitting one review.
+    # The drafts and submitted assessments of these cases: one of each per timepoint, on every device.
     for condition in db.among(connection, _assessments.c.case_id, cases):
-        query = select(_assessments).where(condition, _assessments.c.status == "submitted")
+        query = select(_assessments).where(condition, _assessments.c.status.in_((_DRAFT, _SUBMITTED)))
         for row in connection.execute(query).mappings():
             assessments.setdefault(row["id"], dict(row))
-    moved_away: dict[str, datetime] = {}
+    slots = {(a["case_id"], a["timepoint"], a["status"]): a["id"] for a in assessments.values()
+             if a["status"] in (_DRAFT, _SUBMITTED)}
+    moved_away: dict[str, int] = {}
     for condition in db.among(connection, _moves.c.case_id, cases):
-        query = select(_moves.c.case_id, _moves.c.at).where(_moves.c.from_user == device.user.username, condition)
-        moved_away.update({row.case_id: row.at for row in connection.execute(query)})
-    references = {str(c.payload.get("profile", {}).get("reference")) for c in changes if c.op is Operation.CASE_CREATE
-                  and isinstance(c.payload.get("profile"), dict)}
-    taken: dict[tuple[str, str], str] = {}
+        query = select(_moves.c.case_id, _moves.c.seq).where(_moves.c.from_user == device.user.username, condition)
+        for row in connection.execute(query):
+            moved_away[row.case_id] = max(row.seq, moved_away.get(row.case_id, 0))
+    taken = {(case["site"], case["reference"]): case_id for case_id, case in cases.items()}
     for condition in db.among(connection, _cases.c.reference, references):
         query = select(_cases.c.id, _cases.c.site, _cases.c.reference).where(condition)
         taken.update({(row.site, row.reference): row.id for row in connection.execute(query)})
-    current = {(a["case_id"], a["timepoint"]): a["id"] for a in assessments.values() if a["status"] == "submitted"}
+    refused: set[str] = set()
+    for condition in db.among(connection, _changes.c.entity_id, case_ids | assessment_ids):
+        query = select(_changes.c.entity_id).where(_changes.c.device_id == device.id, condition,
+                                                   _changes.c.outcome == ChangeOutcome.REJECTED.value)
+        refused.update(connection.execute(query).scalars())
     work = _Work(device=device, forms=forms, now=now, cases=cases, assessments=assessments, conflicts=conflicts,
-                 moved_away=moved_away, references=taken, current=current)
-    work._connection = connection
+                 moved_away=moved_away, references=taken, slots=slots, refused=refused)
+    for condition in db.among(connection, _reviews.c.id, review_ids):
+        query = select(_reviews.c.id, _reviews.c.assessment_id).where(condition)
+        work._reviews_known.update({row.id: row.assessment_id for row in connection.execute(query)})
     return work
 
 
@@ -494,7 +717,7 @@ def _write(connection: Connection, work: _Work, now: datetime) -> None:
         _insert(connection, table, inserts)
         updates = []
         for entity_id in sorted(work.dirty[kind]):
-            row = {key: value for key, value in source[entity_id].items() if key != "id"}
+            row = {key: value for key, value in source[entity_id].items() if key not in ("id", "seq")}
             updates.append({**row, "seq": seq, "_id": entity_id})
             seq += 1
         if updates:
@@ -507,46 +730,78 @@ def _write(connection: Connection, work: _Work, now: datetime) -> None:
         _insert(connection, _reviews, work.reviews)
 
 
-def apply_push(engine: Engine, device: Device, request: PushRequest, forms: FormCatalogue, *,
+def _fingerprint(change: Incoming) -> bytes:
+    return to_json(change.envelope if isinstance(change, Unparsed) else change)
+
+
+def apply_push(engine: Engine, device: Device, changes: list[Incoming], forms: FormCatalogue, *,
                nul_possible: bool = True) -> PushResponse:
-    """Apply a batch in one transaction. Raises Forbidden (nothing stored) if any change breaks an access rule.
+    """Apply a batch in one transaction. Raises Forbidden (nothing stored, the refusal logged) if any change breaks
+    an access rule, Malformed if one change id comes twice with different contents.
 
     A change whose text holds U+0000 is rejected: PostgreSQL cannot store it, and its refusal would quote the row
-    in an error (case data in the server's log). ``nul_possible=False`` — the request's JSON has no ``\u0000``
+    in an error (case data in the server's log). ``nul_possible=False`` — the request's JSON has no ``\\u0000``
     escape — spares looking through every payload."""
     now = datetime.now(UTC)
+    ids = [change.change_id for change in changes]
+    firsts: dict[str, Incoming] = {}
+    for change in changes:
+        first = firsts.setdefault(change.change_id, change)
+        if first is not change and _fingerprint(first) != _fingerprint(change):
+            raise Malformed("one change id is used twice in this batch for different changes")
+    try:
+        return _apply(engine, device, ids, firsts, forms, now, nul_possible)
+    except Forbidden as exc:
+        with engine.begin() as connection:
+            record_refusal(connection, action=f"push {exc.args[1]}", reason=str(exc.args[0]), device=device,
+                           entity_id=exc.args[2])
+        raise Forbidden(exc.args[0]) from None
+
+
+def _apply(engine: Engine, device: Device, ids: list[str], firsts: dict[str, Incoming], forms: FormCatalogue,
+           now: datetime, nul_possible: bool) -> PushResponse:
     with engine.begin() as connection:
         db.lock_head(connection)  # one writer at a time: a retried batch racing its original cannot apply twice
-        ids = [change.change_id for change in request.changes]
-        known = {change_id for condition in db.among(connection, _changes.c.change_id, ids)
-                 for change_id in connection.execute(select(_changes.c.change_id).where(condition)).scalars()}
-        fresh: list[Change] = []
-        for change in request.changes:
-            if change.change_id not in known:
-                fresh.append(change)
-                known.add(change.change_id)
-        work = _load(connection, fresh, device, forms, now)
+        known = {change_id for condition in db.among(connection, _changes.c.change_id, firsts)
+                 for change_id in connection.execute(select(_changes.c.change_id).where(
+                     _changes.c.device_id == device.id, condition)).scalars()}
+        fresh = [change for change_id, change in firsts.items() if change_id not in known]
+        work = _load(connection, [c for c in fresh if not isinstance(c, Unparsed)], device, forms, now)
         results: dict[str, ChangeResult] = {}
         records = []
         for change in fresh:
             reason = None
             try:
-                if nul_possible and _holds_nul(change.payload):
+                if isinstance(change, Unparsed):
+                    raise Rejected(change.reason)
+                if nul_possible and _holds_nul(change.payload.model_dump()):
                     raise Rejected("text holds the NUL character (U+0000), which the central store cannot keep")
                 outcome = work.apply(change)
             except Rejected as exc:
                 outcome, reason = ChangeOutcome.REJECTED, str(exc)
                 work.send_back(change)
+            except Held:
+                outcome, reason = ChangeOutcome.HELD, "the case has moved to another case manager"
+                work.hold(change)
+            except Forbidden as exc:
+                raise Forbidden(str(exc), change.op, change.entity_id) from None
             results[change.change_id] = ChangeResult(change_id=change.change_id, outcome=outcome, reason=reason)
+            envelope = change.envelope if isinstance(change, Unparsed) else change
             records.append({
-                "change_id": change.change_id, "device_id": device.id, "user_id": device.user.id, "received_at": now,
-                "made_at": change.at, "entity": change.entity, "entity_id": change.entity_id, "op": change.op.value,
-                "outcome": outcome.value, "reason": reason,
-                "payload": _without_nul(change.payload) if outcome is ChangeOutcome.REJECTED else None,
+                "change_id": change.change_id, "device_id": device.id, "user_id": device.user.id,
+                "received_at": now, "made_at": envelope.at, "entity": envelope.entity,
+                "entity_id": envelope.entity_id, "op": envelope.op, "outcome": outcome.value, "reason": reason,
+                "payload": _storable(envelope.model_dump(mode="json")["payload"])
+                if outcome is ChangeOutcome.REJECTED else None,
             })
         _write(connection, work, now)
         _insert(connection, _changes, records)
         touch(connection, device.id, synced=True, accepted=len(records))
         accepted = connection.execute(select(_devices.c.accepted_changes).where(_devices.c.id == device.id)).scalar_one()
-    ordered = [results.get(cid) or ChangeResult(change_id=cid, outcome=ChangeOutcome.DUPLICATE) for cid in ids]
+    seen: set[str] = set()
+    ordered = []
+    for change_id in ids:
+        result = results.get(change_id) if change_id not in seen else None
+        seen.add(change_id)
+        ordered.append(result or ChangeResult(change_id=change_id, outcome=ChangeOutcome.DUPLICATE))
     return PushResponse(results=ordered, accepted_changes=accepted)

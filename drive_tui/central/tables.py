@@ -49,7 +49,7 @@ class UserRow(CentralModel, table=True):
     username: str = Field(unique=True)
     role: str
     sites: list[str] = Field(sa_column=Column(JSONType, nullable=False))
-    """For a supervisor: the sites (team) whose cases they see."""
+    """The sites a user works at: a supervisor sees their cases; a case manager creates cases only there."""
     active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
 
@@ -76,6 +76,10 @@ class DeviceRow(CentralModel, table=True):
     last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     last_sync_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    wipe_ordered_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    """When a retired device was first told to wipe: it may finish that sync's push, then its token is refused."""
+    pulled_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    """The newest commit this device was sent by a pull: a case moved away after it is news to the device."""
     accepted_changes: int = 0
     """Changes from this device the central store holds; a device holding more acknowledged ones re-sends."""
 
@@ -116,6 +120,8 @@ class AssessmentRow(CentralModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     completed_on: date | None = None
     supersedes: str | None = None
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    """When the central store received the change that last wrote this row (the server's clock, not the device's)."""
     seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
 
 
@@ -130,6 +136,7 @@ class ReviewRow(CentralModel, table=True):
     decision: str
     comment: str
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
 
 
@@ -168,8 +175,10 @@ class ChangeRow(CentralModel, table=True):
     its payload here (quarantine), so nothing a device sent is lost even when it could not be applied."""
 
     __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_device_entity", "device_id", "entity_id"),)
+    device_id: str = Field(primary_key=True)
     change_id: str = Field(primary_key=True)
-    device_id: str = Field(index=True)
+    """Unique per device: one device's ids can never shadow another's changes."""
     user_id: str
     received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     made_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
@@ -179,6 +188,22 @@ class ChangeRow(CentralModel, table=True):
     outcome: str
     reason: str | None = None
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
+
+
+class RefusalRow(CentralModel, table=True):
+    """A request or change the server refused: who, from which device, what operation and why — never a value."""
+
+    __tablename__ = "refusals"
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                          primary_key=True, autoincrement=True))
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    user_id: str | None = None
+    device_id: str | None = None
+    address: str | None = None
+    action: str
+    """The operation (``case.update``…) or the request (``enrol``, ``push``)."""
+    entity_id: str | None = None
+    reason: str
 
 
 class AccessRow(CentralModel, table=True):

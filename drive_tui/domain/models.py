@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -19,7 +19,10 @@ from drive_tui.domain.vocab import (
     YesNoNotKnown,
 )
 
-AnswerValue = str | int | list[str]
+SAFE_INT = 2**53 - 1
+"""The largest integer every store and every JSON reader keeps exactly: integers beyond it are refused."""
+BoundedInt = Annotated[int, Field(ge=-SAFE_INT, le=SAFE_INT)]
+AnswerValue = str | BoundedInt | list[str]
 """An answer as stored: a code or text (str), an integer, a date as ISO text, or several codes."""
 
 Answers = dict[str, AnswerValue]
@@ -28,9 +31,20 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 Age = Annotated[int, Field(ge=10, le=110)]
 
 
+MAX_UTC_OFFSET = timedelta(hours=14)
+"""The widest UTC offset any place on Earth uses; wider ones are refused (PostgreSQL cannot store them)."""
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+"""The window every recorded time falls in: nothing in Drive happened before 2000, or will after 2100."""
+
+
 def _aware(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset() if value.tzinfo is not None else None
+    if offset is None:
         raise ValueError("times must be timezone-aware (UTC)")
+    if abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError("a UTC offset is at most 14 hours")
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("times fall between 2000 and 2100")
     return value
 
 

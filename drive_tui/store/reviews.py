@@ -43,6 +43,11 @@ def reviews_of(tx: Tx, case_id: str) -> list[ReviewRow]:
     return list(tx.session.exec(query))
 
 
+HELD_PREFIX = "held."
+"""A conflict whose field starts so holds a change the previous case manager's device made after the case moved:
+accepting it (its incoming value) applies it centrally; keeping central discards it."""
+
+
 def open_conflicts(tx: Tx, case_id: str | None = None) -> list[ConflictRow]:
     query = select(ConflictRow).where(col(ConflictRow.resolved_at).is_(None))
     if case_id is not None:
@@ -59,7 +64,11 @@ def resolve_conflict(tx: Tx, conflict_id: str, value: Any) -> ConflictRow:
         raise Conflict("this conflict is already resolved")
     if conflict.field.startswith("assessment."):
         raise Conflict("two submitted assessments for one timepoint: amend the current one if it is wrong")
-    update_case(tx, conflict.case_id, {conflict.field: value}, journalled=False)
+    if conflict.field.startswith(HELD_PREFIX):
+        if value not in (conflict.central_value, conflict.incoming_value):
+            raise Conflict("work held for this case is accepted (keep incoming) or discarded (keep central), not edited")
+    else:
+        update_case(tx, conflict.case_id, {conflict.field: value}, journalled=False)
     conflict.resolved_at, conflict.resolved_by, conflict.resolution = tx.now, tx.actor.user, value
     tx.session.add(conflict)
     journal(tx, action="conflict.resolve", entity="conflict", entity_id=conflict_id,

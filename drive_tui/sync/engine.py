@@ -61,6 +61,8 @@ class SyncReport:
     conflicts: int = 0
     rejected: list[str] = field(default_factory=list)
     """One line per change the server could not apply (kept centrally for an administrator)."""
+    held: int = 0
+    """Changes to cases that moved to another case manager: kept centrally for them to accept or discard."""
     pulled: Counter[str] = field(default_factory=Counter)
     kept_local: int = 0
     released: int = 0
@@ -82,6 +84,8 @@ class SyncReport:
             parts.append(f"{self.conflicts} with conflicts to resolve")
         if self.rejected:
             parts.append(f"{len(self.rejected)} refused by the server")
+        if self.held:
+            parts.append(f"{self.held} held for the case's new case manager")
         if self.released:
             parts.append(f"{self.released} reassigned case(s) removed")
         if self.server_restored:
@@ -233,6 +237,8 @@ def _acknowledge(store: Store, rows: list[PendingChange], answer: PushResponse, 
             report.conflicts += 1
         elif result.outcome is ChangeOutcome.REJECTED:
             report.rejected.append(f"{row.op} {row.entity_id[:8]}: {result.reason}")
+        elif result.outcome is ChangeOutcome.HELD:
+            report.held += 1
     with store.transaction() as tx:
         acknowledge(tx, [row.seq for row in rows])
         save_sync_state(tx, acked_total=sync_state(tx).acked_total + len(rows))

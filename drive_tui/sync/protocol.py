@@ -20,6 +20,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from drive_tui.domain.models import AnswerValue, Assessment, AwareDatetime, BoundedInt, CaseProfile, VictimSurvivor
+from drive_tui.domain.vocab import Timepoint
+
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Drive-Protocol"
 MAX_BATCH = 4000
@@ -29,10 +32,24 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_PULL = 2000
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120,
+                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
+"""A person's or a device's name: one line of printable text."""
+Comment = Annotated[str, StringConstraints(max_length=4000)]
+Seq = Annotated[int, Field(ge=0, le=2**63 - 1)]
+"""A place in the server's commit log: a 64-bit integer, as the database keeps it."""
+FormVersion = Annotated[int, Field(ge=1, le=10_000)]
+ProfilePath = Annotated[str, StringConstraints(min_length=1, max_length=120,
+                                               pattern=r"^[a-z_]{1,40}(\.[0-9a-z_]{1,40}){0,3}$")]
+"""A case profile field by dotted path: ``status``, ``service_user.age``, ``victims.0.relationship``."""
+Scalar = Annotated[str, StringConstraints(max_length=4000)] | BoundedInt | bool | None
+ProfileValue = Scalar | Annotated[list[dict[Id, Scalar]], Field(max_length=100)] | dict[Id, Scalar]
+"""What a profile field can hold: typed and bounded here; what it means is checked against the profile's model."""
 
 
 class _Wire(BaseModel):
+    """Requests are validated strictly (``strict=True``, from JSON): no bool for a number, no number for a time."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -65,19 +82,155 @@ class Operation(StrEnum):
     CONFLICT_RESOLVE = "conflict.resolve"
 
 
-class Change(_Wire):
-    """One change made on a device, exactly as its outbox holds it."""
+class _ChangeOf(_Wire):
+    """What every change carries. ``at`` is the device's clock: it orders the device's own work, never grants access."""
 
     change_id: Id
-    at: datetime
+    at: AwareDatetime
+    entity_id: Id
+
+
+class CaseCreated(_Wire):
+    profile: CaseProfile
+
+
+class FieldEdit(_Wire):
+    old: ProfileValue = None
+    new: ProfileValue
+
+
+class CaseEdited(_Wire):
+    changes: dict[ProfilePath, FieldEdit] = Field(min_length=1, max_length=64)
+
+
+class VictimAdded(_Wire):
+    victim: VictimSurvivor
+
+
+class AssessmentStarted(_Wire):
+    case_id: Id
+    timepoint: Timepoint
+    form_id: Id
+    form_version: FormVersion
+
+
+class AnswerGiven(_Wire):
+    answer_id: Id
+    value: AnswerValue | None
+    """None clears the answer."""
+
+
+class AssessmentSubmitted(_Wire):
+    assessment: Assessment
+
+
+class AmendmentStarted(_Wire):
+    supersedes: Id
+    answers: dict[Id, AnswerValue] = Field(max_length=500)
+
+
+class SignedOff(_Wire):
+    assessment_id: Id
+    decision: ReviewDecision
+    comment: Comment = ""
+
+
+class ConflictResolved(_Wire):
+    case_id: Id | None = None
+    value: ProfileValue | HeldWork
+    """The field's chosen value; for work held after a case moved, the held work (accept) or None (discard)."""
+
+
+class CaseCreate(_ChangeOf):
+    op: Literal["case.create"]
+    entity: Literal["case"]
+    payload: CaseCreated
+
+
+class CaseUpdate(_ChangeOf):
+    op: Literal["case.update"]
+    entity: Literal["case"]
+    payload: CaseEdited
+
+
+class CaseAddVictim(_ChangeOf):
+    op: Literal["case.add_victim"]
+    entity: Literal["case"]
+    payload: VictimAdded
+
+
+class AssessmentStart(_ChangeOf):
+    op: Literal["assessment.start"]
+    entity: Literal["assessment"]
+    payload: AssessmentStarted
+
+
+class AssessmentAnswer(_ChangeOf):
+    op: Literal["assessment.answer"]
+    entity: Literal["assessment"]
+    payload: AnswerGiven
+
+
+class AssessmentSubmit(_ChangeOf):
+    op: Literal["assessment.submit"]
+    entity: Literal["assessment"]
+    payload: AssessmentSubmitted
+
+
+class AssessmentImport(_ChangeOf):
+    op: Literal["assessment.import"]
+    entity: Literal["assessment"]
+    payload: AssessmentSubmitted
+
+
+class AssessmentAmend(_ChangeOf):
+    op: Literal["assessment.amend"]
+    entity: Literal["assessment"]
+    payload: AmendmentStarted
+
+
+class ReviewSignOff(_ChangeOf):
+    op: Literal["review.sign_off"]
+    entity: Literal["review"]
+    payload: SignedOff
+
+
+class ConflictResolve(_ChangeOf):
+    op: Literal["conflict.resolve"]
+    entity: Literal["conflict"]
+    payload: ConflictResolved
+
+
+Change = Annotated[CaseCreate | CaseUpdate | CaseAddVictim | AssessmentStart | AssessmentAnswer | AssessmentSubmit
+                   | AssessmentImport | AssessmentAmend | ReviewSignOff | ConflictResolve, Field(discriminator="op")]
+"""One change made on a device, typed by its operation: nothing untyped reaches the central store's rules."""
+
+
+class HeldWork(_Wire):
+    """A change made on a case after it moved to another case manager, kept for them to accept or discard."""
+
+    change: Change
+    author: Name
+    device_id: Id
+
+
+class PushRequest(_Wire):
+    changes: list[Change] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ChangeEnvelope(_Wire):
+    """A change whose payload did not parse: what the server needs to answer for it and keep it (quarantined)."""
+
+    change_id: Id
+    at: AwareDatetime
     entity: Literal["case", "assessment", "review", "conflict"]
     entity_id: Id
     op: Operation
     payload: dict[str, Any]
 
 
-class PushRequest(_Wire):
-    changes: list[Change] = Field(min_length=1, max_length=MAX_BATCH)
+class EnvelopeRequest(_Wire):
+    changes: list[ChangeEnvelope] = Field(min_length=1, max_length=MAX_BATCH)
 
 
 def encode_push(changes: Iterable[tuple[str, str, str, str, str, str]]) -> bytes:
@@ -100,6 +253,9 @@ class ChangeOutcome(StrEnum):
     """Applied, but one or more fields differed from another device's edit: kept as an open conflict."""
     REJECTED = "rejected"
     """Not applied (e.g. it fails validation). The change is kept centrally, quarantined for an administrator."""
+    HELD = "held"
+    """Kept, not applied: work on a case that had moved to another case manager before this device heard of it is
+    held as an open conflict, for the new case manager or the site's supervisor to accept or discard."""
 
 
 class ChangeResult(_Wire):
@@ -115,8 +271,8 @@ class PushResponse(_Wire):
 
 
 class Cursor(_Wire):
-    seq: int = Field(ge=0)
-    stamp: str = ""
+    seq: Seq
+    stamp: Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9a-f]*$")] = ""
 
 
 class PullRequest(_Wire):
@@ -215,7 +371,8 @@ class HelloResponse(_Wire):
 
 
 class EnrolRequest(_Wire):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=64)]
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=64,
+                                           pattern=r"^[0-9A-Za-z -]+$")]
     device_name: Name
 
 
@@ -237,6 +394,7 @@ class ErrorCode(StrEnum):
     INVALID = "invalid"
     TOO_LARGE = "too_large"
     ENROLMENT = "enrolment"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
 
 
 class ErrorBody(_Wire):
@@ -245,3 +403,8 @@ class ErrorBody(_Wire):
     code: ErrorCode
     message: str
     wipe: bool = False
+
+
+# Held work is a change, and resolving a conflict may carry held work: the two refer to each other.
+for _model in (ConflictResolved, ConflictResolve, HeldWork, PushRequest):
+    _model.model_rebuild()

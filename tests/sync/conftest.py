@@ -114,7 +114,8 @@ class Central:
         self.process = None
 
     def user(self, username: str, role: Role = Role.CASE_MANAGER, sites: list[str] | None = None) -> str:
-        add_user(self.engine, username, role, sites)
+        """A user; a case manager works at Essex and Kent unless told otherwise."""
+        add_user(self.engine, username, role, sites or (["Essex", "Kent"] if role is Role.CASE_MANAGER else None))
         return username
 
     def code(self, username: str) -> str:

@@ -17,7 +17,7 @@ from drive_tui.store.tables import OutboxRow
 from drive_tui.sync import engine
 from drive_tui.sync.client import FailureKind, SyncError
 from drive_tui.sync.engine import sync
-from drive_tui.sync.protocol import PushRequest, encode_push
+from drive_tui.sync.protocol import EnvelopeRequest, encode_push
 from tests.sync.conftest import Central, new_device
 from tests.sync.test_end_to_end import _work_on_a_case, assert_converged
 from tests.sync.test_faults import _client, assert_each_change_once
@@ -54,7 +54,7 @@ def test_changes_are_sent_exactly_as_the_outbox_holds_them(central: Central, tmp
     with laptop.transaction() as tx:
         stored = list(tx.session.exec(select(OutboxRow).order_by(OutboxRow.seq)))
         rows = outbox_batch(tx, 1000)
-    request = PushRequest.model_validate_json(encode_push(row[1:] for row in rows))
+    request = EnvelopeRequest.model_validate_json(encode_push(row[1:] for row in rows))  # as sent, untyped
     assert len(request.changes) == len(stored) == 18
     for change, row in zip(request.changes, stored, strict=True):
         assert (change.change_id, change.at, change.entity, change.entity_id, change.op.value, change.payload) == (

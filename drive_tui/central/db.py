@@ -26,6 +26,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
     update,
@@ -92,11 +93,11 @@ def _sqlite_engine(database: str) -> Engine:
 
 
 def _revision(engine: Engine) -> str | None:
+    """The schema's migration, or None for a new store (asked first, so that no failing statement is logged)."""
     with engine.connect() as connection:
-        try:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
-        except Exception:  # noqa: BLE001 - no alembic_version table yet: a new store
+        if not inspect(connection).has_table("alembic_version"):
             return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
 
 
 def _migrate(engine: Engine) -> None:

@@ -322,7 +322,8 @@ class _Work:
             merged = _profile(case)
             _set_path(merged, conflict["field"], value)
             self._store_profile(case, merged, change.at)
-        conflict.update(resolved_at=self.now, resolved_by=self.user, resolution=value)
+        resolution = value.model_dump(mode="json") if isinstance(value, HeldWork) else value
+        conflict.update(resolved_at=self.now, resolved_by=self.user, resolution=resolution)
         self._mark("conflicts", conflict["id"])
         return ChangeOutcome.APPLIED
 

@@ -181,11 +181,22 @@ def apply_pulled(
     tx.session.flush()
     # Status changes to 'amended' first, so a submitted row arriving for the same timepoint finds the place free.
     local_assessments = _by_id(tx, AssessmentRow, [data["id"] for data in assessments])
+    slots = _slots(tx, {data["case_id"] for data in assessments})
     for data in sorted(assessments, key=lambda a: _STATUS_ORDER.get(a["status"], 3)):
         if data["id"] in pending:
             applied.kept_local += 1
             continue
         row = local_assessments.get(data["id"])
+        slot = (data["case_id"], data["timepoint"], data["status"])
+        if slots.get(slot, data["id"]) != data["id"] and (row is None or row.status != data["status"]):
+            # This device holds another draft (or submitted record) for that timepoint, which the central store
+            # did not take: keep it, and the central one waits, rather than stop every later sync on the index.
+            applied.kept_local += 1
+            continue
+        if row is not None and row.status in ("draft", "submitted"):
+            slots.pop((row.case_id, row.timepoint, row.status), None)
+        if data["status"] in ("draft", "submitted"):
+            slots[slot] = data["id"]
         if row is None:
             row = AssessmentRow(id=data["id"], **{name: data[name] for name in _ASSESSMENT_COLUMNS})
         elif row.status == "draft":
@@ -217,6 +228,17 @@ def apply_pulled(
             tx.session.add(ReleasedCase(case_id=case_id, requested_at=tx.now))
     tx.session.flush()
     return applied
+
+
+def _slots(tx: Tx, case_ids: set[str]) -> dict[tuple[str, str, str], str]:
+    """(case, timepoint, status) → the local draft or submitted assessment there: one of each per timepoint."""
+    found: dict[tuple[str, str, str], str] = {}
+    ids = sorted(case_ids)
+    for start in range(0, len(ids), 900):
+        query = select(AssessmentRow.id, AssessmentRow.case_id, AssessmentRow.timepoint, AssessmentRow.status).where(
+            col(AssessmentRow.case_id).in_(ids[start:start + 900]), col(AssessmentRow.status).in_(("draft", "submitted")))
+        found.update({(case_id, timepoint, status): row_id for row_id, case_id, timepoint, status in tx.session.exec(query)})
+    return found
 
 
 def _by_id(tx: Tx, table: Any, ids: list[str], key: str = "id") -> dict[str, Any]:

@@ -1,0 +1,297 @@
+"""An insider with a genuine enrolled device and its own token, speaking the protocol directly: every finding of the
+trust review as a test on a real server process, on SQLite and PostgreSQL. Each checks that the victim's data is
+untouched, whole rows compared, and that the victim's and the attacker's next ordinary sync still succeeds."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text, update
+
+from drive_tui.central.assign import assign_case
+from drive_tui.central.assign import create_case as allocate
+from drive_tui.central.people import ENROLMENT_ATTEMPTS, list_devices, revoke
+from drive_tui.central.tables import DeviceRow
+from drive_tui.domain.vocab import Timepoint
+from drive_tui.store.assessments import start_assessment
+from drive_tui.store.cases import create_case as create_local_case
+from drive_tui.store.cases import update_case
+from drive_tui.store.replica import sync_state
+from drive_tui.store.reviews import open_conflicts, resolve_conflict
+from drive_tui.store.store import Store
+from drive_tui.sync.client import FailureKind, SyncError
+from drive_tui.sync.engine import sync
+from drive_tui.sync.protocol import PROTOCOL_HEADER, DeviceState, Role
+from tests.conftest import INTAKE_COMPLETE, profile
+from tests.sync.conftest import Central, local_assessments, local_cases, new_device
+from tests.sync.test_end_to_end import _work_on_a_case, assert_converged
+
+SENTINEL = "SENTINEL-7f3a"
+
+
+def _http(central: Central, store: Store | None = None) -> httpx.Client:
+    headers = {PROTOCOL_HEADER: "1"}
+    if store is not None:
+        with store.transaction() as tx:
+            headers["Authorization"] = f"Bearer {sync_state(tx).token}"
+    return httpx.Client(base_url=central.url, headers=headers)
+
+
+def _change(op: str, entity_id: str, payload: dict[str, Any], *, at: datetime | None = None,
+            change_id: str | None = None) -> dict[str, Any]:
+    return {"change_id": change_id or str(uuid.uuid4()), "at": (at or datetime.now(UTC)).isoformat(),
+            "entity": op.split(".")[0], "entity_id": entity_id, "op": op, "payload": payload}
+
+
+def _submitted(case_id: str, *, assessment_id: str | None = None, supersedes: str | None = None,
+               **overrides: Any) -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat()
+    return {"id": assessment_id or str(uuid.uuid4()), "case_id": case_id, "timepoint": "intake", "form_id": "intake",
+            "form_version": 1, "answers": INTAKE_COMPLETE | {"notes": SENTINEL}, "status": "submitted",
+            "author": "cm2", "device_id": "x", "created_at": now, "updated_at": now, "submitted_at": now,
+            "completed_on": "2026-01-20", "supersedes": supersedes} | overrides
+
+
+class World:
+    """A victim case manager (cm1, Essex) with a case and a submitted intake, an attacker (cm2, Kent) with a case
+    of their own, and Essex's supervisor; everyone synced."""
+
+    def __init__(self, central: Central, tmp_path: Path) -> None:
+        central.user("cm1", sites=["Essex"])
+        central.user("cm2", sites=["Kent"])
+        central.user("sup", Role.SUPERVISOR, ["Essex"])
+        self.central = central
+        self.victim = new_device(central, tmp_path, "cm1")
+        self.attacker = new_device(central, tmp_path, "cm2")
+        self.supervisor = new_device(central, tmp_path, "sup")
+        self.case_id, self.intake_id = _work_on_a_case(self.victim, "ESX-001", site="Essex")
+        self.own_case, self.own_intake = _work_on_a_case(self.attacker, "KNT-001", site="Kent")
+        for device in (self.victim, self.attacker, self.supervisor):
+            sync(device)
+        self.before = self.victims_rows()
+
+    def victims_rows(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """The victim's case and its assessments, centrally and on the victim's laptop: whole rows."""
+        central_cases = {k: v for k, v in self.central.cases().items() if k == self.case_id}
+        central_assessments = {k: v for k, v in self.central.assessments().items() if v["case_id"] == self.case_id}
+        return central_cases, central_assessments, local_assessments(self.victim)
+
+    def assert_untouched_and_flowing(self) -> None:
+        assert self.victims_rows() == self.before
+        for device in (self.victim, self.attacker, self.supervisor):
+            sync(device)  # raises on any failure
+        assert self.victims_rows() == self.before
+        assert_converged(self.central, self.victim)
+        assert SENTINEL not in json.dumps(local_assessments(self.supervisor), default=str)
+
+    def push(self, *changes: dict[str, Any], store: Store | None = None) -> httpx.Response:
+        with _http(self.central, store or self.attacker) as http:
+            return http.post("/v1/push", json={"changes": list(changes)})
+
+
+@pytest.fixture
+def world(central: Central, tmp_path: Path) -> World:
+    return World(central, tmp_path)
+
+
+def test_1_an_amendment_or_submit_cannot_reach_into_another_case(world: World) -> None:
+    amend = _change("assessment.amend", str(uuid.uuid4()), {"supersedes": world.intake_id, "answers": {}})
+    assert world.push(amend).status_code == 403
+    forged = _submitted(world.own_case, supersedes=world.intake_id)
+    submit = _change("assessment.submit", forged["id"], {"assessment": forged})
+    refused = world.push(submit)
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    # A record of someone else's and no record at all are refused with the same words.
+    nowhere = _change("assessment.amend", str(uuid.uuid4()), {"supersedes": str(uuid.uuid4()), "answers": {}})
+    assert world.push(nowhere).json()["message"] == refused.json()["message"]
+    world.assert_untouched_and_flowing()
+    with world.central.engine.connect() as connection:
+        logged = connection.execute(text("SELECT action, reason, device_id FROM refusals")).all()
+    assert {row.action for row in logged} >= {"push assessment.amend", "push assessment.submit"}
+    assert all(SENTINEL not in row.reason and row.device_id for row in logged)
+
+
+def test_2_injected_drafts_and_cross_site_amendments_cannot_wedge_other_devices(world: World) -> None:
+    for _ in range(2):
+        start = _change("assessment.start", str(uuid.uuid4()), {"case_id": world.case_id, "timepoint": "month_3",
+                                                                "form_id": "review", "form_version": 1})
+        assert world.push(start).status_code == 403
+    forged = _submitted(world.own_case, supersedes=world.intake_id, timepoint="intake")
+    assert world.push(_change("assessment.import", forged["id"], {"assessment": forged})).status_code == 403
+    world.assert_untouched_and_flowing()
+
+
+def test_2b_a_second_draft_of_one_assessment_from_another_device_is_rejected_and_no_device_is_wedged(
+    world: World, tmp_path: Path
+) -> None:
+    spare = new_device(world.central, tmp_path, "cm1", name="spare")
+    sync(spare)
+    for device in (world.victim, spare):
+        with device.transaction() as tx:
+            start_assessment(tx, world.case_id, Timepoint.MONTH_3)
+    assert not sync(world.victim).rejected
+    report = sync(spare)
+    assert len(report.rejected) == 1 and "open draft" in report.rejected[0]
+    for device in (world.victim, spare, world.supervisor):
+        sync(device)
+
+
+def test_3_a_clashing_reference_or_site_is_rejected_and_never_wedges(world: World) -> None:
+    central = world.central
+    with world.victim.transaction() as tx:
+        other = create_local_case(tx, profile("ESX-002", case_manager="cm1"))
+    sync(world.victim)
+    allocate(central.engine, reference="ESX-777", site="Essex", allocated_on=date(2026, 2, 1), case_manager="cm1")
+    with world.victim.transaction() as tx:  # the laptop cannot know ESX-777 is taken: it is not in its caseload
+        update_case(tx, other.id, {"reference": "ESX-999"})
+    sync(world.victim)
+    rename = _change("case.update", other.id, {"changes": {"reference": {"old": "ESX-999", "new": "ESX-777"}}})
+    answer = world.push(rename, store=world.victim).json()["results"][0]
+    assert answer["outcome"] == "rejected" and "ESX-777" not in answer["reason"] and "already used" in answer["reason"]
+    move = _change("case.update", other.id, {"changes": {"site": {"old": "Essex", "new": "Kent"}}})
+    assert world.push(move, store=world.victim).json()["results"][0]["outcome"] == "rejected"
+    assert central.cases()[other.id]["site"] == "Essex" and central.cases()[other.id]["reference"] == "ESX-999"
+    sync(world.victim)
+    assert local_cases(world.victim)[other.id]["reference"] == "ESX-999"
+    world.before = world.victims_rows()
+    world.assert_untouched_and_flowing()
+
+
+def test_4_after_a_move_the_old_device_cannot_write_by_claiming_an_older_clock(world: World) -> None:
+    central = world.central
+    central.user("cm3", sites=["Essex"])
+    assign_case(central.engine, site="Essex", reference="ESX-001", to="cm3")
+    sync(world.victim)  # the victim's laptop is told of the move (and releases the case)
+    assert world.case_id not in local_cases(world.victim)
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    edit = _change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 34, "new": 70}}},
+                   at=long_ago)
+    result = world.push(edit, store=world.victim).json()["results"][0]
+    assert result["outcome"] == "held"
+    assert central.cases()[world.case_id]["service_user"]["age"] == 34  # not applied on the device's word
+    # The new case manager sees it held, and accepting it applies it, recorded as the old case manager's work.
+    new_cm = new_device(central, world.victim.home.parent, "cm3")
+    sync(new_cm)
+    with new_cm.transaction() as tx:
+        [held] = [c for c in open_conflicts(tx, world.case_id) if c.field.startswith("held.")]
+        assert held.incoming_author == "cm1"
+        resolve_conflict(tx, held.id, held.incoming_value)
+    assert not sync(new_cm).rejected
+    assert central.cases()[world.case_id]["service_user"]["age"] == 70
+    sync(world.supervisor)
+
+
+def test_5_a_retired_device_pushes_once_then_is_refused_like_a_lost_one(world: World) -> None:
+    central = world.central
+    device_id = next(d.id for d in list_devices(central.engine) if d.user.username == "cm1")
+    with world.victim.transaction() as tx:
+        update_case(tx, world.case_id, {"service_user.age": 35})
+    revoke(central.engine, device_id, DeviceState.RETIRED)
+    report = sync(world.victim)
+    assert report.pushed == 1 and report.wiped
+    assert central.cases()[world.case_id]["service_user"]["age"] == 35
+    with central.engine.begin() as connection:  # the sync that told it to wipe is over
+        connection.execute(update(DeviceRow.__table__).values(  # type: ignore[attr-defined]
+            wipe_ordered_at=datetime.now(UTC) - timedelta(hours=1)).where(DeviceRow.__table__.c.id == device_id))
+    after = world.push(_change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 35, "new": 36}}}),
+                       store=world.victim)
+    assert after.status_code == 403 and after.json()["wipe"] is True
+    assert central.cases()[world.case_id]["service_user"]["age"] == 35
+
+
+def test_6_author_device_and_receipt_are_the_servers_facts(world: World) -> None:
+    forged = _submitted(world.own_case, author="cm1", device_id="victims-laptop",
+                        submitted_at="2020-01-01T00:00:00+00:00")
+    answer = world.push(_change("assessment.submit", forged["id"], {"assessment": forged}))
+    assert answer.json()["results"][0]["outcome"] == "conflict"  # a second intake: kept, shown as a conflict
+    stored = world.central.assessments()[forged["id"]]
+    attacker_device = next(d.id for d in list_devices(world.central.engine) if d.user.username == "cm2")
+    assert stored["author"] == "cm2" and stored["device_id"] == attacker_device
+    assert stored["received_at"] > datetime.now(UTC) - timedelta(minutes=5)
+    world.assert_untouched_and_flowing()
+
+
+def test_7_odd_numbers_times_and_strings_are_refused_with_4xx_never_a_server_error(world: World) -> None:
+    with _http(world.central, world.attacker) as http:
+        huge = json.dumps({"changes": [_change("case.update", world.own_case, {"changes": {
+            "service_user.age": {"old": 34, "new": 1}}})]}).replace('"new": 1', f'"new": 1e400, "x": "{SENTINEL}"')
+        assert http.post("/v1/push", content=huge, headers={"Content-Type": "application/json"}).status_code < 500
+        far = _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 34, "new": 40}}})
+        far["at"] = "2026-03-01T10:00:00+16:00"
+        assert http.post("/v1/push", json={"changes": [far]}).status_code == 422
+        assert http.post("/v1/pull", json={"cursor": {"seq": 2**63}}).status_code == 422
+        assert http.post("/v1/pull", json={"cursor": {"seq": False}}).status_code == 422
+        numeric_time = _change("case.update", world.own_case, {"changes": {}}) | {"at": 0}
+        assert http.post("/v1/push", json={"changes": [numeric_time]}).status_code == 422
+        big = _change("assessment.answer", str(uuid.uuid4()), {"answer_id": "dva_physical", "value": 10**30})
+        assert http.post("/v1/push", json={"changes": [big]}).status_code < 500
+    code = world.central.code("cm2")
+    with _http(world.central) as http:
+        assert http.post("/v1/enrol", json={"code": code, "device_name": "a\u0000b"}).status_code == 422
+        assert http.post("/v1/enrol", json={"code": code, "device_name": "second"}).status_code == 200  # not used up
+    world.assert_untouched_and_flowing()
+
+
+def test_8_change_ids_are_per_device_and_a_repeated_id_must_mean_one_change(world: World) -> None:
+    shared_id = str(uuid.uuid4())
+    mine = _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 34, "new": 44}}},
+                   change_id=shared_id)
+    assert world.push(mine).json()["results"][0]["outcome"] == "applied"
+    theirs = _change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 34, "new": 50}}},
+                     change_id=shared_id)
+    assert world.push(theirs, store=world.victim).json()["results"][0]["outcome"] == "applied"
+    assert world.central.cases()[world.case_id]["service_user"]["age"] == 50
+    again = _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 44, "new": 45}}})
+    same = world.push(again, again)
+    assert [r["outcome"] for r in same.json()["results"]] == ["applied", "duplicate"]
+    other = again | {"payload": {"changes": {"service_user.age": {"old": 45, "new": 46}}}}
+    assert world.push(again | {"change_id": str(uuid.uuid4())}, other | {"change_id": shared_id + "x"}
+                      ).status_code == 200
+    clash = world.push(other | {"change_id": "dup-1"}, again | {"change_id": "dup-1"})
+    assert clash.status_code == 422
+    world.before = world.victims_rows()
+    world.assert_untouched_and_flowing()
+
+
+def test_9_case_managers_create_only_at_their_sites_and_refusals_reveal_nothing(world: World) -> None:
+    essex = profile("ESX-001", site="Essex", case_manager="cm2").model_dump(mode="json")
+    answer = world.push(_change("case.create", str(uuid.uuid4()), {"profile": essex})).json()["results"][0]
+    assert answer["outcome"] == "rejected" and "own sites" in answer["reason"] and "ESX" not in answer["reason"]
+    kent = profile("KNT-001", site="Kent", case_manager="cm2").model_dump(mode="json")
+    clash = world.push(_change("case.create", str(uuid.uuid4()), {"profile": kent})).json()["results"][0]
+    assert clash["outcome"] == "rejected" and "KNT-001" not in clash["reason"] and "Kent" not in clash["reason"]
+    stolen = world.push(_change("case.create", world.case_id, {"profile": kent | {"reference": "KNT-002"}}))
+    assert stolen.status_code == 403
+    move = _change("case.update", world.own_case, {"changes": {"site": {"old": "Kent", "new": "Essex"}}})
+    assert world.push(move).json()["results"][0]["outcome"] == "rejected"
+    assert world.central.cases()[world.own_case]["site"] == "Kent"
+    world.assert_untouched_and_flowing()
+    assert world.own_case not in local_cases(world.supervisor)
+
+
+def test_10_failed_enrolments_are_rate_limited_per_address(world: World) -> None:
+    code = world.central.code("cm2")
+    with _http(world.central) as http:
+        for _ in range(ENROLMENT_ATTEMPTS):
+            assert http.post("/v1/enrol", json={"code": "AAAA-BBBB-CCCC", "device_name": "x"}).status_code == 403
+        limited = http.post("/v1/enrol", json={"code": code, "device_name": "x"})
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    with world.central.engine.begin() as connection:  # a minute later
+        connection.execute(text("UPDATE refusals SET at = :at WHERE action = 'enrol'"),
+                           {"at": datetime.now(UTC) - timedelta(minutes=2)})
+    with _http(world.central) as http:
+        assert http.post("/v1/enrol", json={"code": code, "device_name": "x"}).status_code == 200
+
+
+def test_a_retired_or_lost_device_cannot_sync_after_being_told(world: World) -> None:
+    device_id = next(d.id for d in list_devices(world.central.engine) if d.user.username == "cm2")
+    revoke(world.central.engine, device_id, DeviceState.LOST)
+    with pytest.raises(SyncError) as failed:
+        sync(world.attacker)
+    assert failed.value.kind is FailureKind.REVOKED and failed.value.wipe

@@ -107,10 +107,30 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+_PARSED_BODIES = (EnrolRequest, PushRequest, PullRequest)
+"""Request models that their endpoints parse themselves (strictly, from the raw body)."""
+
+
 def _body(model: type[BaseModel]) -> dict[str, Any]:
     """The OpenAPI description of a request body that the endpoint parses itself."""
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema(
-        ref_template="#/components/schemas/{model}")}}}}
+    ref = {"$ref": f"#/components/schemas/{model.__name__}Body"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+def _with_request_schemas(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the self-parsed request models, and what they refer to, to the schema's components."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in _PARSED_BODIES:
+        body = model.model_json_schema(ref_template="#/components/schemas/{model}Body")
+        for name, definition in body.pop("$defs", {}).items():
+            components[f"{name}Body"] = definition
+        components[f"{model.__name__}Body"] = body
+    return schema
+
+
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (401, 403, 413, 422, 426, 429)}
+"""Every refusal is an ``ErrorBody``, so the schema says so for each route."""
 
 
 def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -> FastAPI:
@@ -119,6 +139,15 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
     app = FastAPI(title="drive-tui central", version=str(PROTOCOL_VERSION), docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json" if openapi else None)
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    if openapi:
+        default = app.openapi
+
+        def described() -> dict[str, Any]:
+            if app.openapi_schema is None:
+                app.openapi_schema = _with_request_schemas(default())
+            return app.openapi_schema
+
+        app.openapi = described  # type: ignore[method-assign]
 
     @app.exception_handler(Refusal)
     async def _refused(request: Request, exc: Refusal) -> JSONResponse:
@@ -177,8 +206,9 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
             return db.server_id(connection)
 
     guarded: Any = [Depends(protocol)]
+    route: dict[str, Any] = {"dependencies": guarded, "responses": _REFUSALS}
 
-    @app.post("/v1/enrol", dependencies=guarded, response_model=EnrolResponse, openapi_extra=_body(EnrolRequest))
+    @app.post("/v1/enrol", **route, response_model=EnrolResponse, openapi_extra=_body(EnrolRequest))
     async def post_enrol(raw: Request) -> EnrolResponse:
         request = _parse(EnrolRequest, await raw.body())
         try:
@@ -193,7 +223,7 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
         return EnrolResponse(server_id=identity, device_id=found.id, token=token, user=found.user.username,
                              role=found.user.role, sites=found.user.sites)
 
-    @app.get("/v1/hello", dependencies=guarded)
+    @app.get("/v1/hello", **route)
     def get_hello(found: Annotated[Device, Depends(visiting)]) -> HelloResponse:
         if found.state is DeviceState.RETIRED:  # told to wipe now: it may finish this sync's push, no more
             with engine.begin() as connection:
@@ -209,7 +239,7 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
     # Push and pull parse and write their JSON with pydantic-core directly: for batches of a thousand changes that
     # is several times faster than FastAPI's generic body and response handling.
 
-    @app.post("/v1/push", dependencies=guarded, response_model=PushResponse, openapi_extra=_body(PushRequest))
+    @app.post("/v1/push", **route, response_model=PushResponse, openapi_extra=_body(PushRequest))
     async def post_push(raw: Request, found: Annotated[Device, Depends(device)]) -> Response:
         body = await raw.body()
         try:
@@ -223,7 +253,7 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
             raise Refusal(403, ErrorCode.FORBIDDEN, str(exc), device=found, logged=True) from None
         return Response(answer.model_dump_json(), media_type="application/json")
 
-    @app.post("/v1/pull", dependencies=guarded, response_model=PullResponse, openapi_extra=_body(PullRequest))
+    @app.post("/v1/pull", **route, response_model=PullResponse, openapi_extra=_body(PullRequest))
     async def post_pull(raw: Request, found: Annotated[Device, Depends(active)]) -> Response:
         request = _parse(PullRequest, await raw.body())
         answer = await run_in_threadpool(pull, engine, found, request)

@@ -295,3 +295,50 @@ def test_a_retired_or_lost_device_cannot_sync_after_being_told(world: World) -> 
     with pytest.raises(SyncError) as failed:
         sync(world.attacker)
     assert failed.value.kind is FailureKind.REVOKED and failed.value.wipe
+
+
+def _postgres_log(central: Central) -> Path | None:
+    """The PostgreSQL server's log file, where this test can read it: ``pg_current_logfile()`` when the server
+    runs its own logging collector, else the Debian packaging's log (the server's stderr)."""
+    with central.engine.connect() as connection:
+        current = connection.execute(text("SELECT pg_current_logfile()")).scalar()
+        data = connection.execute(text("SHOW data_directory")).scalar()
+    if current:
+        path = Path(current) if Path(current).is_absolute() else Path(str(data)) / current
+        return path if path.exists() else None
+    found = sorted(Path("/var/log/postgresql").glob("postgresql-*-main.log"))
+    return found[-1] if found else None
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_no_hostile_request_makes_postgresql_log_an_error_or_case_data(central: Central, tmp_path: Path) -> None:
+    log = _postgres_log(central)
+    if log is None or not log.exists():
+        pytest.skip("the PostgreSQL server's log cannot be read here")
+    start = log.stat().st_size
+    world = World(central, tmp_path)
+    mark = f"{SENTINEL}\u0000"
+    hostile = [
+        _change("case.create", str(uuid.uuid4()), {"profile": profile("KNT-9", site="Kent", case_manager="cm2",
+                                                                      service_user={"ethnicity": mark}
+                                                                      ).model_dump(mode="json")}),
+        _change("case.update", world.own_case, {"changes": {"service_user.ethnicity": {"old": None, "new": mark}}}),
+        _change("case.update", world.own_case, {"changes": {"reference": {"old": "KNT-001", "new": "KNT-001"},
+                                                            "service_user.ethnicity": {"old": None, "new": SENTINEL}}}),
+        _change("assessment.submit", "x", {"assessment": _submitted(world.own_case)}),
+        _change("assessment.answer", world.own_intake, {"answer_id": "notes", "value": mark}),
+    ]
+    for change in hostile:
+        assert world.push(change).status_code < 500
+    with _http(central, world.attacker) as http:
+        body = json.dumps({"changes": [_change("case.update", world.own_case, {"changes": {
+            "service_user.age": {"old": 34, "new": 1}}})]}).replace('"new": 1', f'"new": 1e400, "n": "{SENTINEL}"')
+        assert http.post("/v1/push", content=body, headers={"Content-Type": "application/json"}).status_code < 500
+        assert http.post("/v1/pull", json={"cursor": {"seq": 2**63, "stamp": ""}}).status_code == 422
+    world.assert_untouched_and_flowing()
+    with log.open("rb") as handle:
+        handle.seek(start)
+        written = handle.read().decode("utf-8", "replace")
+    database = central.engine.url.database
+    assert SENTINEL not in written
+    assert not [line for line in written.splitlines() if f"@{database} ERROR" in line]

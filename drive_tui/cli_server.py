@@ -107,7 +107,9 @@ def server_init(
 def server_add_user(
     username: str,
     role: Annotated[str, typer.Option(help="case_manager, supervisor or administrator.")],
-    site: Annotated[list[str] | None, typer.Option(help="A supervisor's team site (repeat for several).")] = None,
+    site: Annotated[list[str] | None, typer.Option(
+        help="A site the user works at (repeat for several): a supervisor's team, where a case manager creates "
+             "cases.")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a user with a role."""
@@ -119,6 +121,24 @@ def server_add_user(
     engine = _engine(database_url)
     _admin(lambda: add_user(engine, username, Role(role), site or []))
     typer.echo(f"User {username} created ({role}).")
+    if role == Role.CASE_MANAGER.value and not site:
+        typer.echo(f"{username} has no site: cases can be allocated to them, but they create none until given one "
+                   f"(drive-tui server sites {username} --site SITE).", err=True)
+
+
+@server_app.command("sites")
+def server_sites(
+    username: str,
+    site: Annotated[list[str], typer.Option(help="A site the user works at (repeat for several).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set the sites a user works at (replacing those they had)."""
+    from drive_tui.central.people import set_sites
+
+    engine = _engine(database_url)
+    done: list[list[str]] = []
+    _admin(lambda: done.append(set_sites(engine, username, site).sites))
+    typer.echo(f"{username} works at: {', '.join(done[0])}.")
 
 
 @server_app.command("code")
@@ -193,11 +213,15 @@ def server_assign(
     reference: str,
     site: Annotated[str, typer.Option()],
     to: Annotated[str, typer.Option(help="The case manager who takes the case over.")],
+    to_site: Annotated[str | None, typer.Option(help="Move the case to this site too (only an administrator "
+                                                     "moves a case between sites).")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Move a case to another case manager (the old device removes it once its work on it is in)."""
+    """Move a case to another case manager, and if need be to another site (the old device removes it once its
+    work on it is in)."""
     from drive_tui.central.assign import assign_case
 
     engine = _engine(database_url)
-    _admin(lambda: assign_case(engine, site=site, reference=reference, to=to))
-    typer.echo(f"Case {reference} at {site} assigned to {to}.")
+    _admin(lambda: assign_case(engine, site=site, reference=reference, to=to, to_site=to_site))
+    where = f" at {to_site}" if to_site and to_site != site else ""
+    typer.echo(f"Case {reference} at {site} assigned to {to}{where}.")

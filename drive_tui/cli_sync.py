@@ -107,7 +107,7 @@ def conflicts(
     keep: Annotated[str | None, typer.Option(help="With --resolve: 'central', 'incoming', or a JSON value.")] = None,
 ) -> None:
     """List open conflicts (two devices gave one case field different values), or resolve one."""
-    from drive_tui.store.reviews import open_conflicts, resolve_conflict
+    from drive_tui.store.reviews import describe, open_conflicts, resolve_conflict
 
     settings = _settings()
     store = _open(settings)
@@ -117,8 +117,7 @@ def conflicts(
             found = open_conflicts(tx)
             if resolve is None:
                 for c in found:
-                    typer.echo(f"{c.id[:8]}  case {c.case_id[:8]}  {c.field}: central {json.dumps(c.central_value)}"
-                               f" / {c.incoming_author} {json.dumps(c.incoming_value)}")
+                    typer.echo(f"{c.id[:8]}  case {c.case_id[:8]}  {describe(c)}")
                 typer.echo(f"{len(found)} open conflict(s)")
                 return
             matches = [c for c in found if c.id.startswith(resolve)]

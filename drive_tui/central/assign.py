@@ -41,9 +41,13 @@ def create_case(engine: Engine, *, reference: str, site: str, allocated_on: date
     return case_id
 
 
-def assign_case(engine: Engine, *, site: str, reference: str, to: str) -> None:
-    """Move a case to another case manager."""
+def assign_case(engine: Engine, *, site: str, reference: str, to: str, to_site: str | None = None) -> None:
+    """Move a case to another case manager, and to another site if ``to_site`` says so (administrators only: a
+    device can do neither)."""
     now = datetime.now(UTC)
+    target = (to_site or site).strip()
+    if not target or len(target) > 120 or not target.isprintable():
+        raise CentralError("a site is 1 to 120 printable characters")
     with engine.begin() as connection:
         if find_user(connection, to).role is not Role.CASE_MANAGER:
             raise CentralError(f"{to!r} is not a case manager")
@@ -52,16 +56,24 @@ def assign_case(engine: Engine, *, site: str, reference: str, to: str) -> None:
         ).first()
         if row is None:
             raise CentralError(f"no case {reference} at {site}")
-        if row.case_manager == to:
+        if target != site:
+            clash = select(_cases.c.id).where(_cases.c.site == target, _cases.c.reference == reference)
+            if connection.execute(clash).first():
+                raise CentralError(f"case {reference} already exists at {target}")
+        if row.case_manager == to and target == site:
             return
         child_ids = [(table, [r.id for r in connection.execute(select(table.c.id).where(table.c.case_id == row.id))])
                      for table in _children]
-        count = 2 + sum(len(ids) for _, ids in child_ids)
+        moved = row.case_manager != to
+        count = 1 + moved + sum(len(ids) for _, ids in child_ids)
         seq = db.next_seqs(connection, count, now=now)
-        connection.execute(update(_cases).where(_cases.c.id == row.id).values(case_manager=to, updated_at=now, seq=seq))
-        connection.execute(_moves.insert().values(id=str(uuid.uuid4()), case_id=row.id, from_user=row.case_manager,
-                                                  to_user=to, at=now, seq=seq + 1))
-        seq += 2
+        connection.execute(update(_cases).where(_cases.c.id == row.id).values(case_manager=to, site=target,
+                                                                           updated_at=now, seq=seq))
+        seq += 1
+        if moved:
+            connection.execute(_moves.insert().values(id=str(uuid.uuid4()), case_id=row.id,
+                                                      from_user=row.case_manager, to_user=to, at=now, seq=seq))
+            seq += 1
         for table, ids in child_ids:
             for child_id in ids:
                 connection.execute(update(table).where(table.c.id == child_id).values(seq=seq))

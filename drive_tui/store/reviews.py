@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlmodel import col, select
@@ -14,6 +15,8 @@ from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, ConflictRow, ReviewRow
 
 DECISIONS = ("reviewed", "returned")
+MAX_COMMENT = 4000
+"""The longest comment the central store takes (``sync.protocol.Comment``)."""
 
 
 def sign_off(tx: Tx, assessment_id: str, decision: str, comment: str = "") -> ReviewRow:
@@ -26,6 +29,8 @@ def sign_off(tx: Tx, assessment_id: str, decision: str, comment: str = "") -> Re
     if decision not in DECISIONS:
         raise Invalid(f"a decision is one of {', '.join(DECISIONS)}")
     comment = comment.strip()
+    if len(comment) > MAX_COMMENT:
+        raise Invalid(f"a comment is at most {MAX_COMMENT:,} characters")
     if decision == "returned" and not comment:
         raise Invalid("a returned assessment needs a comment saying what to correct")
     review = ReviewRow(id=new_id(), assessment_id=assessment_id, case_id=assessment.case_id, reviewer=tx.actor.user,
@@ -48,6 +53,20 @@ HELD_PREFIX = "held."
 accepting it (its incoming value) applies it centrally; keeping central discards it."""
 
 
+def describe(conflict: ConflictRow) -> str:
+    """One line saying what a conflict is about. Held work is named by what it changes, never by its values."""
+    if not conflict.field.startswith(HELD_PREFIX):
+        return (f"{conflict.field}: central {json.dumps(conflict.central_value)} / {conflict.incoming_author} "
+                f"{json.dumps(conflict.incoming_value)}")
+    change = (conflict.incoming_value or {}).get("change", {})
+    payload = change.get("payload", {})
+    what = sorted(payload.get("changes", {})) or [payload.get("answer_id") or payload.get("timepoint")
+                                                  or (payload.get("assessment") or {}).get("timepoint") or ""]
+    return (f"held work from {conflict.incoming_author} after the case moved: {change.get('op')} "
+            f"{', '.join(w for w in what if w)} (made {str(change.get('at', ''))[:10]}) — keep incoming to accept, "
+            "central to discard")
+
+
 def open_conflicts(tx: Tx, case_id: str | None = None) -> list[ConflictRow]:
     query = select(ConflictRow).where(col(ConflictRow.resolved_at).is_(None))
     if case_id is not None:
@@ -67,6 +86,8 @@ def resolve_conflict(tx: Tx, conflict_id: str, value: Any) -> ConflictRow:
     if conflict.field.startswith(HELD_PREFIX):
         if value not in (conflict.central_value, conflict.incoming_value):
             raise Conflict("work held for this case is accepted (keep incoming) or discarded (keep central), not edited")
+    elif tx.store.read_only:
+        raise Conflict("this is a supervisor's device: the case manager settles a case's conflicting fields")
     else:
         update_case(tx, conflict.case_id, {conflict.field: value}, journalled=False)
     conflict.resolved_at, conflict.resolved_by, conflict.resolution = tx.now, tx.actor.user, value

@@ -22,8 +22,8 @@ from drive_tui.store.assessments import amend_assessment, case_history, start_as
 from drive_tui.store.cases import get_case
 from drive_tui.store.caseload import CaseloadRow, caseload
 from drive_tui.store.errors import StoreError
-from drive_tui.store.reviews import reviews_of, sign_off
-from drive_tui.store.tables import ReviewRow
+from drive_tui.store.reviews import HELD_PREFIX, open_conflicts, reviews_of, sign_off
+from drive_tui.store.tables import ConflictRow, ReviewRow
 from drive_tui.ui.labels import code_label
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -64,6 +64,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         """Assessment id → its latest sign-off or return."""
         self.supervising = False
         """This device is a supervisor's: assessments can be signed off or returned, not edited."""
+        self.conflicts: list[ConflictRow] = []
         self._resumed_before = False
         self._rebuilding = asyncio.Lock()
 
@@ -76,6 +77,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             self.case = get_case(tx, self.case_id)
             self.history = case_history(tx, self.case_id)
             self.reviews = {review.assessment_id: review for review in reviews_of(tx, self.case_id)}
+            self.conflicts = open_conflicts(tx, self.case_id)
             self.supervising = store.read_only
 
     def compose(self) -> ComposeResult:
@@ -95,6 +97,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         if not self.drive.visit_mode:
             top.compose_add_child(Static(_victims(case), id="victims"))
         yield top
+        if self.conflicts and not self.drive.visit_mode:
+            yield Static(_conflicts_notice(self.conflicts), id="conflicts")
         yield Static("Assessments", classes="section-title")
         yield DataTable(id="timeline", cursor_type="row")
 
@@ -329,3 +333,12 @@ def _victims(case: Case) -> Table:
         idva = {True: "Idva engaged", False: "no Idva", None: "Idva not known"}[victim.idva_engaged]
         table.add_row(f"{number}.", f"{code_label(victim.relationship)}, {code_label(victim.gender)}{age}; {idva}")
     return table
+
+
+def _conflicts_notice(conflicts: list[ConflictRow]) -> Text:
+    """What waits to be settled on this case (its values are shown by ``drive-tui conflicts``, not here)."""
+    held = sum(conflict.field.startswith(HELD_PREFIX) for conflict in conflicts)
+    parts = [f"{len(conflicts) - held} field(s) set differently on two devices"] if len(conflicts) > held else []
+    if held:
+        parts.append(f"{held} change(s) from the previous case manager held for you to accept or discard")
+    return Text(f"⚠ {'; '.join(parts)} — settle with `drive-tui conflicts`", style="bold yellow")

@@ -187,6 +187,34 @@ def test_4_after_a_move_the_old_device_cannot_write_by_claiming_an_older_clock(w
     sync(world.supervisor)
 
 
+def test_4b_work_begun_after_the_move_is_held_whole_and_never_wedges_the_old_device(world: World) -> None:
+    """A draft started on the old laptop after it was told of the move, then answered in later syncs: every piece is
+    held (none refused with 403, which would stop that laptop's syncs for good) for the new case manager."""
+    central = world.central
+    central.user("cm3", sites=["Essex"])
+    with world.victim.transaction() as tx:  # keeps the case on the laptop: a change to it is still pending
+        update_case(tx, world.case_id, {"service_user.age": 35})
+    assign_case(central.engine, site="Essex", reference="ESX-001", to="cm3")
+    with _http(central, world.victim) as http:  # told of the move before pushing
+        assert http.post("/v1/pull", json={}).status_code == 200
+    draft_id = str(uuid.uuid4())
+    start = _change("assessment.start", draft_id, {"case_id": world.case_id, "timepoint": "month_3",
+                                                   "form_id": "review", "form_version": 1})
+    first = world.push(start, store=world.victim).json()["results"]
+    answer = _change("assessment.answer", draft_id, {"answer_id": "contact_made", "value": "yes"})
+    later = world.push(answer, store=world.victim).json()["results"]
+    assert [r["outcome"] for r in first + later] == ["held", "held"]
+    report = sync(world.victim)
+    assert report.held == 1 and not report.rejected  # the pending age edit: held too
+    assert central.cases()[world.case_id]["service_user"]["age"] == 34 and draft_id not in central.assessments()
+    new_cm = new_device(central, world.victim.home.parent, "cm3")
+    sync(new_cm)
+    with new_cm.transaction() as tx:
+        held = [c for c in open_conflicts(tx, world.case_id) if c.field.startswith("held.")]
+        assert sorted(c.field for c in held) == ["held.assessment.answer", "held.assessment.start", "held.case.update"]
+    sync(world.supervisor)
+
+
 def test_5_a_retired_device_pushes_once_then_is_refused_like_a_lost_one(world: World) -> None:
     central = world.central
     device_id = next(d.id for d in list_devices(central.engine) if d.user.username == "cm1")
@@ -224,6 +252,9 @@ def test_7_odd_numbers_times_and_strings_are_refused_with_4xx_never_a_server_err
         assert http.post("/v1/push", content=huge, headers={"Content-Type": "application/json"}).status_code < 500
         far = _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 34, "new": 40}}})
         far["at"] = "2026-03-01T10:00:00+16:00"
+        wide = http.post("/v1/push", json={"changes": [far]}).json()["results"][0]
+        assert wide["outcome"] == "rejected" and "offset" in wide["reason"]
+        far["at"], far["change_id"] = "0001-01-01T00:00:00+16:00", str(uuid.uuid4())
         assert http.post("/v1/push", json={"changes": [far]}).status_code == 422
         assert http.post("/v1/pull", json={"cursor": {"seq": 2**63}}).status_code == 422
         assert http.post("/v1/pull", json={"cursor": {"seq": False}}).status_code == 422
@@ -328,6 +359,10 @@ def test_no_hostile_request_makes_postgresql_log_an_error_or_case_data(central: 
         _change("assessment.submit", "x", {"assessment": _submitted(world.own_case)}),
         _change("assessment.answer", world.own_intake, {"answer_id": "notes", "value": mark}),
     ]
+    wide = _change("case.update", world.own_case, {"changes": {"service_user.ethnicity": {"old": None,
+                                                                                         "new": SENTINEL}}})
+    hostile += [wide | {"at": "2026-03-01T10:00:00+16:00"}, wide | {"at": "2026-03-01T10:00:00-23:59",
+                                                                   "change_id": str(uuid.uuid4()), "payload": {}}]
     for change in hostile:
         assert world.push(change).status_code < 500
     with _http(central, world.attacker) as http:

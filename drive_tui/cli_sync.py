@@ -106,7 +106,8 @@ def conflicts(
     = None,
     keep: Annotated[str | None, typer.Option(help="With --resolve: 'central', 'incoming', or a JSON value.")] = None,
 ) -> None:
-    """List open conflicts (two devices gave one case field different values), or resolve one."""
+    """List open conflicts (two devices gave one case field different values, or work the previous case manager's
+    laptop made after the case moved, held for you), or resolve one."""
     from drive_tui.store.reviews import describe, open_conflicts, resolve_conflict
 
     settings = _settings()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +44,7 @@ from drive_tui.domain.models import SAFE_INT, Assessment, CaseProfile
 from drive_tui.domain.vocab import AssessmentStatus
 from drive_tui.forms.answers import AnswerError, check_one, validate_answers
 from drive_tui.forms.catalogue import FormCatalogue
+from drive_tui.forms.spec import FormSpec
 from drive_tui.sync.protocol import (
     AssessmentAmend,
     AssessmentAnswer,
@@ -131,6 +133,8 @@ class _Work:
     """(site, reference) → case id, for every reference the batch may claim: references are unique per site."""
     slots: dict[tuple[str, str, str], str]
     """(case id, timepoint, status) → the assessment there, for drafts and submitted ones: one of each per slot."""
+    looked_up: set[str]
+    """The references whose holders ``references`` holds, at every site."""
     refused: set[str]
     """Records this device sent that the central store did not accept: later changes to them are rejected too."""
     held: dict[str, str]
@@ -140,6 +144,8 @@ class _Work:
     dirty: dict[str, set[str]] = field(default_factory=lambda: {"cases": set(), "assessments": set(),
                                                                  "conflicts": set()})
     reviews: list[dict[str, Any]] = field(default_factory=list)
+    connection: Connection | None = None
+    """The batch's transaction, for a lookup the batch's first read could not foresee."""
     writer: str = ""
     """Whose authority the work being applied needs: this device's user, or the case manager accepting held work."""
     author: str = ""
@@ -192,6 +198,12 @@ class _Work:
         row = self._known_assessment(assessment_id)
         return row, self._writable_case(row["case_id"])
 
+    def _form(self, form_id: str, version: int) -> FormSpec:
+        try:
+            return self.forms.get(form_id, version)
+        except KeyError:
+            raise Rejected(f"form {_place(form_id)} v{version} is not known to the central store: update it") from None
+
     def _fresh_id(self, entity_id: str, case_id: str) -> dict[str, Any] | None:
         """The assessment already stored under a new record's id: None, or one of the same case (a re-send)."""
         existing = self.assessments.get(entity_id)
@@ -234,6 +246,11 @@ class _Work:
         return ChangeOutcome.APPLIED
 
     def _claim_reference(self, case_id: str, site: str, reference: str) -> None:
+        if reference not in self.looked_up and self.connection is not None:  # not foreseen when the batch was read
+            query = select(_cases.c.id, _cases.c.site).where(_cases.c.reference == reference)
+            for row in self.connection.execute(query):
+                self.references.setdefault((row.site, reference), row.id)
+            self.looked_up.add(reference)
         holder = self.references.get((site, reference))
         if holder is not None and holder != case_id:
             raise Rejected("this reference is already used by another case at the site: give the case another one")
@@ -269,7 +286,7 @@ class _Work:
         return ChangeOutcome.APPLIED
 
     def _store_profile(self, case: dict[str, Any], merged: dict[str, Any], at: datetime) -> None:
-        profile = CaseProfile.model_validate(merged)
+        profile = CaseProfile.model_validate_json(to_json(merged), strict=True)  # as strictly as the wire: "50" ≠ 50
         if profile.reference != case["reference"]:
             self._claim_reference(case["id"], profile.site, profile.reference)
         data = profile.model_dump(mode="json")
@@ -363,7 +380,7 @@ class _Work:
         case = self._writable_case(payload.case_id)
         if self._fresh_id(change.entity_id, case["id"]) is not None:
             return ChangeOutcome.DUPLICATE
-        form = self.forms.get(payload.form_id, payload.form_version)
+        form = self._form(payload.form_id, payload.form_version)
         if payload.timepoint not in form.timepoints:
             raise Rejected(f"form {form.id} is not used at this timepoint")
         self._add_draft(change, case_id=case["id"], timepoint=payload.timepoint.value, form_id=payload.form_id,
@@ -376,7 +393,7 @@ class _Work:
             return ChangeOutcome.DUPLICATE
         if original["status"] == _DRAFT:
             raise Rejected("only a submitted assessment can be amended")
-        form = self.forms.get(original["form_id"], original["form_version"])
+        form = self._form(original["form_id"], original["form_version"])
         answers = {answer_id: check_one(form, answer_id, value) for answer_id, value in change.payload.answers.items()}
         self._add_draft(change, case_id=case["id"], timepoint=original["timepoint"], form_id=original["form_id"],
                         form_version=original["form_version"], supersedes=original["id"],
@@ -401,7 +418,7 @@ class _Work:
         row, _case = self._own_assessment(change.entity_id)
         if row["status"] != _DRAFT:
             return ChangeOutcome.DUPLICATE  # an answer saved before the submit that is already here
-        form = self.forms.get(row["form_id"], row["form_version"])
+        form = self._form(row["form_id"], row["form_version"])
         answer_id, value = change.payload.answer_id, change.payload.value
         value = None if value is None else check_one(form, answer_id, value)
         answers = dict(row["answers"])
@@ -426,7 +443,7 @@ class _Work:
             return ChangeOutcome.DUPLICATE
         if existing is not None and existing["timepoint"] != incoming.timepoint.value:
             raise Rejected("the submitted assessment does not match its draft")
-        form = self.forms.get(incoming.form_id, incoming.form_version)
+        form = self._form(incoming.form_id, incoming.form_version)
         checked = validate_answers(form, incoming.answers, hidden="reject")
         if not checked.ok:
             raise Rejected(f"the answers do not satisfy form {form.id} v{form.version} "
@@ -549,15 +566,25 @@ def parse_push(body: bytes) -> list[Incoming]:
     parsed: list[Incoming] = []
     for envelope in envelopes:
         try:
-            parsed.append(_CHANGE.validate_json(to_json(envelope.model_dump(mode="json")), strict=True))
+            # Infinity stays Infinity (a type error), never the null that JSON would make of it.
+            encoded = to_json(envelope.model_dump(), inf_nan_mode="constants")
+            parsed.append(_CHANGE.validate_json(encoded, strict=True))
         except ValidationError as exc:
             parsed.append(Unparsed(envelope, "invalid: " + error_places(exc.errors(include_input=False), skip=1)))
     return parsed
 
 
 def error_places(errors: list[Any], *, skip: int = 0) -> str:
-    """Where a request is wrong, never what it held."""
-    return ", ".join(sorted({".".join(str(p) for p in error["loc"][skip:]) or "body" for error in errors})[:20])
+    """Where a request is wrong, never what it held: a place named by a key the request chose is shown as ``…``."""
+    return ", ".join(sorted({".".join(map(_place, error["loc"][skip:])) or "body" for error in errors})[:20])
+
+
+def _place(part: object) -> str:
+    text = str(part)
+    return text if _SAFE_PLACE.fullmatch(text) else "…"
+
+
+_SAFE_PLACE = re.compile(r"[A-Za-z0-9_.\[\]-]{1,64}")
 
 
 def _holds_nul(value: Any) -> bool:
@@ -589,10 +616,14 @@ def _storable(value: Any) -> Any:
 
 
 def _reason(exc: BaseException) -> str:
+    """Why a change does not fit, in words that never repeat what it held."""
     if isinstance(exc, ValidationError):
-        return "invalid: " + "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
+        return "invalid: " + "; ".join(sorted({f"{'.'.join(map(_place, e['loc'])) or 'value'}: {e['type']}"
+                                               for e in exc.errors(include_input=False)})[:20])
+    if isinstance(exc, AnswerError):
+        return f"invalid answer to {_place(exc.answer_id)}"
     if isinstance(exc, KeyError):
-        return f"missing or unknown {exc.args[0]!s}"
+        return f"missing or unknown {_place(exc.args[0]) if exc.args else 'field'}"
     return f"invalid: {type(exc).__name__}"
 
 
@@ -635,9 +666,9 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
         if isinstance(change, CaseCreate):
             references.add(payload.profile.reference)
         elif isinstance(change, CaseUpdate):
-            references.update(str(edit.new) for path, edit in payload.changes.items() if path == "reference")
+            references.update(str(edit.new).strip() for path, edit in payload.changes.items() if path == "reference")
         elif isinstance(change, ConflictResolve) and isinstance(payload.value, str):
-            references.add(payload.value)
+            references.add(payload.value.strip())
         if change.entity == "case":
             case_ids.add(change.entity_id)
         elif change.entity == "assessment":
@@ -691,7 +722,8 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
         query = select(_cases.c.id, _cases.c.site, _cases.c.reference).where(condition)
         taken.update({(row.site, row.reference): row.id for row in connection.execute(query)})
     work = _Work(device=device, forms=forms, now=now, cases=cases, assessments=assessments, conflicts=conflicts,
-                 moved_away=moved_away, references=taken, slots=slots, refused=refused, held=held)
+                 moved_away=moved_away, references=taken, looked_up=references, slots=slots, refused=refused,
+                 held=held, connection=connection)
     for condition in db.among(connection, _reviews.c.id, review_ids):
         query = select(_reviews.c.id, _reviews.c.assessment_id).where(condition)
         work._reviews_known.update({row.id: row.assessment_id for row in connection.execute(query)})
@@ -817,6 +849,7 @@ def _apply(engine: Engine, device: Device, ids: list[str], firsts: dict[str, Inc
                     outcome, reason = ChangeOutcome.REJECTED, "the case has moved to another case manager"
             except Forbidden as exc:
                 raise Forbidden(str(exc), change.op, change.entity_id) from None
+            reason = _storable(reason)  # a reason is the server's words, but never let one stop a batch
             results[change.change_id] = ChangeResult(change_id=change.change_id, outcome=outcome, reason=reason)
             envelope = change.envelope if isinstance(change, Unparsed) else change
             records.append({

@@ -37,6 +37,8 @@ EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo
 
 AwareDatetime = Annotated[datetime, pydantic.AwareDatetime, Field(ge=EARLIEST, lt=LATEST)]
 """A timezone-aware time within the window, checked natively by pydantic-core (a push holds tens of thousands)."""
+RecordedDate = Annotated[date, Field(ge=EARLIEST.date(), lt=LATEST.date())]
+"""A day something happened in a case: within the same window."""
 
 
 def new_id() -> str:
@@ -75,12 +77,12 @@ class CaseProfile(_Model):
 
     reference: ShortText
     site: ShortText
-    allocated_on: date
+    allocated_on: RecordedDate
     case_manager: ShortText
     service_user: ServiceUser = Field(default_factory=ServiceUser)
     victims: list[VictimSurvivor] = Field(default_factory=list)
     status: CaseStatus = CaseStatus.OPEN
-    closed_on: date | None = None
+    closed_on: RecordedDate | None = None
 
     @model_validator(mode="after")
     def _closure_consistent(self) -> CaseProfile:
@@ -124,7 +126,7 @@ class Assessment(_Model):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     submitted_at: AwareDatetime | None = None
-    completed_on: date | None = None
+    completed_on: RecordedDate | None = None
     supersedes: str | None = None
 
     @property

@@ -154,6 +154,9 @@ def test_3_a_clashing_reference_or_site_is_rejected_and_never_wedges(world: Worl
     rename = _change("case.update", other.id, {"changes": {"reference": {"old": "ESX-999", "new": "ESX-777"}}})
     answer = world.push(rename, store=world.victim).json()["results"][0]
     assert answer["outcome"] == "rejected" and "ESX-777" not in answer["reason"] and "already used" in answer["reason"]
+    padded = _change("case.update", other.id, {"changes": {"reference": {"old": "ESX-999", "new": " ESX-777\t"}}})
+    answer = world.push(padded, store=world.victim).json()["results"][0]  # the stored form of the name clashes
+    assert answer["outcome"] == "rejected" and "already used" in answer["reason"]
     move = _change("case.update", other.id, {"changes": {"site": {"old": "Essex", "new": "Kent"}}})
     assert world.push(move, store=world.victim).json()["results"][0]["outcome"] == "rejected"
     assert central.cases()[other.id]["site"] == "Essex" and central.cases()[other.id]["reference"] == "ESX-999"
@@ -262,6 +265,19 @@ def test_7_odd_numbers_times_and_strings_are_refused_with_4xx_never_a_server_err
         assert http.post("/v1/push", json={"changes": [numeric_time]}).status_code == 422
         big = _change("assessment.answer", str(uuid.uuid4()), {"answer_id": "dva_physical", "value": 10**30})
         assert http.post("/v1/push", json={"changes": [big]}).status_code < 500
+        edit = {"changes": {"service_user": {"old": None, "new": {"a\u0000": 1}}}}  # a key holding U+0000
+        nul_key = http.post("/v1/push", json={"changes": [_change("case.update", world.own_case, edit)]})
+        assert nul_key.status_code == 200 and nul_key.json()["results"][0]["outcome"] == "rejected"
+        assert "\x00" not in nul_key.json()["results"][0]["reason"]
+        for value in ("1e400", "-1e400", '"50"'):  # infinity is not null, and text is not a number
+            raw = json.dumps({"changes": [_change("case.update", world.own_case, {"changes": {
+                "service_user.age": {"old": 34, "new": 1}}})]}).replace('"new": 1', f'"new": {value}')
+            answer = http.post("/v1/push", content=raw, headers={"Content-Type": "application/json"})
+            assert answer.status_code == 200 and answer.json()["results"][0]["outcome"] == "rejected"
+        ancient = _change("case.update", world.own_case, {"changes": {"allocated_on": {"old": "2026-01-05",
+                                                                                       "new": "0001-01-01"}}})
+        assert http.post("/v1/push", json={"changes": [ancient]}).json()["results"][0]["outcome"] == "rejected"
+    assert world.central.cases()[world.own_case]["service_user"]["age"] == 34
     code = world.central.code("cm2")
     with _http(world.central) as http:
         assert http.post("/v1/enrol", json={"code": code, "device_name": "a\u0000b"}).status_code == 422

@@ -17,7 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from drive_tui.central import db
 from drive_tui.central.people import Device, EnrolmentRefused, TooManyAttempts, authenticate, enrol, record_refusal, touch
 from drive_tui.central.pull import pull
-from drive_tui.central.push import Forbidden, Malformed, apply_push, error_places, parse_push
+from drive_tui.central.intake import Malformed, error_places, parse_push
+from drive_tui.central.push import Forbidden, apply_push
 from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.sync.protocol import (
     MAX_BODY_BYTES,

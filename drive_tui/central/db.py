@@ -174,8 +174,8 @@ def among(connection: Connection, column: ColumnElement[Any], values: Collection
     the planner cannot hash an array that comes from a subquery and compared every row with every value. On
     SQLite, ``IN`` in chunks below its limit on bound parameters.
     """
-    ordered = sorted(values)
-    if not ordered:
+    ordered = sorted(value for value in values if "\x00" not in value)  # never stored, so never matched; PostgreSQL
+    if not ordered:                                                     # would refuse it in the JSON parameter
         return
     if connection.dialect.name == "postgresql":
         listed = cast(bindparam(None, json.dumps(ordered), type_=String, unique=True), JSONB)

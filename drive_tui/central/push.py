@@ -96,8 +96,12 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
                 refused.add(entity_id)
             elif case_id is not None:
                 held[entity_id] = case_id
-    assessments = _rows_by_id(connection, _assessments, assessment_ids)
     conflicts = _rows_by_id(connection, _conflicts, conflict_ids)
+    for conflict in conflicts.values():  # accepting held work applies its change: what that names is read too
+        if conflict["field"].startswith(HELD_PREFIX) and isinstance(conflict["incoming_value"], dict):
+            _named_by(conflict["incoming_value"].get("change"), case_ids, assessment_ids, conflict_ids)
+    conflicts.update(_rows_by_id(connection, _conflicts, conflict_ids - set(conflicts)))
+    assessments = _rows_by_id(connection, _assessments, assessment_ids)
     case_ids |= {row["case_id"] for row in assessments.values()} | {row["case_id"] for row in conflicts.values()} | set(
         held.values())
     cases = _rows_by_id(connection, _cases, case_ids)
@@ -108,22 +112,43 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
             assessments.setdefault(row["id"], dict(row))
     slots = {(a["case_id"], a["timepoint"], a["status"]): a["id"] for a in assessments.values()
              if a["status"] in (DRAFT, SUBMITTED)}
-    moved_away: dict[str, int] = {}
+    moved_away: dict[str, tuple[int, datetime]] = {}
     for condition in db.among(connection, _moves.c.case_id, cases):
-        query = select(_moves.c.case_id, _moves.c.seq).where(_moves.c.from_user == device.user.username, condition)
+        query = select(_moves.c.case_id, _moves.c.seq, _moves.c.at).where(
+            _moves.c.from_user == device.user.username, condition)
         for row in connection.execute(query):
-            moved_away[row.case_id] = max(row.seq, moved_away.get(row.case_id, 0))
+            moved_away[row.case_id] = max((row.seq, row.at), moved_away.get(row.case_id, (0, row.at)))
+    created_here: set[str] = set()
+    for condition in db.among(connection, _changes.c.entity_id, set(moved_away)):
+        query = select(_changes.c.entity_id).where(_changes.c.device_id == device.id, condition,
+                                                   _changes.c.op == "case.create")
+        created_here.update(connection.execute(query).scalars())
     taken = {(case["site"], case["reference"]): case_id for case_id, case in cases.items()}
     for condition in db.among(connection, _cases.c.reference, references):
         query = select(_cases.c.id, _cases.c.site, _cases.c.reference).where(condition)
         taken.update({(row.site, row.reference): row.id for row in connection.execute(query)})
     work = Work(device=device, forms=forms, now=now, cases=cases, assessments=assessments, conflicts=conflicts,
-                 moved_away=moved_away, references=taken, looked_up=references, slots=slots, refused=refused,
+                 moved_away=moved_away, created_here=created_here, references=taken, looked_up=references, slots=slots, refused=refused,
                  held=held, find_reference=lambda reference: _holders(connection, reference))
     for condition in db.among(connection, _reviews.c.id, review_ids):
         query = select(_reviews.c.id, _reviews.c.assessment_id).where(condition)
         work.reviews_known.update({row.id: row.assessment_id for row in connection.execute(query)})
     return work
+
+
+def _named_by(held: Any, case_ids: set[str], assessment_ids: set[str], conflict_ids: set[str]) -> None:
+    """Add the ids a held change (as stored, JSON) names to those the batch reads."""
+    if not isinstance(held, dict) or not isinstance(held.get("entity_id"), str):
+        return
+    payload = held.get("payload") if isinstance(held.get("payload"), dict) else {}
+    {"case": case_ids, "assessment": assessment_ids, "conflict": conflict_ids}.get(
+        str(held.get("entity")), set()).add(held["entity_id"])
+    for key, into in (("case_id", case_ids), ("supersedes", assessment_ids)):
+        if isinstance(payload.get(key), str):
+            into.add(payload[key])
+    inner = payload.get("assessment")
+    if isinstance(inner, dict) and isinstance(inner.get("case_id"), str):
+        case_ids.add(inner["case_id"])
 
 
 def _holders(connection: Connection, reference: str) -> Iterator[tuple[str, str]]:

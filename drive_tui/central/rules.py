@@ -95,8 +95,10 @@ class Work:
     cases: dict[str, dict[str, Any]]
     assessments: dict[str, dict[str, Any]]
     conflicts: dict[str, dict[str, Any]]
-    moved_away: dict[str, int]
-    """Case id → sequence number of its latest move away from this user (the server's record, not the device's)."""
+    moved_away: dict[str, tuple[int, datetime]]
+    """Case id → sequence number and time of its latest move away from this user (the server's record)."""
+    created_here: set[str]
+    """Cases this device itself created (the server's record of its changes)."""
     references: dict[tuple[str, str], str]
     """(site, reference) → case id, for every reference the batch may claim: references are unique per site."""
     slots: dict[tuple[str, str, str], str]
@@ -144,12 +146,22 @@ class Work:
         if self.role is not Role.CASE_MANAGER:
             raise Forbidden("only the case manager of a case can change it")
         if case["case_manager"] != self.writer:
-            moved = self.moved_away.get(case_id)
-            if moved is None:
-                raise Forbidden(NOT_YOURS)
-            if self.device.pulled_seq >= moved:
-                raise Held()
+            self._before_the_move(case_id)
         return case
+
+    def _before_the_move(self, case_id: str) -> None:
+        """Work on a case moved away from this user: returns if this device held the case and had not yet been
+        told of the move (the work is applied); Held if it had been told; Forbidden if it never held the case
+        (enrolled after the move, or never pulled and did not create it). Only the server's records decide."""
+        moved = self.moved_away.get(case_id)
+        if moved is None or self.writer != self.user:
+            raise Forbidden(NOT_YOURS)
+        seq, at = moved
+        held_it = self.device.enrolled_at < at and (self.device.pulled_seq > 0 or case_id in self.created_here)
+        if not held_it:
+            raise Forbidden(NOT_YOURS)
+        if self.device.pulled_seq >= seq:
+            raise Held()
 
     def _known_assessment(self, assessment_id: str) -> dict[str, Any]:
         row = self.assessments.get(assessment_id)
@@ -308,6 +320,8 @@ class Work:
                 raise Forbidden("a supervisor settles only work held for a case of their sites")
         else:
             case = self._writable_case(conflict["case_id"])
+            if held and case["case_manager"] != self.user:  # held work is settled by whoever has the case now
+                raise Forbidden(NOT_YOURS)
         if conflict["resolved_at"] is not None:
             return ChangeOutcome.DUPLICATE
         if held:
@@ -321,7 +335,7 @@ class Work:
             merged = _profile(case)
             _set_path(merged, conflict["field"], value)
             self._store_profile(case, merged, change.at)
-        resolution = value.model_dump(mode="json") if isinstance(value, HeldWork) else value
+        resolution = conflict["incoming_value"] if isinstance(value, HeldWork) else value  # what was held, as held
         conflict.update(resolved_at=self.now, resolved_by=self.user, resolution=resolution)
         self._mark("conflicts", conflict["id"])
         return ChangeOutcome.APPLIED
@@ -479,6 +493,14 @@ class Work:
         device pulls it and does not keep a version the central store refused."""
         entity, entity_id = (change.envelope.entity, change.envelope.entity_id) if isinstance(change, Unparsed) \
             else (change.entity, change.entity_id)
+        conflict = self.conflicts.get(entity_id) if entity == "conflict" else None
+        if conflict is not None:  # a refused resolution: the device gets the conflict back, still open
+            visible = self.cases.get(conflict["case_id"])
+            if visible is not None and (visible["case_manager"] == self.user or (
+                    self.role is Role.SUPERVISOR and visible["site"] in self.device.user.sites)):
+                self._mark("conflicts", conflict["id"])
+                self._mark("cases", visible["id"])
+            return
         assessment = self.assessments.get(entity_id) if entity == "assessment" else None
         case_id = assessment["case_id"] if assessment is not None else entity_id
         case = self.cases.get(case_id)

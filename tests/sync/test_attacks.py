@@ -187,7 +187,43 @@ def test_4_after_a_move_the_old_device_cannot_write_by_claiming_an_older_clock(w
         resolve_conflict(tx, held.id, held.incoming_value)
     assert not sync(new_cm).rejected
     assert central.cases()[world.case_id]["service_user"]["age"] == 70
+    with central.engine.connect() as connection:  # what was accepted is recorded as it was held, whatever was sent
+        recorded = connection.execute(text("SELECT resolution FROM conflicts WHERE field = 'held.case.update'")
+                                      ).scalar_one()
+    recorded = recorded if isinstance(recorded, dict) else json.loads(recorded)
+    assert recorded["author"] == "cm1" and recorded["change"]["payload"]["changes"]["service_user.age"]["new"] == 70
     sync(world.supervisor)
+
+
+def test_4c_a_device_that_never_held_a_moved_case_cannot_write_it_nor_settle_its_own_held_work(
+    world: World, tmp_path: Path
+) -> None:
+    central = world.central
+    central.user("cm3", sites=["Essex"])
+    assign_case(central.engine, site="Essex", reference="ESX-001", to="cm3")
+    edit = _change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 34, "new": 77}}})
+    enrolled_after = new_device(central, tmp_path, "cm1", name="after-the-move")
+    assert world.push(edit, store=enrolled_after).status_code == 403
+    with _http(central) as http:  # enrolled before the move, but never pulled and never created the case
+        token = http.post("/v1/enrol", json={"code": central.code("cm1"), "device_name": "api"}).json()["token"]
+    assign_case(central.engine, site="Essex", reference="ESX-001", to="cm1")
+    assign_case(central.engine, site="Essex", reference="ESX-001", to="cm3")
+    with _http(central) as http:
+        http.headers["Authorization"] = f"Bearer {token}"
+        assert http.post("/v1/push", json={"changes": [edit | {"change_id": str(uuid.uuid4())}]}).status_code == 403
+    sync(world.victim)  # told of the move; its later work is held
+    held = world.push(edit | {"change_id": str(uuid.uuid4())}, store=world.victim).json()["results"][0]
+    assert held["outcome"] == "held"
+    with central.engine.connect() as connection:
+        conflict_id, incoming = connection.execute(text(
+            "SELECT id, incoming_value FROM conflicts WHERE field = 'held.case.update'")).one()
+    incoming = incoming if isinstance(incoming, dict) else json.loads(incoming)
+    settle = _change("conflict.resolve", conflict_id, {"case_id": world.case_id, "value": incoming})
+    answer = world.push(settle, store=world.victim).json()["results"][0]
+    assert answer["outcome"] == "held"  # not theirs to accept any more: held in its turn, for the new case manager
+    assert central.cases()[world.case_id]["service_user"]["age"] == 34
+    world.before = world.victims_rows()
+    world.assert_untouched_and_flowing()
 
 
 def test_4b_work_begun_after_the_move_is_held_whole_and_never_wedges_the_old_device(world: World) -> None:
@@ -216,6 +252,26 @@ def test_4b_work_begun_after_the_move_is_held_whole_and_never_wedges_the_old_dev
         held = [c for c in open_conflicts(tx, world.case_id) if c.field.startswith("held.")]
         assert sorted(c.field for c in held) == ["held.assessment.answer", "held.assessment.start", "held.case.update"]
     sync(world.supervisor)
+
+
+def test_4d_held_work_that_no_longer_applies_stays_open_on_every_device(world: World) -> None:
+    central = world.central
+    central.user("cm3", sites=["Essex"])
+    allocate(central.engine, reference="ESX-050", site="Essex", allocated_on=date(2026, 2, 1), case_manager="cm3")
+    assign_case(central.engine, site="Essex", reference="ESX-001", to="cm3")
+    sync(world.victim)
+    rename = _change("case.update", world.case_id, {"changes": {"reference": {"old": "ESX-001", "new": "ESX-050"}}})
+    assert world.push(rename, store=world.victim).json()["results"][0]["outcome"] == "held"
+    new_cm = new_device(central, world.victim.home.parent, "cm3")
+    sync(new_cm)
+    with new_cm.transaction() as tx:
+        [held] = [c for c in open_conflicts(tx, world.case_id) if c.field.startswith("held.")]
+        resolve_conflict(tx, held.id, held.incoming_value)
+    report = sync(new_cm)
+    assert len(report.rejected) == 1 and "already used" in report.rejected[0]
+    with new_cm.transaction() as tx:  # refused centrally: open again here too, to discard or try later
+        assert [c.id for c in open_conflicts(tx, world.case_id) if c.field.startswith("held.")] == [held.id]
+    assert central.cases()[world.case_id]["reference"] == "ESX-001"
 
 
 def test_5_a_retired_device_pushes_once_then_is_refused_like_a_lost_one(world: World) -> None:
@@ -274,6 +330,11 @@ def test_7_odd_numbers_times_and_strings_are_refused_with_4xx_never_a_server_err
                 "service_user.age": {"old": 34, "new": 1}}})]}).replace('"new": 1', f'"new": {value}')
             answer = http.post("/v1/push", content=raw, headers={"Content-Type": "application/json"})
             assert answer.status_code == 200 and answer.json()["results"][0]["outcome"] == "rejected"
+        nul_reference = profile("KNT-9", site="Kent", case_manager="cm2").model_dump(mode="json") | {
+            "reference": "KNT-\u0000"}
+        created = http.post("/v1/push", json={"changes": [_change("case.create", str(uuid.uuid4()),
+                                                                  {"profile": nul_reference})]})
+        assert created.status_code == 200 and created.json()["results"][0]["outcome"] == "rejected"
         ancient = _change("case.update", world.own_case, {"changes": {"allocated_on": {"old": "2026-01-05",
                                                                                        "new": "0001-01-01"}}})
         assert http.post("/v1/push", json={"changes": [ancient]}).json()["results"][0]["outcome"] == "rejected"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine, make_url, select, text
 from sqlmodel import select as select_rows
@@ -28,7 +29,8 @@ from drive_tui.config import Settings
 from drive_tui.store.store import Store, create
 from drive_tui.store.tables import AssessmentRow, CaseRow, OutboxRow
 from drive_tui.sync.engine import enrol
-from drive_tui.sync.protocol import Role
+from drive_tui.store.replica import sync_state
+from drive_tui.sync.protocol import PROTOCOL_HEADER, Role
 from tests.conftest import PASSPHRASE
 
 POSTGRES_URL = os.environ.get("DRIVE_TEST_POSTGRES_URL")
@@ -163,6 +165,15 @@ def new_device(central: Central, tmp_path: Path, username: str, *, name: str | N
     store = create(settings, PASSPHRASE)
     enrol(store, central.url, central.code(username), name or f"{username}-laptop")
     return store
+
+
+def http_client(central: Central, store: Store | None = None) -> httpx.Client:
+    """A raw protocol client on the service, holding ``store``'s device token (none: as an unenrolled caller)."""
+    headers = {PROTOCOL_HEADER: "1"}
+    if store is not None:
+        with store.transaction() as tx:
+            headers["Authorization"] = f"Bearer {sync_state(tx).token}"
+    return httpx.Client(base_url=central.url, headers=headers)
 
 
 def device_settings(store: Store) -> Settings:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 
@@ -17,21 +16,12 @@ from drive_tui.central.people import issue_code, list_devices, revoke
 from drive_tui.store.cases import create_case
 from drive_tui.store.errors import Conflict
 from drive_tui.store.replica import sync_state
-from drive_tui.store.store import Store
 from drive_tui.sync.client import Client, FailureKind, SyncError, check_url
 from drive_tui.sync.engine import sync
 from drive_tui.sync.protocol import MAX_BATCH, PROTOCOL_HEADER, DeviceState, Role
 from tests.conftest import profile
-from tests.sync.conftest import Central, local_cases, new_device
+from tests.sync.conftest import Central, http_client, local_cases, new_device
 from tests.sync.test_end_to_end import _work_on_a_case
-
-
-def _http(central: Central, store: Store | None = None) -> httpx.Client:
-    headers = {PROTOCOL_HEADER: "1"}
-    if store is not None:
-        with store.transaction() as tx:
-            headers["Authorization"] = f"Bearer {sync_state(tx).token}"
-    return httpx.Client(base_url=central.url, headers=headers)
 
 
 def _change(case_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +37,7 @@ def test_a_case_manager_cannot_read_or_write_another_case_managers_case(central:
     sync(owner)
     before_cases, before_changes = central.cases(), central.change_count()
 
-    with _http(central, other) as http:
+    with http_client(central, other) as http:
         age = {"service_user.age": {"old": 34, "new": 99}}
         refused = http.post("/v1/push", json={"changes": [_change(case_id, age)]})
         assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
@@ -68,7 +58,7 @@ def test_a_supervisor_cannot_write(central: Central, tmp_path: Path) -> None:
     assert case_id in local_cases(supervisor)
     before_cases, before_changes = central.cases(), central.change_count()
 
-    with _http(central, supervisor) as http:
+    with http_client(central, supervisor) as http:
         refused = http.post("/v1/push", json={"changes": [_change(case_id, {"status": {"old": "open",
                                                                                          "new": "closed"}})]})
     assert refused.status_code == 403
@@ -82,7 +72,7 @@ def test_malformed_and_oversized_requests_are_refused_storing_nothing(central: C
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
     before = central.change_count()
-    with _http(central, laptop) as http:
+    with http_client(central, laptop) as http:
         assert http.post("/v1/push", content=b"{not json", headers={"Content-Type": "application/json"}
                          ).status_code == 422
         assert http.post("/v1/push", json={"changes": []}).status_code == 422
@@ -115,7 +105,7 @@ def test_text_holding_nul_is_rejected_and_kept_never_logged(central: Central, tm
     good = profile("DRV-0101", case_manager="cm1").model_dump(mode="json")
     changes = [{"change_id": str(uuid.uuid4()), "at": datetime.now(UTC).isoformat(), "entity": "case",
                 "entity_id": str(uuid.uuid4()), "op": "case.create", "payload": {"profile": p}} for p in (bad, good)]
-    with _http(central, laptop) as http:
+    with http_client(central, laptop) as http:
         answer = http.post("/v1/push", json={"changes": changes})
     assert answer.status_code == 200
     outcomes = [result["outcome"] for result in answer.json()["results"]]
@@ -145,7 +135,7 @@ def test_a_client_of_another_protocol_version_is_told_so(central: Central, tmp_p
 def test_enrolment_codes_are_one_time_and_expire(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     code = central.code("cm1")
-    with _http(central) as http:
+    with http_client(central) as http:
         assert http.post("/v1/enrol", json={"code": code, "device_name": "a"}).status_code == 200
         again = http.post("/v1/enrol", json={"code": code, "device_name": "b"})
         assert again.status_code == 403 and again.json()["code"] == "enrolment"
@@ -189,7 +179,7 @@ def test_malformed_payloads_are_rejected_and_kept_not_a_server_error(central: Ce
         {**_change(case_id, {}), "payload": {"changes": ["not", "a", "map"]}},
         {**_change(case_id, {}), "op": "case.add_victim", "payload": {"victim": {"age": "old"}}},
     ]
-    with _http(central, laptop) as http:
+    with http_client(central, laptop) as http:
         answer = http.post("/v1/push", json={"changes": bad})
     assert answer.status_code == 200
     assert [r["outcome"] for r in answer.json()["results"]] == ["rejected"] * 4

@@ -22,25 +22,16 @@ from drive_tui.domain.vocab import Timepoint
 from drive_tui.store.assessments import start_assessment
 from drive_tui.store.cases import create_case as create_local_case
 from drive_tui.store.cases import update_case
-from drive_tui.store.replica import sync_state
 from drive_tui.store.reviews import open_conflicts, resolve_conflict
 from drive_tui.store.store import Store
 from drive_tui.sync.client import FailureKind, SyncError
 from drive_tui.sync.engine import sync
-from drive_tui.sync.protocol import PROTOCOL_HEADER, DeviceState, Role
+from drive_tui.sync.protocol import DeviceState, Role
 from tests.conftest import INTAKE_COMPLETE, profile
-from tests.sync.conftest import Central, local_assessments, local_cases, new_device
+from tests.sync.conftest import Central, http_client, local_assessments, local_cases, new_device
 from tests.sync.test_end_to_end import _work_on_a_case, assert_converged
 
 SENTINEL = "SENTINEL-7f3a"
-
-
-def _http(central: Central, store: Store | None = None) -> httpx.Client:
-    headers = {PROTOCOL_HEADER: "1"}
-    if store is not None:
-        with store.transaction() as tx:
-            headers["Authorization"] = f"Bearer {sync_state(tx).token}"
-    return httpx.Client(base_url=central.url, headers=headers)
 
 
 def _change(op: str, entity_id: str, payload: dict[str, Any], *, at: datetime | None = None,
@@ -91,7 +82,7 @@ class World:
         assert SENTINEL not in json.dumps(local_assessments(self.supervisor), default=str)
 
     def push(self, *changes: dict[str, Any], store: Store | None = None) -> httpx.Response:
-        with _http(self.central, store or self.attacker) as http:
+        with http_client(self.central, store or self.attacker) as http:
             return http.post("/v1/push", json={"changes": list(changes)})
 
 
@@ -204,11 +195,11 @@ def test_4c_a_device_that_never_held_a_moved_case_cannot_write_it_nor_settle_its
     edit = _change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 34, "new": 77}}})
     enrolled_after = new_device(central, tmp_path, "cm1", name="after-the-move")
     assert world.push(edit, store=enrolled_after).status_code == 403
-    with _http(central) as http:  # enrolled before the move, but never pulled and never created the case
+    with http_client(central) as http:  # enrolled before the move, but never pulled and never created the case
         token = http.post("/v1/enrol", json={"code": central.code("cm1"), "device_name": "api"}).json()["token"]
     assign_case(central.engine, site="Essex", reference="ESX-001", to="cm1")
     assign_case(central.engine, site="Essex", reference="ESX-001", to="cm3")
-    with _http(central) as http:
+    with http_client(central) as http:
         http.headers["Authorization"] = f"Bearer {token}"
         assert http.post("/v1/push", json={"changes": [edit | {"change_id": str(uuid.uuid4())}]}).status_code == 403
     sync(world.victim)  # told of the move; its later work is held
@@ -234,7 +225,7 @@ def test_4b_work_begun_after_the_move_is_held_whole_and_never_wedges_the_old_dev
     with world.victim.transaction() as tx:  # keeps the case on the laptop: a change to it is still pending
         update_case(tx, world.case_id, {"service_user.age": 35})
     assign_case(central.engine, site="Essex", reference="ESX-001", to="cm3")
-    with _http(central, world.victim) as http:  # told of the move before pushing
+    with http_client(central, world.victim) as http:  # told of the move before pushing
         assert http.post("/v1/pull", json={}).status_code == 200
     draft_id = str(uuid.uuid4())
     start = _change("assessment.start", draft_id, {"case_id": world.case_id, "timepoint": "month_3",
@@ -305,7 +296,7 @@ def test_6_author_device_and_receipt_are_the_servers_facts(world: World) -> None
 
 
 def test_7_odd_numbers_times_and_strings_are_refused_with_4xx_never_a_server_error(world: World) -> None:
-    with _http(world.central, world.attacker) as http:
+    with http_client(world.central, world.attacker) as http:
         huge = json.dumps({"changes": [_change("case.update", world.own_case, {"changes": {
             "service_user.age": {"old": 34, "new": 1}}})]}).replace('"new": 1', f'"new": 1e400, "x": "{SENTINEL}"')
         assert http.post("/v1/push", content=huge, headers={"Content-Type": "application/json"}).status_code < 500
@@ -340,7 +331,7 @@ def test_7_odd_numbers_times_and_strings_are_refused_with_4xx_never_a_server_err
         assert http.post("/v1/push", json={"changes": [ancient]}).json()["results"][0]["outcome"] == "rejected"
     assert world.central.cases()[world.own_case]["service_user"]["age"] == 34
     code = world.central.code("cm2")
-    with _http(world.central) as http:
+    with http_client(world.central) as http:
         assert http.post("/v1/enrol", json={"code": code, "device_name": "a\u0000b"}).status_code == 422
         assert http.post("/v1/enrol", json={"code": code, "device_name": "second"}).status_code == 200  # not used up
     world.assert_untouched_and_flowing()
@@ -385,7 +376,7 @@ def test_9_case_managers_create_only_at_their_sites_and_refusals_reveal_nothing(
 
 def test_10_failed_enrolments_are_rate_limited_per_address(world: World) -> None:
     code = world.central.code("cm2")
-    with _http(world.central) as http:
+    with http_client(world.central) as http:
         for _ in range(ENROLMENT_ATTEMPTS):
             assert http.post("/v1/enrol", json={"code": "AAAA-BBBB-CCCC", "device_name": "x"}).status_code == 403
         limited = http.post("/v1/enrol", json={"code": code, "device_name": "x"})
@@ -393,7 +384,7 @@ def test_10_failed_enrolments_are_rate_limited_per_address(world: World) -> None
     with world.central.engine.begin() as connection:  # a minute later
         connection.execute(text("UPDATE refusals SET at = :at WHERE action = 'enrol'"),
                            {"at": datetime.now(UTC) - timedelta(minutes=2)})
-    with _http(world.central) as http:
+    with http_client(world.central) as http:
         assert http.post("/v1/enrol", json={"code": code, "device_name": "x"}).status_code == 200
 
 
@@ -442,7 +433,7 @@ def test_no_hostile_request_makes_postgresql_log_an_error_or_case_data(central: 
                                                                    "change_id": str(uuid.uuid4()), "payload": {}}]
     for change in hostile:
         assert world.push(change).status_code < 500
-    with _http(central, world.attacker) as http:
+    with http_client(central, world.attacker) as http:
         body = json.dumps({"changes": [_change("case.update", world.own_case, {"changes": {
             "service_user.age": {"old": 34, "new": 1}}})]}).replace('"new": 1', f'"new": 1e400, "n": "{SENTINEL}"')
         assert http.post("/v1/push", content=body, headers={"Content-Type": "application/json"}).status_code < 500

@@ -25,7 +25,8 @@ from drive_tui.store import keys
 from drive_tui.store.assessments import save_draft_answer, start_assessment, submit_assessment
 from drive_tui.store.cases import create_case
 from drive_tui.store.engine import apply_pragmas, build_engine
-from drive_tui.store.store import Actor, Store
+from drive_tui.domain.terms import Identity
+from drive_tui.store.store import Store
 
 ANSWERS = {
     "contact_made": "yes", "contact_types": ["face_to_face"], "contact_setting": "prison", "engagement": "low",
@@ -56,7 +57,7 @@ def make_store(folder: Path, kind: str) -> Store:
     path = folder / f"{kind}.db"
     creator, module = (plain(path), sqlite3) if kind == "sqlite" else (encrypted(path, keys.new_data_key()), sqlcipher)
     engine = build_engine(creator, module)
-    return Store(engine=engine, home=folder, store_id=kind, actor=Actor("bench", "device"),
+    return Store(engine=engine, home=folder, store_id=kind, identity=Identity("bench", "device"),
                  forms=load_catalogue(), grace_days=14, unlocked_by="bench")
 
 

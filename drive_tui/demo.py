@@ -19,6 +19,8 @@ from drive_tui.forms.conditions import holds
 from drive_tui.forms.spec import FieldKind, FormSpec
 
 SITES = ("Essex", "South Wales", "West Sussex")
+DEMO_PASSPHRASE = "demo passphrase only"
+"""The demo store's passphrase: invented data only, printed for the person trying it."""
 ETHNICITIES = ("White British", "White other", "Black British", "Asian British", "Mixed", "Not stated")
 _SEVERITY_DRIFT = {"high": ["high", "moderate", "standard"], "moderate": ["moderate", "standard", "none"],
                    "standard": ["standard", "none", "none"], "none": ["none", "none", "standard"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from platformdirs import user_data_path
@@ -22,3 +23,21 @@ def database_path(home: Path) -> Path:
 
 def key_file_path(home: Path) -> Path:
     return home / KEY_FILE_NAME
+
+
+def create_private(path: Path, *, replace: bool = False) -> None:
+    """An empty file only its owner may read or write, for a library (SQLite, SQLCipher, pyreadstat) that then
+    writes into it: it never exists with wider permissions, and SQLite gives its -wal and -shm files the same mode.
+    An existing file is kept, unless ``replace``."""
+    if replace:
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        return
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a file only its owner may read (an export, a report: case data, not encrypted)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)

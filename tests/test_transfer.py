@@ -11,12 +11,11 @@ import pytest
 from sqlmodel import func, select
 
 from drive_tui.demo import synthetic_exchange
-from drive_tui.domain.interchange import ExchangeFile
+from drive_tui.domain.interchange import ExchangeFile, exchange_json
 from drive_tui.store.errors import Invalid
 from drive_tui.store.store import Store
 from drive_tui.store.tables import AssessmentRow, CaseRow, OutboxRow
 from drive_tui.store.transfer import (
-    exchange_json,
     export_exchange,
     import_exchange,
     parse_exchange,

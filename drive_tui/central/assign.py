@@ -16,7 +16,7 @@ from drive_tui.central.db import CentralError
 from drive_tui.central.people import find_user
 from drive_tui.central.tables import AssessmentRow, CaseMoveRow, CaseRow, ConflictRow, ReviewRow
 from drive_tui.domain.models import CaseProfile
-from drive_tui.sync.protocol import Role
+from drive_tui.domain.terms import Role
 
 _cases = CaseRow.__table__  # type: ignore[attr-defined]
 _children = [table.__table__ for table in (AssessmentRow, ReviewRow, ConflictRow)]  # type: ignore[attr-defined]

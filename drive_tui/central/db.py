@@ -8,7 +8,6 @@ order of those numbers, and a reader's cursor can never pass a row that commits 
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -35,6 +34,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 
 from drive_tui.central.tables import CommitRow, ServerMeta
+from drive_tui.paths import create_private
 
 SCHEMA_HEAD = "0002"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -75,8 +75,7 @@ def _sqlite_engine(database: str) -> Engine:
         raise CentralError("the embedded central store needs a file: sqlite:///path/to/central.db")
     path = Path(database)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    create_private(path)
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "isolation_level": None},
                            hide_parameters=True)
 

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from drive_tui.central.db import CentralError
 from drive_tui.central.tables import DeviceRow, EnrolmentRow, RefusalRow, UserRow
-from drive_tui.sync.protocol import DeviceState, Role
+from drive_tui.domain.terms import DeviceState, Role
 
 ENROLMENT_MINUTES = 30
 ENROLMENT_ATTEMPTS = 10

@@ -24,6 +24,7 @@ from drive_tui.central.people import Device, record_refusal, touch
 from drive_tui.central.rules import DRAFT, HELD_PREFIX, SUBMITTED, Forbidden, Held, Rejected, Work
 from drive_tui.central.tables import AssessmentRow, CaseMoveRow, CaseRow, ChangeRow, ConflictRow, DeviceRow, ReviewRow
 from drive_tui.forms.catalogue import FormCatalogue
+from drive_tui.domain.terms import Entity, Operation
 from drive_tui.sync.protocol import (
     AssessmentAmend,
     AssessmentImport,
@@ -65,9 +66,9 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
             references.update(str(edit.new).strip() for path, edit in payload.changes.items() if path == "reference")
         elif isinstance(change, ConflictResolve) and isinstance(payload.value, str):
             references.add(payload.value.strip())
-        if change.entity == "case":
+        if change.entity == Entity.CASE:
             case_ids.add(change.entity_id)
-        elif change.entity == "assessment":
+        elif change.entity == Entity.ASSESSMENT:
             assessment_ids.add(change.entity_id)
             if isinstance(change, AssessmentAmend):
                 assessment_ids.add(payload.supersedes)
@@ -121,7 +122,7 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
     created_here: set[str] = set()
     for condition in db.among(connection, _changes.c.entity_id, set(moved_away)):
         query = select(_changes.c.entity_id).where(_changes.c.device_id == device.id, condition,
-                                                   _changes.c.op == "case.create")
+                                                   _changes.c.op == Operation.CASE_CREATE)
         created_here.update(connection.execute(query).scalars())
     taken = {(case["site"], case["reference"]): case_id for case_id, case in cases.items()}
     for condition in db.among(connection, _cases.c.reference, references):

@@ -37,6 +37,7 @@ from pydantic_core import to_json
 from drive_tui.central.intake import CHANGE, Unparsed, place
 from drive_tui.central.people import Device
 from drive_tui.domain.models import Assessment, CaseProfile
+from drive_tui.domain.terms import Entity, ReviewDecision, Role
 from drive_tui.domain.vocab import AssessmentStatus
 from drive_tui.forms.answers import AnswerError, check_one, validate_answers
 from drive_tui.forms.catalogue import FormCatalogue
@@ -54,9 +55,7 @@ from drive_tui.sync.protocol import (
     ChangeOutcome,
     ConflictResolve,
     HeldWork,
-    ReviewDecision,
     ReviewSignOff,
-    Role,
 )
 
 Incoming = Change | Unparsed
@@ -294,7 +293,7 @@ class Work:
         """The case a held change is about (it was resolved once already, so each lookup succeeds)."""
         if change.entity_id in self.held:
             return self.held[change.entity_id]
-        if change.entity == "case":
+        if change.entity == Entity.CASE:
             return change.entity_id
         if isinstance(change, AssessmentAmend):
             return self.assessments[change.payload.supersedes]["case_id"]
@@ -493,7 +492,7 @@ class Work:
         device pulls it and does not keep a version the central store refused."""
         entity, entity_id = (change.envelope.entity, change.envelope.entity_id) if isinstance(change, Unparsed) \
             else (change.entity, change.entity_id)
-        conflict = self.conflicts.get(entity_id) if entity == "conflict" else None
+        conflict = self.conflicts.get(entity_id) if entity == Entity.CONFLICT else None
         if conflict is not None:  # a refused resolution: the device gets the conflict back, still open
             visible = self.cases.get(conflict["case_id"])
             if visible is not None and (visible["case_manager"] == self.user or (
@@ -501,7 +500,7 @@ class Work:
                 self._mark("conflicts", conflict["id"])
                 self._mark("cases", visible["id"])
             return
-        assessment = self.assessments.get(entity_id) if entity == "assessment" else None
+        assessment = self.assessments.get(entity_id) if entity == Entity.ASSESSMENT else None
         case_id = assessment["case_id"] if assessment is not None else entity_id
         case = self.cases.get(case_id)
         if case is None or case["case_manager"] != self.user:

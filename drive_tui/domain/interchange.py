@@ -50,3 +50,8 @@ class ExchangeFile(BaseModel):
 
     format: Literal["drive-tui/1"]
     cases: list[ExchangedCase]
+
+
+def exchange_json(exchange: ExchangeFile) -> str:
+    """The drive-tui/1 file's text."""
+    return exchange.model_dump_json(indent=2, exclude_none=True) + "\n"

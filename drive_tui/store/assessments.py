@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from drive_tui.domain.terms import Operation
 from drive_tui.domain.models import Assessment, new_id
 from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
 from drive_tui.forms.answers import AnswerError, check_one, validate_answers
@@ -30,14 +31,14 @@ def to_assessment(row: AssessmentRow) -> Assessment:
 
 def form_for(tx: Tx, form_id: str, version: int) -> FormSpec:
     """The form an assessment was made with: this store's snapshot of it, which outlives later form changes."""
-    cache = tx.store.form_snapshots
+    cache = tx.form_snapshots
     key = (form_id, version)
     if key not in cache:
         snapshot = tx.session.get(FormSnapshot, key)
         if snapshot is not None:
             cache[key] = FormSpec.model_validate_json(snapshot.spec)
         else:
-            cache[key] = tx.store.forms.get(form_id, version)
+            cache[key] = tx.forms.get(form_id, version)
     return cache[key]
 
 
@@ -81,8 +82,8 @@ def _new_row(tx: Tx, *, case_id: str, timepoint: str, form_id: str, form_version
         form_version=form_version,
         answers=answers,
         status=status.value,
-        author=tx.actor.user,
-        device_id=tx.actor.device_id,
+        author=tx.identity.user,
+        device_id=tx.identity.device_id,
         created_at=tx.now,
         updated_at=tx.now,
         **extra,
@@ -103,14 +104,13 @@ def start_assessment(tx: Tx, case_id: str, timepoint: Timepoint) -> Assessment:
         raise Conflict(f"the {timepoint.label.lower()} assessment is already submitted: amend it to correct it")
     if case.status == CaseStatus.CLOSED:
         raise Conflict("the case is closed: no new assessments can be started")
-    form = tx.store.forms.for_timepoint(timepoint)
+    form = tx.forms.for_timepoint(timepoint)
     _remember_form(tx, form)
     row = _new_row(tx, case_id=case_id, timepoint=timepoint.value, form_id=form.id, form_version=form.version,
                    answers={}, status=AssessmentStatus.DRAFT)
     journal(
         tx,
-        action="assessment.start",
-        entity="assessment",
+        action=Operation.ASSESSMENT_START,
         entity_id=row.id,
         payload={"case_id": case_id, "timepoint": timepoint.value, "form_id": form.id, "form_version": form.version},
     )
@@ -136,8 +136,7 @@ def save_draft_answer(tx: Tx, assessment_id: str, answer_id: str, value: Any) ->
     tx.session.add(row)
     journal(
         tx,
-        action="assessment.answer",
-        entity="assessment",
+        action=Operation.ASSESSMENT_ANSWER,
         entity_id=row.id,
         payload={"answer_id": answer_id, "value": normalised},
         detail={"field": answer_id},
@@ -181,8 +180,7 @@ def submit_assessment(tx: Tx, assessment_id: str, *, completed_on: date | None =
     tx.session.flush()
     journal(
         tx,
-        action="assessment.submit",
-        entity="assessment",
+        action=Operation.ASSESSMENT_SUBMIT,
         entity_id=row.id,
         payload={"assessment": to_assessment(row).model_dump(mode="json")},
         detail={"dropped": checked.dropped, "supersedes": row.supersedes},
@@ -210,8 +208,7 @@ def amend_assessment(tx: Tx, assessment_id: str) -> Assessment:
                    completed_on=original.completed_on, supersedes=assessment_id)
     journal(
         tx,
-        action="assessment.amend",
-        entity="assessment",
+        action=Operation.ASSESSMENT_AMEND,
         entity_id=row.id,
         payload={"supersedes": assessment_id, "answers": row.answers},
     )
@@ -243,8 +240,7 @@ def record_submitted(
                    answers=answers, status=AssessmentStatus.SUBMITTED, submitted_at=tx.now, completed_on=completed_on)
     journal(
         tx,
-        action="assessment.import",
-        entity="assessment",
+        action=Operation.ASSESSMENT_IMPORT,
         entity_id=row.id,
         payload={"assessment": to_assessment(row).model_dump(mode="json")},
     )

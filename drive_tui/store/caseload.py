@@ -1,4 +1,4 @@
-"""A case manager's caseload: every case with where its schedule stands, and the device's sync status.
+"""A case manager's caseload: every case with where its schedule stands, and the device's identity and sync status.
 
 Read with plain SQL over a DB-API connection — inside a transaction (``caseload``) or straight after the file is
 opened (``read_caseload``), so the app shows the caseload before SQLAlchemy and pydantic have loaded.
@@ -8,21 +8,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from drive_tui.domain.schedule import CaseSchedule, case_schedule
 from drive_tui.domain.summary import CaseSummary
+from drive_tui.domain.terms import Identity
 from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
+from drive_tui.store.device import SyncStatus, read_identity, read_sync_status
 
 if TYPE_CHECKING:
     from drive_tui.store.store import Tx
 
 CASELOAD_GUIDE = 20
 """Cases per case manager the evaluation found workable (33 proved too many)."""
-
-SYNC_PREFIX = "sync."
-"""Sync state lives in ``store_meta`` under this prefix (see ``replica``)."""
 
 
 # Plain lookups: an enum call per row is measurable on a caseload of thousands.
@@ -44,21 +43,6 @@ class CaseloadRow:
         return bool(self.schedule.overdue)
 
 
-@dataclass(frozen=True, slots=True)
-class SyncStatus:
-    """What the app shows: enrolled or not, when the last sync finished, how many changes wait to be pushed."""
-
-    enrolled: bool
-    last_sync_at: datetime | None
-    pending: int
-    role: str | None = None
-
-    def describe(self) -> str:
-        if not self.enrolled:
-            return f"{self.pending} unsynced (not enrolled)"
-        when = self.last_sync_at.astimezone().strftime("%d %b %H:%M") if self.last_sync_at else "never"
-        return f"{self.pending} unsynced · last sync {when}"
-
 
 @dataclass(frozen=True, slots=True)
 class Overview:
@@ -66,13 +50,14 @@ class Overview:
 
     rows: list[CaseloadRow]
     sync: SyncStatus
+    identity: Identity
 
 
 def caseload(
     tx: Tx, *, today: date | None = None, include_closed: bool = True, case_id: str | None = None
 ) -> list[CaseloadRow]:
     """Every case (or just ``case_id``) with its schedule on ``today``: open cases first, then by next due date."""
-    return read_caseload(tx.dbapi, today=today or tx.today, grace_days=tx.store.grace_days,
+    return read_caseload(tx.dbapi, today=today or tx.today, grace_days=tx.grace_days,
                          include_closed=include_closed, case_id=case_id)
 
 
@@ -129,20 +114,7 @@ def read_caseload(
     return sorted(rows, key=order)
 
 
-def read_sync_status(connection: Any) -> SyncStatus:
-    """Enrolment, last sync and pending changes, over a DB-API connection to the store."""
-    raw = dict(connection.execute(
-        "SELECT substr(key, ?), value FROM store_meta WHERE key IN (?, ?, ?, ?)",
-        (len(SYNC_PREFIX) + 1, *(SYNC_PREFIX + name for name in ("server_url", "token", "role", "last_sync_at"))),
-    ).fetchall())
-    (pending,) = connection.execute("SELECT count(*) FROM outbox WHERE acknowledged_at IS NULL").fetchone()
-    return SyncStatus(
-        enrolled=bool(raw.get("server_url") and raw.get("token")),
-        last_sync_at=datetime.fromisoformat(raw["last_sync_at"]) if raw.get("last_sync_at") else None,
-        pending=pending,
-        role=raw.get("role"),
-    )
 
-
-def read_overview(connection: Any, *, today: date, grace_days: int) -> Overview:
-    return Overview(read_caseload(connection, today=today, grace_days=grace_days), read_sync_status(connection))
+def read_overview(connection: Any, *, today: date, grace_days: int, login: str) -> Overview:
+    return Overview(read_caseload(connection, today=today, grace_days=grace_days), read_sync_status(connection),
+                    read_identity(connection, login))

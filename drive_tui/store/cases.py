@@ -7,10 +7,10 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import col, select
 
+from drive_tui.domain.terms import Operation
 from drive_tui.domain.models import Case, CaseProfile, new_id
 from drive_tui.store.errors import Conflict, Invalid, NotFound
 from drive_tui.store.journal import journal
-from drive_tui.store.replica import sync_state
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import CaseRow
 
@@ -71,7 +71,7 @@ def create_case(tx: Tx, profile: CaseProfile, *, case_id: str | None = None) -> 
     )
     tx.session.add(row)
     tx.session.flush()
-    journal(tx, action="case.create", entity="case", entity_id=row.id, payload={"profile": data})
+    journal(tx, action=Operation.CASE_CREATE, entity_id=row.id, payload={"profile": data})
     return to_case(row)
 
 
@@ -121,7 +121,7 @@ def update_case(tx: Tx, case_id: str, changes: dict[str, Any], *, journalled: bo
     can merge edits from two devices field by field. ``journalled=False`` is for a caller that journals the
     change itself (resolving a conflict sends the resolution, not a field edit).
     """
-    if journalled and any(path.split(".")[0] == "case_manager" for path in changes) and sync_state(tx).enrolled:
+    if journalled and any(path.split(".")[0] == "case_manager" for path in changes) and not tx.identity.may_reassign:
         raise Invalid("cases are assigned centrally: ask an administrator to reassign this case "
                       "(the central store would refuse the change)")
     row = _get_row(tx, case_id)
@@ -146,8 +146,7 @@ def update_case(tx: Tx, case_id: str, changes: dict[str, Any], *, journalled: bo
         return to_case(row)
     journal(
         tx,
-        action="case.update",
-        entity="case",
+        action=Operation.CASE_UPDATE,
         entity_id=case_id,
         payload={"changes": {p: {"old": old_values[p], "new": v} for p, v in changes.items()}},
         detail={"fields": sorted(changes)},
@@ -163,6 +162,6 @@ def add_victim(tx: Tx, case_id: str, victim: dict[str, Any]) -> Case:
     profile = _validated(data, "victim/survivor")
     row.victims, row.updated_at = _profile_dict(profile)["victims"], tx.now
     tx.session.add(row)
-    journal(tx, action="case.add_victim", entity="case", entity_id=case_id,
+    journal(tx, action=Operation.CASE_ADD_VICTIM, entity_id=case_id,
             payload={"victim": row.victims[-1]}, detail={"victims": len(row.victims)})
     return to_case(row)

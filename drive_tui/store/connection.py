@@ -6,12 +6,12 @@ Kept apart from the engine so the app can read its first screen before SQLAlchem
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 
+from drive_tui.paths import create_private
 from drive_tui.store.errors import NotEncrypted, WrongKey
 
 SCHEMA_HEAD = "0002"
@@ -38,8 +38,7 @@ def connect(path: Path, data_key: bytes) -> Any:
         raise ValueError("the data key must be 32 bytes")
     if is_plaintext_sqlite(path):
         raise NotEncrypted(path)
-    if not path.exists():  # SQLite gives -wal and -shm the database file's mode: owner only
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    create_private(path)
     connection = sqlcipher.connect(str(path), check_same_thread=False, isolation_level=None)
     try:
         # The key must be the first statement. It is our own random bytes as hex, never user text.

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from drive_tui.domain.terms import Operation
 from drive_tui.store.errors import Conflict
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import AuditRow, OutboxRow, StoreMeta
@@ -44,14 +45,14 @@ def _event_hash(seq: int, event: AuditRow, prev_hash: str) -> str:
 def journal(
     tx: Tx,
     *,
-    action: str,
-    entity: str,
+    action: Operation,
     entity_id: str,
     payload: dict[str, Any],
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Write the outbox row and the audit event of one change, in ``tx``."""
-    if tx.store.read_only and entity not in ("review", "conflict"):  # conflicts: only held work (reviews.py)
+    entity = action.entity
+    if not tx.identity.may_write(entity):  # a supervisor's conflicts: held work only (reviews.py)
         raise Conflict("this is a supervisor's device: cases and assessments are changed by their case manager")
     tx.session.add(
         OutboxRow(
@@ -68,8 +69,8 @@ def journal(
     event = AuditRow(
         seq=seq,
         at=tx.now,
-        actor=tx.actor.user,
-        device_id=tx.actor.device_id,
+        actor=tx.identity.user,
+        device_id=tx.identity.device_id,
         action=action,
         entity=entity,
         entity_id=entity_id,

@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
+
+from drive_tui.background import in_background
 
 SERVICE = "drive-tui"
 T = TypeVar("T")
@@ -21,23 +23,14 @@ class KeychainUnavailable(Exception):
 
 
 def _call_with_timeout(function: Callable[[], T], timeout: float) -> T:
-    """Run ``function`` in a daemon thread (a hung keychain must not keep the process alive at exit)."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = function()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
-            outcome["error"] = exc
-
-    thread = threading.Thread(target=target, name="drive-tui-keychain", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise KeychainUnavailable(f"the keychain did not answer within {timeout:g} s")
-    if "error" in outcome:
-        raise KeychainUnavailable(f"the keychain failed: {outcome['error'].__class__.__name__}")
-    return outcome["value"]  # type: ignore[no-any-return]
+    """Run ``function`` in a daemon thread, waiting at most ``timeout`` seconds for it."""
+    future = in_background(function, name="drive-tui-keychain")
+    try:
+        return future.result(timeout)
+    except FutureTimeout:
+        raise KeychainUnavailable(f"the keychain did not answer within {timeout:g} s") from None
+    except Exception as exc:  # noqa: BLE001 - any backend's failure means: use the passphrase
+        raise KeychainUnavailable(f"the keychain failed: {exc.__class__.__name__}") from None
 
 
 def is_secure_backend(backend: Any) -> bool:

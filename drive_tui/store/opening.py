@@ -100,7 +100,7 @@ def open_for_caseload(
     if not opened.schema_current:
         return opened, None
     try:
-        return opened, read_overview(opened.connection, today=today, grace_days=settings.grace_days)
+        return opened, read_overview(opened.connection, today=today, grace_days=settings.grace_days, login=settings.user)
     except BaseException:
         opened.close()
         raise

@@ -15,7 +15,9 @@ from typing import Any, NamedTuple
 
 from sqlmodel import col, delete, func, select, update
 
-from drive_tui.store.caseload import SYNC_PREFIX, SyncStatus, read_sync_status
+from drive_tui.domain.terms import Role
+from drive_tui.domain.vocab import AssessmentStatus
+from drive_tui.store.device import SYNC_PREFIX, SyncStatus, read_sync_status
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, CaseRow, ConflictRow, OutboxRow, ReleasedCase, ReviewRow, StoreMeta
 
@@ -33,7 +35,7 @@ class SyncState:
     device_id: str | None = None
     token: str | None = field(default=None, repr=False)
     user: str | None = None
-    role: str | None = None
+    role: Role | None = None
     sites: list[str] = field(default_factory=list)
     cursor_seq: int = 0
     cursor_stamp: str = ""
@@ -53,7 +55,7 @@ def sync_state(tx: Tx) -> SyncState:
     raw = {row.key.removeprefix(_PREFIX): row.value for row in rows}
     return SyncState(
         server_url=raw.get("server_url"), server_id=raw.get("server_id"), device_id=raw.get("device_id"),
-        token=raw.get("token"), user=raw.get("user"), role=raw.get("role"),
+        token=raw.get("token"), user=raw.get("user"), role=Role(raw["role"]) if raw.get("role") else None,
         sites=json.loads(raw["sites"]) if "sites" in raw else [],
         cursor_seq=int(raw.get("cursor_seq", "0")), cursor_stamp=raw.get("cursor_stamp", ""),
         last_sync_at=datetime.fromisoformat(raw["last_sync_at"]) if raw.get("last_sync_at") else None,
@@ -149,7 +151,7 @@ _CASE_COLUMNS = ("reference", "site", "allocated_on", "case_manager", "service_u
                  "created_at", "updated_at")
 _ASSESSMENT_COLUMNS = ("case_id", "timepoint", "form_id", "form_version", "answers", "status", "author", "device_id",
                        "created_at", "updated_at", "submitted_at", "completed_on", "supersedes")
-_STATUS_ORDER = {"amended": 0, "submitted": 1, "draft": 2}
+_STATUS_ORDER = {AssessmentStatus.AMENDED: 0, AssessmentStatus.SUBMITTED: 1, AssessmentStatus.DRAFT: 2}
 
 
 def apply_pulled(
@@ -193,21 +195,21 @@ def apply_pulled(
             # did not take: keep it, and the central one waits, rather than stop every later sync on the index.
             applied.kept_local += 1
             continue
-        if row is not None and row.status in ("draft", "submitted"):
+        if row is not None and row.status in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED):
             slots.pop((row.case_id, row.timepoint, row.status), None)
-        if data["status"] in ("draft", "submitted"):
+        if data["status"] in (AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED):
             slots[slot] = data["id"]
         if row is None:
             row = AssessmentRow(id=data["id"], **{name: data[name] for name in _ASSESSMENT_COLUMNS})
-        elif row.status == "draft":
+        elif row.status == AssessmentStatus.DRAFT:
             for name in _ASSESSMENT_COLUMNS:
                 setattr(row, name, data[name])
-        elif row.status == "submitted" and data["status"] == "amended":
-            row.status = "amended"
+        elif row.status == AssessmentStatus.SUBMITTED and data["status"] == AssessmentStatus.AMENDED:
+            row.status = AssessmentStatus.AMENDED
         else:
             continue  # a submitted record never changes
         tx.session.add(row)
-        if row.status != "draft":
+        if row.status != AssessmentStatus.DRAFT:
             tx.session.flush()  # in status order, so the one-current-per-timepoint index is never violated
         applied.assessments += 1
     for data in reviews:
@@ -236,7 +238,7 @@ def _slots(tx: Tx, case_ids: set[str]) -> dict[tuple[str, str, str], str]:
     ids = sorted(case_ids)
     for start in range(0, len(ids), 900):
         query = select(AssessmentRow.id, AssessmentRow.case_id, AssessmentRow.timepoint, AssessmentRow.status).where(
-            col(AssessmentRow.case_id).in_(ids[start:start + 900]), col(AssessmentRow.status).in_(("draft", "submitted")))
+            col(AssessmentRow.case_id).in_(ids[start:start + 900]), col(AssessmentRow.status).in_((AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED)))
         found.update({(case_id, timepoint, status): row_id for row_id, case_id, timepoint, status in tx.session.exec(query)})
     return found
 

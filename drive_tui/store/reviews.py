@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from drive_tui.domain.terms import Operation, ReviewDecision
+from drive_tui.domain.vocab import AssessmentStatus
 from drive_tui.domain.models import new_id
 from drive_tui.store.cases import update_case
 from drive_tui.store.errors import Conflict, Invalid, NotFound
@@ -14,30 +16,30 @@ from drive_tui.store.journal import journal
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, ConflictRow, ReviewRow
 
-DECISIONS = ("reviewed", "returned")
 MAX_COMMENT = 4000
 """The longest comment the central store takes (``sync.protocol.Comment``)."""
 
 
-def sign_off(tx: Tx, assessment_id: str, decision: str, comment: str = "") -> ReviewRow:
+def sign_off(tx: Tx, assessment_id: str, decision: ReviewDecision, comment: str = "") -> ReviewRow:
     """Mark a submitted assessment reviewed, or return it with a comment saying what to correct."""
     assessment = tx.session.get(AssessmentRow, assessment_id)
     if assessment is None:
         raise NotFound(f"no assessment with id {assessment_id}")
-    if assessment.status == "draft":
+    if assessment.status == AssessmentStatus.DRAFT:
         raise Conflict("only a submitted assessment can be signed off")
-    if decision not in DECISIONS:
-        raise Invalid(f"a decision is one of {', '.join(DECISIONS)}")
+    if decision not in {d.value for d in ReviewDecision}:
+        raise Invalid(f"a decision is one of {', '.join(ReviewDecision)}")
+    decision = ReviewDecision(decision)
     comment = comment.strip()
     if len(comment) > MAX_COMMENT:
         raise Invalid(f"a comment is at most {MAX_COMMENT:,} characters")
-    if decision == "returned" and not comment:
+    if decision is ReviewDecision.RETURNED and not comment:
         raise Invalid("a returned assessment needs a comment saying what to correct")
-    review = ReviewRow(id=new_id(), assessment_id=assessment_id, case_id=assessment.case_id, reviewer=tx.actor.user,
+    review = ReviewRow(id=new_id(), assessment_id=assessment_id, case_id=assessment.case_id, reviewer=tx.identity.user,
                        decision=decision, comment=comment, at=tx.now)
     tx.session.add(review)
     tx.session.flush()
-    journal(tx, action="review.sign_off", entity="review", entity_id=review.id,
+    journal(tx, action=Operation.REVIEW_SIGN_OFF, entity_id=review.id,
             payload={"assessment_id": assessment_id, "decision": decision, "comment": comment},
             detail={"assessment_id": assessment_id, "decision": decision})
     return review
@@ -86,12 +88,12 @@ def resolve_conflict(tx: Tx, conflict_id: str, value: Any) -> ConflictRow:
     if conflict.field.startswith(HELD_PREFIX):
         if value not in (conflict.central_value, conflict.incoming_value):
             raise Conflict("work held for this case is accepted (keep incoming) or discarded (keep central), not edited")
-    elif tx.store.read_only:
+    elif tx.identity.read_only:
         raise Conflict("this is a supervisor's device: the case manager settles a case's conflicting fields")
     else:
         update_case(tx, conflict.case_id, {conflict.field: value}, journalled=False)
-    conflict.resolved_at, conflict.resolved_by, conflict.resolution = tx.now, tx.actor.user, value
+    conflict.resolved_at, conflict.resolved_by, conflict.resolution = tx.now, tx.identity.user, value
     tx.session.add(conflict)
-    journal(tx, action="conflict.resolve", entity="conflict", entity_id=conflict_id,
+    journal(tx, action=Operation.CONFLICT_RESOLVE, entity_id=conflict_id,
             payload={"case_id": conflict.case_id, "value": value}, detail={"field": conflict.field})
     return conflict

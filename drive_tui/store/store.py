@@ -14,9 +14,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from drive_tui.config import Settings
+from drive_tui.domain.terms import Identity
 from drive_tui.forms.catalogue import FormCatalogue, load_catalogue
 from drive_tui.forms.spec import FormSpec
 from drive_tui.store import keys
+from drive_tui.store.device import identity_of
 from drive_tui.store.engine import open_engine
 from drive_tui.store.errors import KeyFileMissing, StoreExists, WrongKey
 from drive_tui.store.keychain import Keychain, KeychainUnavailable
@@ -25,20 +27,17 @@ from drive_tui.store.tables import StoreMeta
 
 
 @dataclass(frozen=True, slots=True)
-class Actor:
-    """Who makes changes, and on which device: recorded on every assessment and audit event."""
-
-    user: str
-    device_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class Tx:
-    """One transaction: the session, who acts, the forms in use, and one 'now' for every row it writes."""
+    """One transaction: the session, who acts, the forms in use, and one 'now' for every row it writes.
+
+    It carries what store functions need and nothing more: not the store it came from."""
 
     session: Session
-    actor: Actor
-    store: Store
+    identity: Identity
+    forms: FormCatalogue
+    form_snapshots: dict[tuple[str, int], FormSpec]
+    """Forms by (id, version) as this store first used them: the store's cache of the ``form_snapshots`` table."""
+    grace_days: int
     now: datetime
 
     @property
@@ -58,13 +57,12 @@ class Store:
     engine: Engine
     home: Path
     store_id: str
-    actor: Actor
+    identity: Identity
+    """Who this device works as; replaced as a whole when it enrols (``sync.engine.enrol``)."""
     forms: FormCatalogue
     grace_days: int
     unlocked_by: str
     """'keychain' or 'passphrase'."""
-    read_only: bool = False
-    """A supervisor's device: it signs off and returns assessments, but cases and assessments are not edited here."""
     form_snapshots: dict[tuple[str, int], FormSpec] = field(default_factory=dict, repr=False)
     """Forms by (id, version) as this store first used them: a cache of the ``form_snapshots`` table."""
 
@@ -72,7 +70,8 @@ class Store:
     def transaction(self, *, now: datetime | None = None) -> Iterator[Tx]:
         """A write transaction: committed (durably) on leaving the block, rolled back on an exception."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield Tx(session=session, actor=self.actor, store=self, now=now or datetime.now(UTC))
+            yield Tx(session=session, identity=self.identity, forms=self.forms, form_snapshots=self.form_snapshots,
+                     grace_days=self.grace_days, now=now or datetime.now(UTC))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -117,7 +116,7 @@ def create(settings: Settings, passphrase: str, *, keychain: Keychain | None = N
             keychain.put(store_id, data_key)
         except KeychainUnavailable:
             pass  # the key file is the fallback; doctor reports the keychain state
-    return _handle(engine, settings, store_id, device_id, "passphrase")
+    return _handle(engine, settings, store_id, Identity(user=settings.user, device_id=device_id), "passphrase")
 
 
 def unlock(
@@ -142,8 +141,7 @@ def attach(opened: OpenedFile) -> Store:
                 meta = _meta(session)
         if meta.get("store_id") != opened.store_id:
             raise WrongKey(settings.database_path)
-        return _handle(engine, settings, meta["store_id"], meta["device_id"], opened.how, user=meta.get("sync.user"),
-                       read_only=meta.get("sync.role") == "supervisor")
+        return _handle(engine, settings, meta["store_id"], identity_of(meta, settings.user), opened.how)
     except BaseException:
         engine.dispose()
         raise
@@ -175,18 +173,13 @@ def destroy(store: Store, settings: Settings, *, keychain: Keychain | None = Non
         path.unlink(missing_ok=True)
 
 
-def _handle(engine: Engine, settings: Settings, store_id: str, device_id: str, how: str, *,
-            user: str | None = None, read_only: bool = False) -> Store:
-    """The handle. Once enrolled, changes are made as the central store's user, whatever the login name."""
-    forms = load_catalogue(settings.forms_dir)
+def _handle(engine: Engine, settings: Settings, store_id: str, identity: Identity, how: str) -> Store:
     return Store(
         engine=engine,
         home=settings.home,
         store_id=store_id,
-        actor=Actor(user=user or settings.user, device_id=device_id),
-        forms=forms,
+        identity=identity,
+        forms=load_catalogue(settings.forms_dir),
         grace_days=settings.grace_days,
         unlocked_by=how,
-        read_only=read_only,
     )
-

@@ -115,7 +115,7 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
             problems.append(f"{at}.reference: {case.reference} at {case.site} is also cases[{seen[key]}]")
             continue
         seen[key] = index
-        problems.extend(_answer_problems(tx.store.forms, case, at))
+        problems.extend(_answer_problems(tx.forms, case, at))
         existing = find_case(tx, site=case.site, reference=case.reference)
         if existing is None:
             plan.append((case, None, list(case.assessments)))
@@ -135,7 +135,7 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
             if stored is None:
                 new.append(assessment)
                 continue
-            form = tx.store.forms.for_timepoint(assessment.timepoint)
+            form = tx.forms.for_timepoint(assessment.timepoint)
             answers = validate_answers(form, assessment.answers, hidden="reject").answers
             if stored.answers != answers or stored.completed_on != assessment.completed_on:
                 problems.append(f"{at}.assessments[{a_index}]: {assessment.timepoint.value} is stored with "
@@ -150,7 +150,7 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
         if case_id is None:
             case_id = create_case(tx, case.profile()).id
         for assessment in assessments:
-            form = tx.store.forms.for_timepoint(assessment.timepoint)
+            form = tx.forms.for_timepoint(assessment.timepoint)
             answers = validate_answers(form, assessment.answers, hidden="reject").answers
             record_submitted(tx, case_id, assessment.timepoint, form, answers, assessment.completed_on)
     return ImportReport(created, present, added, already)
@@ -168,10 +168,6 @@ def export_exchange(tx: Tx) -> ExchangeFile:
         data = case.model_dump(exclude={"id", "created_at", "updated_at"})
         cases.append(ExchangedCase.model_validate({**data, "assessments": assessments}))
     return ExchangeFile(format=FORMAT, cases=cases)
-
-
-def exchange_json(exchange: ExchangeFile) -> str:
-    return exchange.model_dump_json(indent=2, exclude_none=True) + "\n"
 
 
 PSEUDONYM_KEY = "export_pseudonym_key"

@@ -56,14 +56,15 @@ def check_url(url: str) -> str:
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
         return url.rstrip("/")
-    if parts.scheme == "http" and _is_loopback(host):
+    if parts.scheme == "http" and is_loopback(host):
         return url.rstrip("/")
     if parts.scheme == "http":
         raise SyncError(FailureKind.USAGE, "plain http:// is refused except to this machine (loopback): use https://")
     raise SyncError(FailureKind.USAGE, f"not a server address: {url!r} (expected https://host[:port])")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address: the only place plain HTTP may go (or be served)."""
     if host == "localhost":
         return True
     try:

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from drive_tui.store.journal import pending_changes
 from drive_tui.store.replica import (
@@ -32,7 +33,8 @@ from drive_tui.store.replica import (
     save_sync_state,
     sync_state,
 )
-from drive_tui.store.store import Actor, Store
+from drive_tui.domain.terms import Identity
+from drive_tui.store.store import Store, destroy
 from drive_tui.sync.client import Client, FailureKind, SyncError
 from drive_tui.sync.protocol import (
     MAX_BATCH,
@@ -44,9 +46,12 @@ from drive_tui.sync.protocol import (
     EnrolResponse,
     PullResponse,
     PushResponse,
-    Role,
     encode_push,
 )
+
+if TYPE_CHECKING:
+    from drive_tui.config import Settings
+    from drive_tui.store.keychain import Keychain
 
 PUSH_BATCH = MAX_BATCH
 FIRST_PUSH_BATCH = 500
@@ -120,8 +125,8 @@ def enrol(store: Store, url: str, code: str, device_name: str, *, ca_file: str |
                         token=answer.token, user=answer.user, role=answer.role.value, sites=answer.sites,
                         cursor_seq=0, cursor_stamp="", ca_file=ca_file, acked_total=0)
         resend_all(tx)  # a new central store gets everything this device holds
-    store.actor = Actor(user=answer.user, device_id=store.actor.device_id)
-    store.read_only = answer.role is Role.SUPERVISOR
+    store.identity = Identity(user=answer.user, device_id=store.identity.device_id, role=answer.role,
+                              sites=tuple(answer.sites))
     return answer
 
 
@@ -138,6 +143,22 @@ def sync(store: Store, *, dry_run: bool = False, callbacks: Callbacks | None = N
     finally:
         if own_client:
             client.close()
+
+
+def sync_device(store: Store, settings: Settings, keychain: Keychain | None, *, dry_run: bool = False,
+                callbacks: Callbacks | None = None) -> SyncReport:
+    """``sync``, then do what the central store said of this device: a retired device whose changes are all in
+    (``report.wiped``), or a revoked one (a ``SyncError`` with ``wipe``), has its store destroyed — key file and
+    keychain entry first — before this returns or raises. The CLI and the app both sync through here."""
+    try:
+        report = sync(store, dry_run=dry_run, callbacks=callbacks)
+    except SyncError as error:
+        if error.wipe:
+            destroy(store, settings, keychain=keychain)
+        raise
+    if report.wiped:
+        destroy(store, settings, keychain=keychain)
+    return report
 
 
 def _run(store: Store, client: Client, state: SyncState, dry_run: bool, callbacks: Callbacks) -> SyncReport:

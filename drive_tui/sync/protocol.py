@@ -21,7 +21,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from drive_tui.domain.models import AnswerValue, Assessment, AwareDatetime, BoundedInt, CaseProfile, VictimSurvivor
+from drive_tui.domain.terms import DeviceState, Entity, Operation, ReviewDecision, Role
 from drive_tui.domain.vocab import Timepoint
+
+__all__ = ["DeviceState", "Entity", "Operation", "ReviewDecision", "Role"]  # the domain's words, as the wire uses them
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "X-Drive-Protocol"
@@ -51,35 +54,6 @@ class _Wire(BaseModel):
     """Requests are validated strictly (``strict=True``, from JSON): no bool for a number, no number for a time."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Role(StrEnum):
-    CASE_MANAGER = "case_manager"
-    SUPERVISOR = "supervisor"
-    ADMINISTRATOR = "administrator"
-
-
-class DeviceState(StrEnum):
-    ACTIVE = "active"
-    RETIRED = "retired"
-    """May push its pending changes one last time; then its local store is wiped."""
-    LOST = "lost"
-    """Refused at once; told to wipe if it ever connects."""
-
-
-class Operation(StrEnum):
-    """What a change does. The device's outbox ``op`` column holds these values."""
-
-    CASE_CREATE = "case.create"
-    CASE_UPDATE = "case.update"
-    CASE_ADD_VICTIM = "case.add_victim"
-    ASSESSMENT_START = "assessment.start"
-    ASSESSMENT_ANSWER = "assessment.answer"
-    ASSESSMENT_SUBMIT = "assessment.submit"
-    ASSESSMENT_AMEND = "assessment.amend"
-    ASSESSMENT_IMPORT = "assessment.import"
-    REVIEW_SIGN_OFF = "review.sign_off"
-    CONFLICT_RESOLVE = "conflict.resolve"
 
 
 class _ChangeOf(_Wire):
@@ -142,62 +116,62 @@ class ConflictResolved(_Wire):
 
 
 class CaseCreate(_ChangeOf):
-    op: Literal["case.create"]
-    entity: Literal["case"]
+    op: Literal[Operation.CASE_CREATE]
+    entity: Literal[Entity.CASE]
     payload: CaseCreated
 
 
 class CaseUpdate(_ChangeOf):
-    op: Literal["case.update"]
-    entity: Literal["case"]
+    op: Literal[Operation.CASE_UPDATE]
+    entity: Literal[Entity.CASE]
     payload: CaseEdited
 
 
 class CaseAddVictim(_ChangeOf):
-    op: Literal["case.add_victim"]
-    entity: Literal["case"]
+    op: Literal[Operation.CASE_ADD_VICTIM]
+    entity: Literal[Entity.CASE]
     payload: VictimAdded
 
 
 class AssessmentStart(_ChangeOf):
-    op: Literal["assessment.start"]
-    entity: Literal["assessment"]
+    op: Literal[Operation.ASSESSMENT_START]
+    entity: Literal[Entity.ASSESSMENT]
     payload: AssessmentStarted
 
 
 class AssessmentAnswer(_ChangeOf):
-    op: Literal["assessment.answer"]
-    entity: Literal["assessment"]
+    op: Literal[Operation.ASSESSMENT_ANSWER]
+    entity: Literal[Entity.ASSESSMENT]
     payload: AnswerGiven
 
 
 class AssessmentSubmit(_ChangeOf):
-    op: Literal["assessment.submit"]
-    entity: Literal["assessment"]
+    op: Literal[Operation.ASSESSMENT_SUBMIT]
+    entity: Literal[Entity.ASSESSMENT]
     payload: AssessmentSubmitted
 
 
 class AssessmentImport(_ChangeOf):
-    op: Literal["assessment.import"]
-    entity: Literal["assessment"]
+    op: Literal[Operation.ASSESSMENT_IMPORT]
+    entity: Literal[Entity.ASSESSMENT]
     payload: AssessmentSubmitted
 
 
 class AssessmentAmend(_ChangeOf):
-    op: Literal["assessment.amend"]
-    entity: Literal["assessment"]
+    op: Literal[Operation.ASSESSMENT_AMEND]
+    entity: Literal[Entity.ASSESSMENT]
     payload: AmendmentStarted
 
 
 class ReviewSignOff(_ChangeOf):
-    op: Literal["review.sign_off"]
-    entity: Literal["review"]
+    op: Literal[Operation.REVIEW_SIGN_OFF]
+    entity: Literal[Entity.REVIEW]
     payload: SignedOff
 
 
 class ConflictResolve(_ChangeOf):
-    op: Literal["conflict.resolve"]
-    entity: Literal["conflict"]
+    op: Literal[Operation.CONFLICT_RESOLVE]
+    entity: Literal[Entity.CONFLICT]
     payload: ConflictResolved
 
 
@@ -223,7 +197,7 @@ class ChangeEnvelope(_Wire):
 
     change_id: Id
     at: AwareDatetime
-    entity: Literal["case", "assessment", "review", "conflict"]
+    entity: Entity
     entity_id: Id
     op: Operation
     payload: dict[str, Any]
@@ -311,11 +285,6 @@ class AssessmentState(_Wire):
     submitted_at: datetime | None
     completed_on: date | None
     supersedes: str | None
-
-
-class ReviewDecision(StrEnum):
-    REVIEWED = "reviewed"
-    RETURNED = "returned"
 
 
 class ReviewState(_Wire):

@@ -1,22 +1,13 @@
-"""The drive-tui application: wiring only. Screens do the work; the store is passed in, never global.
-
-Start-up is in two halves so the caseload shows as soon as the file is open: a thread started with the app opens the
-file from the keychain and reads the caseload with the DB-API alone (``store.opening``, ``store.caseload``) while
-Textual starts; the caseload is drawn (the unlock screen only when a passphrase is needed); then a worker loads
-SQLAlchemy and attaches the full store. Anything that needs the store awaits ``wait_for_store``,
-so a key pressed in between is handled (in order) a moment later, never dropped.
-"""
+"""The drive-tui application: wiring only. Screens do the work; the store is passed in, never global. How it
+starts — the caseload shown as soon as the file is open, the full store attached just after — is ``startup``."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import Future
 from datetime import date
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -25,20 +16,13 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from drive_tui.config import Settings
-from drive_tui.store.errors import StoreError
 from drive_tui.store.keychain import Keychain
+from drive_tui.ui.startup import FIRST_OPEN_WAIT, FirstOpen, resume_gc
 
 if TYPE_CHECKING:
     from drive_tui.store.caseload import Overview
     from drive_tui.store.opening import OpenedFile
     from drive_tui.store.store import Store
-
-T = TypeVar("T")
-
-FIRST_OPEN_WAIT = 0.5
-"""Seconds the app waits, showing nothing yet, for the keychain to open the store before it shows the unlock
-screen (which goes on waiting, saying so). Usually the store is open long before."""
-
 
 class DriveApp(App[None]):
     """Unlock → caseload → case → assessment, with visit mode and an idle lock over all of it."""
@@ -72,15 +56,8 @@ class DriveApp(App[None]):
         self.unlocked = store is not None
         """The store's file is open (the full store may still be attaching)."""
         self._store_ready = asyncio.Event()
-        self.first_open: Future[tuple[OpenedFile, Overview | None]] | None = None
+        self.first_open = None if store is not None else FirstOpen.start(settings, keychain, lambda: self.today)
         """Opening the store from the keychain (or DRIVE_TUI_PASSPHRASE), started at once, while Textual starts."""
-        if store is None and settings.database_path.exists():
-            from drive_tui.store.opening import open_for_caseload
-
-            passphrase = settings.passphrase.get_secret_value() if settings.passphrase is not None else None
-            self.first_open = _in_background(
-                lambda: open_for_caseload(settings, passphrase, keychain=keychain, today=self.today)
-            )
         self._last_activity = time.monotonic()
         self.resume_focus: dict[str, str] = {}
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
@@ -96,15 +73,10 @@ class DriveApp(App[None]):
             self._store_ready.set()
             self.show_caseload().call_after_refresh(resume_gc)
             return
-        if self.first_open is not None:
-            try:
-                opened = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self.first_open)), FIRST_OPEN_WAIT)
-            except (TimeoutError, StoreError):
-                pass  # the unlock screen takes over: it waits on, or asks for the passphrase, or says what is wrong
-            else:
-                self.first_open = None  # it holds the data key: keep it no longer than needed
-                self.file_opened(*opened)
-                return
+        opened = await self.first_open.within(FIRST_OPEN_WAIT) if self.first_open is not None else None
+        if opened is not None:
+            self.file_opened(*opened)
+            return
         from drive_tui.ui.screens.unlock import UnlockScreen
 
         resume_gc()  # no hurry now: a passphrase is to be typed
@@ -230,17 +202,13 @@ class DriveApp(App[None]):
             if b.show and b.description and binding.node is screen:
                 yield SystemCommand(b.description, f"key: {b.key_display or b.key}", _runner(screen, b.action))
 
-    def wipe_and_exit(self, message: str) -> None:
-        """The central service revoked this device: destroy the local store and leave, saying why."""
+    def exit_wiped(self, message: str) -> None:
+        """The central service revoked or retired this device and its store is wiped (``sync_device``): leave,
+        saying why."""
         from rich.text import Text
 
-        from drive_tui.store.store import destroy
-
-        if self.store is not None:
-            destroy(self.store, self.settings, keychain=self.keychain)
-            self.store = None
-        self._exit_renderables.append(Text(f"drive-tui: {message}"))
-        self.exit()
+        self.store = None
+        self.exit(message=Text(f"drive-tui: {message}"))
 
     async def action_quit(self) -> None:
         for screen in self.screen_stack:
@@ -262,11 +230,10 @@ class DriveApp(App[None]):
         frames = "".join(traceback.format_tb(trace)) if trace is not None else ""
         name = error_type.__name__ if error_type is not None else "unknown error"
         self.bell()
-        self._exit_renderables.append(Text(
+        self.panic(Text(
             f"drive-tui stopped on an internal error ({name}). Every answer saved before it is safe in the store.\n"
             f"Where it happened (no case data):\n{frames}"
         ))
-        self._close_messages_no_wait()
 
     def on_unmount(self) -> None:
         if self.store is not None:
@@ -280,28 +247,6 @@ def _runner(screen: Screen, action: str) -> Callable[[], Awaitable[None]]:
         await screen.run_action(action)
 
     return run
-
-
-def resume_gc() -> None:
-    """Collect cycles again if start-up paused it (``cli._run_app``). What start-up built lives as long as the app,
-    so it is frozen out of every later collection."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
-
-
-def _in_background(function: Callable[[], T]) -> Future[T]:
-    """Run ``function`` in a daemon thread (a hung keychain must not keep the process alive at exit)."""
-    future: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(function())
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on the future
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="drive-tui-open", daemon=True).start()
-    return future
 
 
 def make_app(

@@ -34,7 +34,7 @@ from tests.sync.conftest import (
 def _work_on_a_case(store: Store, reference: str = "DRV-0001", site: str = "Essex") -> tuple[str, str]:
     """A case manager's offline work: a new case, an intake answered one field at a time, submitted."""
     with store.transaction() as tx:
-        case = create_local_case(tx, profile(reference, site=site, case_manager=store.actor.user))
+        case = create_local_case(tx, profile(reference, site=site, case_manager=store.identity.user))
         draft = start_assessment(tx, case.id, Timepoint.INTAKE)
     for answer_id, value in INTAKE_COMPLETE.items():
         with store.transaction() as tx:

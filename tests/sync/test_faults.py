@@ -87,7 +87,7 @@ def _many_drafts(store: Store, cases: int) -> None:
     """Enough offline work for several push batches."""
     for number in range(cases):
         with store.transaction() as tx:
-            case = create_case(tx, profile(f"DRV-{number:04d}", case_manager=store.actor.user))
+            case = create_case(tx, profile(f"DRV-{number:04d}", case_manager=store.identity.user))
             draft = start_assessment(tx, case.id, Timepoint.INTAKE)
             for answer_id, value in INTAKE_COMPLETE.items():
                 save_draft_answer(tx, draft.id, answer_id, value)

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.schedule import SlotState
+from drive_tui.domain.terms import ReviewDecision
 from drive_tui.domain.vocab import AssessmentStatus, Timepoint
 from drive_tui.store.assessments import amend_assessment, case_history, start_assessment
 from drive_tui.store.cases import get_case
@@ -78,7 +79,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             self.history = case_history(tx, self.case_id)
             self.reviews = {review.assessment_id: review for review in reviews_of(tx, self.case_id)}
             self.conflicts = open_conflicts(tx, self.case_id)
-            self.supervising = store.read_only
+            self.supervising = store.identity.may_sign_off
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -250,7 +251,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             return None
         return chosen
 
-    async def _record_review(self, assessment: Assessment, decision: str, comment: str = "") -> None:
+    async def _record_review(self, assessment: Assessment, decision: ReviewDecision, comment: str = "") -> None:
         store = self.drive.store
         assert store is not None
         try:
@@ -259,14 +260,13 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         except StoreError as exc:
             self.notify(str(exc), severity="error")
             return
-        verb = "marked reviewed" if decision == "reviewed" else "returned to the case manager"
-        self.notify(f"{assessment.timepoint.label} assessment {verb}; it reaches them on the next sync.")
+        self.notify(f"{assessment.timepoint.label} assessment {decision.label}; it reaches them on the next sync.")
         await self.rebuild()
 
     async def action_sign_off(self) -> None:
         chosen = self._selected_submitted()
         if chosen is not None:
-            await self._record_review(chosen, "reviewed")
+            await self._record_review(chosen, ReviewDecision.REVIEWED)
 
     def action_return_assessment(self) -> None:
         chosen = self._selected_submitted()
@@ -276,7 +276,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
         async def returned(comment: str | None) -> None:
             if comment:
-                await self._record_review(chosen, "returned", comment)
+                await self._record_review(chosen, ReviewDecision.RETURNED, comment)
 
         self.app.push_screen(CommentScreen(f"Return the {chosen.timepoint.label.lower()} assessment: what needs "
                                            "correcting?", "e.g. check the contact setting"), returned)
@@ -291,7 +291,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
 
 def _review_note(review: ReviewRow, *, hide_comment: bool) -> tuple[str, str]:
-    if review.decision == "reviewed":
+    if review.decision == ReviewDecision.REVIEWED:
         return (f" · reviewed by {review.reviewer}", "green")
     comment = "" if hide_comment or not review.comment else f": {review.comment}"
     return (f" · RETURNED by {review.reviewer}{comment}", "bold magenta")

@@ -15,7 +15,6 @@ from drive_tui.domain.models import CaseProfile
 from drive_tui.domain.vocab import Coded, CustodyStatus, Employment, Gender, YesNoNotKnown
 from drive_tui.store.cases import create_case, get_case, update_case
 from drive_tui.store.errors import StoreError
-from drive_tui.store.replica import sync_state
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -44,11 +43,11 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
     def _current(self) -> dict[str, Any]:
         store = self.drive.store
         assert store is not None
+        self.enrolled = not store.identity.may_reassign
         with store.transaction() as tx:
-            self.enrolled = sync_state(tx).enrolled
             if self.case_id is None:
                 return {"reference": "", "site": "", "allocated_on": self.drive.today.isoformat(),
-                        "case_manager": store.actor.user, "service_user": {}}
+                        "case_manager": store.identity.user, "service_user": {}}
             return get_case(tx, self.case_id).model_dump(mode="json")
 
     def compose(self) -> ComposeResult:

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.vocab import CaseStatus, RiskToVictim
+from drive_tui.domain.terms import Identity
 from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, Overview, SyncStatus, read_overview
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.cell import Cell
@@ -38,6 +39,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         self.rows: list[CaseloadRow] = overview.rows if overview else []
         self.sort = "due"
         self.sync_status: SyncStatus | None = overview.sync if overview else None
+        self.identity: Identity | None = overview.identity if overview else None
         self.syncing = False
         self._resumed_before = False
         self._loaded = overview is not None
@@ -69,8 +71,8 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         store = self.drive.store
         assert store is not None
         with store.transaction() as tx:
-            overview = read_overview(tx.dbapi, today=self.drive.today, grace_days=store.grace_days)
-        self.rows, self.sync_status = overview.rows, overview.sync
+            overview = read_overview(tx.dbapi, today=self.drive.today, grace_days=store.grace_days, login=store.identity.user)
+        self.rows, self.sync_status, self.identity = overview.rows, overview.sync, store.identity
         self.render_table()
 
     def render_table(self) -> None:
@@ -157,7 +159,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No new cases on a supervisor's device (cases come from their case managers)."""
         if action == "new_case":
-            return self.sync_status is None or self.sync_status.role != "supervisor"
+            return self.identity is None or self.identity.may_create_cases
         return True
 
     async def action_dashboard(self) -> None:
@@ -181,12 +183,12 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     @work(thread=True, exclusive=True, group="sync")
     def _run_sync(self) -> None:
         from drive_tui.sync.client import SyncError
-        from drive_tui.sync.engine import sync
+        from drive_tui.sync.engine import sync_device
 
         store = self.drive.store
         assert store is not None
         try:
-            report = sync(store)
+            report = sync_device(store, self.drive.settings, self.drive.keychain)
         except SyncError as error:
             self.app.call_from_thread(self._sync_failed, str(error), error.wipe)
             return
@@ -198,7 +200,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     def _synced(self, summary: str, wiped: bool) -> None:
         self.syncing = False
         if wiped:
-            self.drive.wipe_and_exit("This device is retired: its work is all in the central store and it is wiped.")
+            self.drive.exit_wiped("This device is retired: its work is all in the central store and it is wiped.")
             return
         self.notify(summary, timeout=8)
         self.reload()
@@ -206,7 +208,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     def _sync_failed(self, message: str, wipe: bool) -> None:
         self.syncing = False
         if wipe:
-            self.drive.wipe_and_exit(f"{message}. This device's local store is wiped.")
+            self.drive.exit_wiped(f"{message}. This device's local store is wiped.")
             return
         self.notify(message, title="Sync failed", severity="error", timeout=12)
         self.reload()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
@@ -12,6 +10,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from drive_tui.store.errors import PassphraseNeeded, StoreError
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.startup import preload_store
 
 
 class UnlockScreen(DriveScreenMixin, Screen[None]):
@@ -44,7 +43,7 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
             )
             self.query_one("#repeat", Input).remove_class("hidden")
             self._ready()
-            _preload_the_store()
+            preload_store()
         else:
             self.try_keychain()
 
@@ -61,15 +60,14 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
         settings = self.drive.settings
         given = settings.passphrase.get_secret_value() if settings.passphrase is not None else None
         try:
-            first_open = self.drive.first_open
+            first_open = self.drive.first_open.take() if self.drive.first_open is not None else None
             if first_open is not None:  # started with the app: wait for it rather than open twice
-                self.drive.first_open = None
                 self.app.call_from_thread(self.drive.file_opened, *first_open.result())
             else:
                 self._open(given)
         except PassphraseNeeded:
             self.app.call_from_thread(self._ready, "Enter your passphrase.")
-            _preload_the_store()
+            preload_store()
         except StoreError as exc:
             self.app.call_from_thread(self._ready, str(exc))
 
@@ -114,13 +112,3 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
             field.value = ""
         self.query_one("#passphrase", Input).focus()
 
-
-def _preload_the_store() -> None:
-    """While the user types a passphrase, import what opening the full store needs (SQLAlchemy, the tables,
-    the forms): a few hundred milliseconds that would otherwise come after they press Enter."""
-
-    def load() -> None:
-        import drive_tui.store.store  # noqa: F401
-        import drive_tui.ui.screens.case  # noqa: F401
-
-    threading.Thread(target=load, name="drive-tui-preload", daemon=True).start()

@@ -4,20 +4,18 @@ directly on its database, from the server host."""
 from __future__ import annotations
 
 import gc
-import ipaddress
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from drive_tui.cli import _fail, _settings, app
+from drive_tui.cli.support import fail, settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-server_app = typer.Typer(help="The central service: run it, and administer users, devices and cases.")
-app.add_typer(server_app, name="server")
+app = typer.Typer(help="The central service: run it, and administer users, devices and cases.")
 
 DatabaseUrl = Annotated[str | None, typer.Option(
     "--database-url", help="sqlite:///FILE (default: central.db in DRIVE_TUI_HOME) or postgresql+psycopg://…")]
@@ -26,13 +24,13 @@ DatabaseUrl = Annotated[str | None, typer.Option(
 def _engine(url: str | None) -> Engine:
     from drive_tui.central.db import CentralError, default_database_url, open_central
 
-    settings = _settings()
+    current = settings()
     try:
-        return open_central(url or settings.server_database_url or default_database_url(settings.home))
+        return open_central(url or current.server_database_url or default_database_url(current.home))
     except CentralError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except Exception as exc:  # noqa: BLE001 - a database that cannot be reached: say so, without the URL's password
-        _fail(f"the central database cannot be opened ({type(exc).__name__})", 2)
+        fail(f"the central database cannot be opened ({type(exc).__name__})", 2)
 
 
 def _admin(action: object) -> None:
@@ -41,17 +39,10 @@ def _admin(action: object) -> None:
     try:
         action()  # type: ignore[operator]
     except CentralError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@server_app.callback(invoke_without_command=True)
+@app.callback(invoke_without_command=True)
 def server(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -63,17 +54,19 @@ def server(
     """Run the central service (FastAPI on uvicorn)."""
     if ctx.invoked_subcommand is not None:
         return
+    from drive_tui.sync.client import is_loopback
+
     if (certfile is None) != (keyfile is None):
-        _fail("give both --certfile and --keyfile, or neither", 2)
-    if certfile is None and not _is_loopback(host):
-        _fail("plain HTTP is only served on loopback: give --certfile and --keyfile to listen on " + host, 2)
+        fail("give both --certfile and --keyfile, or neither", 2)
+    if certfile is None and not is_loopback(host):
+        fail("plain HTTP is only served on loopback: give --certfile and --keyfile to listen on " + host, 2)
     import uvicorn
 
     from drive_tui.central.api import create_app
     from drive_tui.forms.catalogue import load_catalogue
 
     engine = _engine(database_url)
-    api = create_app(engine, load_catalogue(_settings().forms_dir))
+    api = create_app(engine, load_catalogue(settings().forms_dir))
     scheme = "https" if certfile else "http"
     typer.echo(f"drive-tui central service on {scheme}://{host}:{port}", err=True)
     gc.freeze()  # start-up objects live as long as the server: keep them out of every collection
@@ -83,27 +76,27 @@ def server(
                 server_header=False)
 
 
-@server_app.command("init")
+@app.command("init")
 def server_init(
     admin: Annotated[str, typer.Option(help="User name of the first administrator.")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create the central store (or bring it to the newest schema) and its first administrator."""
     from drive_tui.central.people import add_user, list_users
-    from drive_tui.sync.protocol import Role
+    from drive_tui.domain.terms import Role
 
     engine = _engine(database_url)
 
     def action() -> None:
         if any(user.role is Role.ADMINISTRATOR for user in list_users(engine)):
-            _fail("this central store already has an administrator", 1)
+            fail("this central store already has an administrator", 1)
         add_user(engine, admin, Role.ADMINISTRATOR)
         typer.echo(f"Central store ready; administrator {admin} created.")
 
     _admin(action)
 
 
-@server_app.command("add-user")
+@app.command("add-user")
 def server_add_user(
     username: str,
     role: Annotated[str, typer.Option(help="case_manager, supervisor or administrator.")],
@@ -114,10 +107,10 @@ def server_add_user(
 ) -> None:
     """Create a user with a role."""
     from drive_tui.central.people import add_user
-    from drive_tui.sync.protocol import Role
+    from drive_tui.domain.terms import Role
 
     if role not in {r.value for r in Role}:
-        _fail(f"unknown role {role!r}: case_manager, supervisor or administrator", 2)
+        fail(f"unknown role {role!r}: case_manager, supervisor or administrator", 2)
     engine = _engine(database_url)
     _admin(lambda: add_user(engine, username, Role(role), site or []))
     typer.echo(f"User {username} created ({role}).")
@@ -126,7 +119,7 @@ def server_add_user(
                    f"(drive-tui server sites {username} --site SITE).", err=True)
 
 
-@server_app.command("sites")
+@app.command("sites")
 def server_sites(
     username: str,
     site: Annotated[list[str], typer.Option(help="A site the user works at (repeat for several).")],
@@ -141,7 +134,7 @@ def server_sites(
     typer.echo(f"{username} works at: {', '.join(done[0])}.")
 
 
-@server_app.command("code")
+@app.command("code")
 def server_code(
     username: str,
     minutes: Annotated[int, typer.Option(min=1, max=24 * 60, help="How long the code stays valid.")] = 30,
@@ -156,7 +149,7 @@ def server_code(
     typer.echo(codes[0])
 
 
-@server_app.command("devices")
+@app.command("devices")
 def server_devices(database_url: DatabaseUrl = None) -> None:
     """List devices: user, state, enrolment and last sync."""
     from drive_tui.central.people import list_devices
@@ -168,7 +161,7 @@ def server_devices(database_url: DatabaseUrl = None) -> None:
                    f"enrolled {device.enrolled_at.date().isoformat()}  last sync {last}")
 
 
-@server_app.command("revoke")
+@app.command("revoke")
 def server_revoke(
     device_id: str,
     lost: Annotated[bool, typer.Option("--lost", help="Lost or stolen: refuse it at once; it wipes if it connects.")]
@@ -179,16 +172,17 @@ def server_revoke(
 ) -> None:
     """Revoke a device, as retired or as lost/stolen."""
     from drive_tui.central.people import revoke
-    from drive_tui.sync.protocol import DeviceState
+    from drive_tui.domain.terms import DeviceState
 
     if lost == retire:
-        _fail("say --lost or --retire", 2)
+        fail("say --lost or --retire", 2)
+    state = DeviceState.LOST if lost else DeviceState.RETIRED
     engine = _engine(database_url)
-    _admin(lambda: revoke(engine, device_id, DeviceState.LOST if lost else DeviceState.RETIRED))
-    typer.echo(f"Device {device_id} {'marked lost' if lost else 'retired'}.")
+    _admin(lambda: revoke(engine, device_id, state))
+    typer.echo(f"Device {device_id} is now {state.value}.")
 
 
-@server_app.command("add-case")
+@app.command("add-case")
 def server_add_case(
     reference: str,
     site: Annotated[str, typer.Option()],
@@ -202,13 +196,13 @@ def server_add_case(
     try:
         allocated = date.fromisoformat(allocated_on) if allocated_on else date.today()
     except ValueError:
-        _fail("--allocated-on takes YYYY-MM-DD", 2)
+        fail("--allocated-on takes YYYY-MM-DD", 2)
     engine = _engine(database_url)
     _admin(lambda: create_case(engine, reference=reference, site=site, allocated_on=allocated, case_manager=to))
     typer.echo(f"Case {reference} at {site} allocated to {to}.")
 
 
-@server_app.command("assign")
+@app.command("assign")
 def server_assign(
     reference: str,
     site: Annotated[str, typer.Option()],

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import json
 import platform
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from drive_tui.cli import _console, _fail, _keychain, _open, _run, _settings, app
+from drive_tui.cli.support import console, fail, keychain, open_store, run, settings
 
-if TYPE_CHECKING:
-    from drive_tui.config import Settings
-    from drive_tui.store.store import Store
-    from drive_tui.sync.client import SyncError
+app = typer.Typer()
 
 EXIT_CODES = {"usage": 2, "unreachable": 3, "revoked": 4, "tls": 5, "version": 6, "refused": 7, "server": 8}
 """``drive-tui sync`` exit status by failure, so scripts can tell them apart."""
-
-
-def _sync_failure(error: SyncError, store: Store, settings: Settings) -> None:
-    from drive_tui.store.store import destroy
-
-    if error.wipe:
-        destroy(store, settings, keychain=_keychain(settings))
-        _fail(f"{error} — this device's local store has been wiped", EXIT_CODES[error.kind.value])
-    _fail(str(error), EXIT_CODES[error.kind.value])
 
 
 @app.command()
@@ -39,18 +27,17 @@ def enrol(
     from drive_tui.sync.client import SyncError
     from drive_tui.sync.engine import enrol as enrol_device
 
-    settings = _settings()
-    store = _open(settings)
+    store = open_store(settings())
 
     def action() -> None:
         with store:
             try:
                 answer = enrol_device(store, url, code, name or platform.node() or "device", ca_file=ca_file)
             except SyncError as error:
-                _fail(str(error), EXIT_CODES[error.kind.value])
+                fail(str(error), EXIT_CODES[error.kind.value])
         typer.echo(f"Enrolled as {answer.user} ({answer.role.value.replace('_', ' ')}); run `drive-tui sync` now.")
 
-    _run(action)
+    run(action)
 
 
 @app.command()
@@ -61,27 +48,26 @@ def sync(
     """Push this device's changes to the central store and pull what it has for you."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from drive_tui.store.store import destroy
     from drive_tui.sync.client import SyncError
-    from drive_tui.sync.engine import Callbacks
-    from drive_tui.sync.engine import sync as run_sync
+    from drive_tui.sync.engine import Callbacks, sync_device
 
-    settings = _settings()
-    store = _open(settings)
+    current = settings()
+    store = open_store(current)
 
     def action() -> None:
-        console = _console()
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console,
-                      transient=True, disable=dry_run or not console.is_terminal) as progress:
+        terminal = console()
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=terminal,
+                      transient=True, disable=dry_run or not terminal.is_terminal) as progress:
             pushing = progress.add_task("pushed", total=None)
             pulling = progress.add_task("pulled", total=None)
             callbacks = Callbacks(push_total=lambda n: progress.update(pushing, total=n),
                                   pushed=lambda n: progress.advance(pushing, n),
                                   pulled=lambda n: progress.advance(pulling, n))
             try:
-                report = run_sync(store, dry_run=dry_run, callbacks=callbacks)
+                report = sync_device(store, current, keychain(current), dry_run=dry_run, callbacks=callbacks)
             except SyncError as error:
-                _sync_failure(error, store, settings)
+                wiped = " — this device's local store has been wiped" if error.wipe else ""
+                fail(f"{error}{wiped}", EXIT_CODES[error.kind.value])
         if dry_run:
             for op, count in sorted(report.would_push.items()):
                 typer.echo(f"would push  {count:>6}  {op}")
@@ -90,14 +76,13 @@ def sync(
         for line in report.rejected[:20]:
             typer.echo(f"refused by the server (kept there for an administrator): {line}", err=True)
         if report.wiped:
-            destroy(store, settings, keychain=_keychain(settings))
             typer.echo("This device is retired: its changes are all in the central store and its local store "
                        "has been wiped.")
             return
         store.close()
         typer.echo(report.summary(dry_run=dry_run))
 
-    _run(action)
+    run(action)
 
 
 @app.command()
@@ -110,8 +95,7 @@ def conflicts(
     laptop made after the case moved, held for you), or resolve one."""
     from drive_tui.store.reviews import describe, open_conflicts, resolve_conflict
 
-    settings = _settings()
-    store = _open(settings)
+    store = open_store(settings())
 
     def action() -> None:
         with store, store.transaction() as tx:
@@ -123,7 +107,7 @@ def conflicts(
                 return
             matches = [c for c in found if c.id.startswith(resolve)]
             if len(matches) != 1:
-                _fail(f"no single open conflict matches {resolve!r}", 1)
+                fail(f"no single open conflict matches {resolve!r}", 1)
             conflict = matches[0]
             value: Any
             if keep == "central":
@@ -134,10 +118,10 @@ def conflicts(
                 try:
                     value = json.loads(keep)
                 except json.JSONDecodeError:
-                    _fail("--keep takes 'central', 'incoming' or a JSON value", 2)
+                    fail("--keep takes 'central', 'incoming' or a JSON value", 2)
             else:
-                _fail("say which value to keep with --keep", 2)
+                fail("say which value to keep with --keep", 2)
             resolve_conflict(tx, conflict.id, value)
         typer.echo("Resolved; the central store gets the choice on the next sync.")
 
-    _run(action)
+    run(action)

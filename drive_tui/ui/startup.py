@@ -1,0 +1,100 @@
+"""Start-up, in one place: how the caseload shows as soon as the store's file is open.
+
+1. ``run`` (the CLI's way in) pauses cycle collection: start-up builds a great many long-lived objects and hardly
+   any garbage, and collecting meanwhile cost ~45 ms of a ~330 ms start (bench/RESULTS.md).
+2. ``FirstOpen`` starts with the app: a thread opens the file from the keychain (or ``DRIVE_TUI_PASSPHRASE``) and
+   reads the caseload with the DB-API alone (``store.opening``, ``store.caseload``) while Textual starts.
+3. The app's mount waits a moment for it; the caseload is drawn at once when it is there, else the unlock screen
+   takes the first open over (it waits on, or asks for the passphrase, or says what is wrong).
+4. After the caseload's first frame a worker loads SQLAlchemy and attaches the full store; collection resumes
+   (``resume_gc``). Anything that needs the store awaits ``DriveApp.wait_for_store``, so a key pressed in between
+   is handled (in order) a moment later, never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import date
+from typing import TYPE_CHECKING
+
+from drive_tui.background import in_background
+from drive_tui.config import Settings
+from drive_tui.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from drive_tui.store.caseload import Overview
+    from drive_tui.store.keychain import Keychain
+    from drive_tui.store.opening import OpenedFile
+    from drive_tui.store.store import Store
+
+    Opened = tuple[OpenedFile, Overview | None]
+
+FIRST_OPEN_WAIT = 0.5
+"""Seconds the app waits, showing nothing yet, for the keychain to open the store before it shows the unlock
+screen (which goes on waiting, saying so). Usually the store is open long before."""
+
+
+def run(settings: Settings, *, store: Store | None = None, keychain: Keychain | None = None) -> None:
+    """Run the app for a person at a terminal."""
+    gc.disable()  # resumed once the store is attached, or when a passphrase is to be typed
+    from drive_tui.ui.app import make_app
+
+    make_app(settings, store=store, keychain=keychain).run()
+
+
+def resume_gc() -> None:
+    """Collect cycles again if ``run`` paused it. What start-up built lives as long as the app, so it is frozen out
+    of every later collection."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+class FirstOpen:
+    """Opening the store's file, started with the app. It holds the data key, so it is handed over once — to the
+    app's mount if it is done in time, else to the unlock screen — and then dropped."""
+
+    def __init__(self, future: Future[Opened]) -> None:
+        self._future: Future[Opened] | None = future
+
+    @classmethod
+    def start(cls, settings: Settings, keychain: Keychain | None, today: Callable[[], date]) -> FirstOpen | None:
+        """Start opening, unless there is no store yet (the unlock screen offers to create one)."""
+        if not settings.database_path.exists():
+            return None
+        from drive_tui.store.opening import open_for_caseload
+
+        passphrase = settings.passphrase.get_secret_value() if settings.passphrase is not None else None
+        return cls(in_background(lambda: open_for_caseload(settings, passphrase, keychain=keychain, today=today()),
+                                 name="drive-tui-open"))
+
+    async def within(self, seconds: float) -> Opened | None:
+        """The opened file and caseload if opening ends within ``seconds`` without needing a passphrase (then it is
+        taken); else None, and it goes on for whoever takes it next."""
+        if self._future is None:
+            return None
+        try:
+            opened = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(self._future)), seconds)
+        except (TimeoutError, StoreError):
+            return None
+        self._future = None
+        return opened
+
+    def take(self) -> Future[Opened] | None:
+        """The opening, for one taker only."""
+        future, self._future = self._future, None
+        return future
+
+
+def preload_store() -> None:
+    """While the user types a passphrase, import what opening the full store needs (SQLAlchemy, the tables, the
+    forms): a few hundred milliseconds that would otherwise come after they press Enter."""
+
+    def load() -> None:
+        import drive_tui.store.store  # noqa: F401
+        import drive_tui.ui.screens.case  # noqa: F401
+
+    in_background(load, name="drive-tui-preload")

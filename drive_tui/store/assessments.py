@@ -126,7 +126,7 @@ def save_draft_answer(tx: Tx, assessment_id: str, answer_id: str, value: Any) ->
     try:
         normalised = check_one(form, answer_id, value)
     except AnswerError as exc:
-        raise Invalid(str(exc), [str(exc)]) from None
+        raise Invalid(str(exc), [str(exc)], reason=exc.reason) from None
     answers = dict(row.answers)
     if normalised is None:
         answers.pop(answer_id, None)

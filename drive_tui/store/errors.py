@@ -68,8 +68,25 @@ class Conflict(StoreError):
 
 
 class Invalid(StoreError):
-    """Input that fails validation; ``problems`` lists each one."""
+    """Input that fails validation; ``problems`` lists each one. ``reason`` is what is wrong with one field, without
+    its name, for a message shown beside that field."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+    def __init__(self, message: str, problems: list[str] | None = None, *, reason: str | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+        self.reason = reason or message
+
+
+class StoreBusy(StoreError):
+    """Another connection held the store's write lock for longer than the busy timeout (a sync applying a page)."""
+
+    def __init__(self) -> None:
+        super().__init__("the store is busy (a sync is writing to it): nothing was changed; try again in a moment")
+
+
+class StoreFailed(StoreError):
+    """The database refused a read or a write (full disk, I/O error). Only the error's type is named: SQLite's
+    messages can quote a statement."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"the store could not be read or written ({kind}); nothing half-done was kept")

@@ -10,7 +10,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3.dbapi2 as sqlcipher
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from drive_tui.config import Settings
@@ -20,7 +22,7 @@ from drive_tui.forms.spec import FormSpec
 from drive_tui.store import keys
 from drive_tui.store.device import identity_of
 from drive_tui.store.engine import open_engine
-from drive_tui.store.errors import KeyFileMissing, StoreExists, WrongKey
+from drive_tui.store.errors import KeyFileMissing, StoreBusy, StoreError, StoreExists, StoreFailed, WrongKey
 from drive_tui.store.keychain import Keychain, KeychainUnavailable
 from drive_tui.store.opening import OpenedFile, open_file
 from drive_tui.store.tables import StoreMeta
@@ -68,10 +70,15 @@ class Store:
 
     @contextmanager
     def transaction(self, *, now: datetime | None = None) -> Iterator[Tx]:
-        """A write transaction: committed (durably) on leaving the block, rolled back on an exception."""
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            yield Tx(session=session, identity=self.identity, forms=self.forms, form_snapshots=self.form_snapshots,
-                     grace_days=self.grace_days, now=now or datetime.now(UTC))
+        """A write transaction: committed (durably) on leaving the block, rolled back on an exception. SQLite's
+        operational errors become a ``StoreBusy`` (the write lock was held too long) or a ``StoreFailed`` (I/O, a
+        full disk): ``StoreError``s like any other refusal, which the app shows and the CLI exits on."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield Tx(session=session, identity=self.identity, forms=self.forms,
+                         form_snapshots=self.form_snapshots, grace_days=self.grace_days, now=now or datetime.now(UTC))
+        except (OperationalError, sqlcipher.OperationalError) as exc:
+            raise _translated(exc) from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -81,6 +88,14 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _translated(exc: Exception) -> StoreError:
+    cause = exc.orig if isinstance(exc, OperationalError) else exc
+    text = str(cause).lower()
+    if "locked" in text or "busy" in text:
+        return StoreBusy()
+    return StoreFailed(type(cause).__name__)
 
 
 def _meta(session: Session) -> dict[str, str]:

@@ -147,11 +147,6 @@ class DriveApp(App[None]):
         self.sub_title = "VISIT MODE" if on else ""
         self.set_class(on, "-visit-mode")
 
-    async def watch_visit_mode(self, on: bool) -> None:
-        for screen in self.screen_stack:
-            if hasattr(screen, "visit_mode_changed") and screen.is_mounted:
-                await screen.visit_mode_changed()
-
     def action_toggle_visit_mode(self) -> None:
         if not self.unlocked or self.locked:
             return

@@ -120,7 +120,7 @@ async def test_an_enrolled_device_shows_the_case_manager_but_does_not_change_it(
     the device does not make one — the field is shown disabled, and the store refuses it too."""
     from textual.widgets import Input
 
-    from drive_tui.store.cases import update_case
+    from drive_tui.store.cases import get_case, update_case
     from drive_tui.store.errors import Invalid
     from drive_tui.store.replica import pending_by_operation
     from drive_tui.ui.screens.case_form import CaseFormScreen
@@ -134,10 +134,11 @@ async def test_an_enrolled_device_shows_the_case_manager_but_does_not_change_it(
         update_case(tx, case_id, {"case_manager": "cm2"})
     with laptop.transaction() as tx:
         assert pending_by_operation(tx) == before
+        case = get_case(tx, case_id)
     app = make_app(Settings(home=laptop.home, keyring=False), store=laptop, today=TODAY)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.push_screen(CaseFormScreen(case_id))
+        app.push_screen(CaseFormScreen(case))
         await pilot.pause()
         field = app.screen.query_one("#f-case_manager", Input)
         assert field.disabled and field.value == "cm1"

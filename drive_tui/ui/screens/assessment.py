@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Footer, Header, Static
 
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.vocab import AssessmentStatus, Timepoint
@@ -27,7 +27,8 @@ from drive_tui.store.assessments import (
     submit_assessment,
 )
 from drive_tui.store.cases import get_case
-from drive_tui.store.errors import StoreError
+from drive_tui.store.errors import Invalid, StoreError
+from drive_tui.store.store import Tx
 from drive_tui.ui.widgets.field_box import FieldBox
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -55,28 +56,24 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
     def read_only(self) -> bool:
         return not self.assessment.is_draft
 
-    def _load(self) -> None:
-        store = self.drive.store
-        assert store is not None
-        with store.transaction() as tx:
-            self.assessment = get_assessment(tx, self.assessment_id)
-            self.case = get_case(tx, self.assessment.case_id)
-            self.form = form_for(tx, self.assessment.form_id, self.assessment.form_version)
-            earlier = [a for tp, a in current_assessments(tx, self.case.id).items()
-                       if tp.order < self.assessment.timepoint.order]
+    def _load(self, tx: Tx) -> bool:
+        self.assessment = get_assessment(tx, self.assessment_id)
+        self.case = get_case(tx, self.assessment.case_id)
+        self.form = form_for(tx, self.assessment.form_id, self.assessment.form_version)
+        earlier = [a for tp, a in current_assessments(tx, self.case.id).items()
+                   if tp.order < self.assessment.timepoint.order]
         self.previous = max(earlier, key=lambda a: a.timepoint.order).answers if earlier else None
+        return True
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield VisitBadge()
-        with Vertical(id="body"):
-            yield from self._body()
+        yield Vertical(id="body")
         yield Static("", id="help")
         yield Footer()
 
     def _body(self) -> Iterator[Widget]:
         """The form itself, rebuilt after a submit or a change of visit mode (sensitive fields not even built)."""
-        self._load()
         status = {AssessmentStatus.DRAFT: "draft — saved as you type", AssessmentStatus.SUBMITTED: "submitted — read-only",
                   AssessmentStatus.AMENDED: "superseded by an amendment — read-only"}[self.assessment.status]
         amendment = " · amendment" if self.assessment.supersedes and self.assessment.is_draft else ""
@@ -100,14 +97,21 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         yield form
 
     async def rebuild(self) -> None:
+        """Read the assessment again and redraw the form (if it cannot be read, the message says why and the form
+        stays as it is)."""
+        if self.in_store(self._load):
+            await self._redraw()
+
+    async def _redraw(self) -> None:
         self.set_focus(None)  # the focused field is about to be removed
-        body = self.query_one("#body", Vertical)
-        await body.remove_children()
-        await body.mount_all(list(self._body()))
+        await self.refill(self.query_one("#body", Vertical), self._body())
         self._settle()
 
-    def on_mount(self) -> None:
-        self._settle()
+    async def on_mount(self) -> None:
+        if not self.in_store(self._load):
+            self.app.pop_screen()
+            return
+        await self._redraw()
 
     def _settle(self) -> None:
         form = self.query_one("#form", VerticalScroll)
@@ -147,8 +151,7 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
             box.display = box.spec.answer_ids[0] in visible
             if not self.read_only:
                 box.show_error(next((problems[a] for a in [box.spec.id, *box.spec.answer_ids] if a in problems), ""))
-            required = is_required(box.spec, answers)
-            box.query_one(".field-label", Label).update(box.spec.label + (" *" if required else ""))
+            box.set_required(is_required(box.spec, answers))
         done, total = progress(self.form, answers)
         hidden_note = ""
         if self.drive.visit_mode:
@@ -164,18 +167,21 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
     def _save(self, box: FieldBox, answer_id: str, value: Any) -> None:
         if self.read_only or self.assessment.answers.get(answer_id) == value:
             return
-        store = self.drive.store
-        assert store is not None
-        try:
-            with store.transaction() as tx:
-                self.assessment = save_draft_answer(tx, self.assessment_id, answer_id, value)
-        except StoreError as exc:
-            box.show_error(str(exc).split(": ", 1)[-1])
+        saved = self.in_store(lambda tx: save_draft_answer(tx, self.assessment_id, answer_id, value),
+                              refused=lambda exc: self._refused(box, exc))
+        if saved is None:
             return
+        self.assessment = saved
         if value is None and box.is_mounted:
-            box.answers = dict(self.assessment.answers)
-            box.refresh(recompose=True)
+            self.call_later(box.restore, self.assessment.answers)
         self.refresh_state()
+
+    def _refused(self, box: FieldBox, exc: StoreError) -> None:
+        """Input the form refuses stays as typed, to be corrected; anything else puts the stored answer back."""
+        if isinstance(exc, Invalid):
+            box.show_error(exc.reason)
+        elif box.is_mounted:
+            self.call_later(box.restore, self.assessment.answers, str(exc))
 
     def _save_pending(self) -> None:
         for box in self.query(FieldBox):
@@ -230,27 +236,16 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
     async def _submit_confirmed(self, yes: bool | None) -> None:
         if not yes:
             return
-        store = self.drive.store
-        assert store is not None
-        try:
-            with store.transaction() as tx:
-                result = submit_assessment(tx, self.assessment_id, completed_on=self.drive.today)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
+        result = self.in_store(lambda tx: submit_assessment(tx, self.assessment_id, completed_on=self.drive.today))
+        if result is None:
             return
-        self.assessment = result.assessment
         self.notify(f"{self.assessment.timepoint.label} assessment submitted.")
         await self.rebuild()
 
     def action_amend(self) -> None:
         if self.assessment.status is not AssessmentStatus.SUBMITTED:
             return
-        store = self.drive.store
-        assert store is not None
-        try:
-            with store.transaction() as tx:
-                amendment = amend_assessment(tx, self.assessment_id)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
+        amendment = self.in_store(lambda tx: amend_assessment(tx, self.assessment_id))
+        if amendment is None:
             return
         self.app.switch_screen(AssessmentScreen(amendment.id))

@@ -22,8 +22,8 @@ from drive_tui.domain.vocab import AssessmentStatus, Timepoint
 from drive_tui.store.assessments import amend_assessment, case_history, start_assessment
 from drive_tui.store.cases import get_case
 from drive_tui.store.caseload import CaseloadRow, caseload
-from drive_tui.store.errors import StoreError
 from drive_tui.store.reviews import HELD_PREFIX, open_conflicts, reviews_of, sign_off
+from drive_tui.store.store import Tx
 from drive_tui.store.tables import ConflictRow, ReviewRow
 from drive_tui.ui.labels import code_label
 from drive_tui.ui.screens.base import DriveScreenMixin
@@ -70,27 +70,23 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self._rebuilding = asyncio.Lock()
 
 
-    def _load(self) -> None:
-        store = self.drive.store
-        assert store is not None
-        with store.transaction() as tx:
-            self.overview = caseload(tx, today=self.drive.today, case_id=self.case_id)[0]
-            self.case = get_case(tx, self.case_id)
-            self.history = case_history(tx, self.case_id)
-            self.reviews = {review.assessment_id: review for review in reviews_of(tx, self.case_id)}
-            self.conflicts = open_conflicts(tx, self.case_id)
-            self.supervising = store.identity.may_sign_off
+    def _load(self, tx: Tx) -> bool:
+        self.overview = caseload(tx, today=self.drive.today, case_id=self.case_id)[0]
+        self.case = get_case(tx, self.case_id)
+        self.history = case_history(tx, self.case_id)
+        self.reviews = {review.assessment_id: review for review in reviews_of(tx, self.case_id)}
+        self.conflicts = open_conflicts(tx, self.case_id)
+        self.supervising = tx.identity.may_sign_off
+        return True
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield VisitBadge()
-        with Vertical(id="body"):
-            yield from self._body()
+        yield Vertical(id="body")
         yield Footer()
 
     def _body(self) -> Iterator[Widget]:
         """The parts that change with the data and with visit mode (rebuilt; the header and footer stay)."""
-        self._load()
         assert self.case is not None
         case = self.case
         top = Horizontal(id="case-top")
@@ -104,16 +100,19 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         yield DataTable(id="timeline", cursor_type="row")
 
     async def rebuild(self) -> None:
+        """Read the case again and redraw it, keeping the timeline's cursor where it was."""
         async with self._rebuilding:  # a resume and a sign-off may both ask at once
-            keep = self._selected_key()
-            body = self.query_one("#body", Vertical)
-            await body.remove_children()
-            await body.mount_all(list(self._body()))
+            keep = self._selected_key() if self.query("#timeline") else None
+            if not self.in_store(self._load):
+                if self.case is None:  # never shown: go back to where the key was pressed
+                    self.app.pop_screen()
+                return
+            await self.refill(self.query_one("#body", Vertical), self._body())
             self.render_timeline(keep=keep)
             self.query_one("#timeline", DataTable).focus()
 
-    def on_mount(self) -> None:
-        self.render_timeline()
+    async def on_mount(self) -> None:
+        await self.rebuild()
 
     async def on_screen_resume(self) -> None:
         """Back from an assessment or the profile form: show what changed."""
@@ -195,19 +194,14 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self._start(self.overview.schedule.next.timepoint)
 
     def _start(self, timepoint: Timepoint) -> None:
-        store = self.drive.store
-        assert store is not None and self.overview is not None
+        assert self.overview is not None
         next_slot = self.overview.schedule.next
         if next_slot is not None and timepoint is not next_slot.timepoint and timepoint is not Timepoint.CLOSURE:
             self.notify(f"The next assessment is {next_slot.timepoint.label}.", severity="warning")
             return
-        try:
-            with store.transaction() as tx:
-                assessment = start_assessment(tx, self.case_id, timepoint)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
-            return
-        self._open(assessment.id)
+        assessment = self.in_store(lambda tx: start_assessment(tx, self.case_id, timepoint))
+        if assessment is not None:
+            self._open(assessment.id)
 
     def _open(self, assessment_id: str) -> None:
         from drive_tui.ui.screens.assessment import AssessmentScreen
@@ -216,16 +210,11 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
     def action_amend(self) -> None:
         key = self._selected_key()
-        store = self.drive.store
-        assert store is not None
         if key is None or key.startswith("slot:"):
             self.notify("Choose a submitted assessment to amend.", severity="warning")
             return
-        try:
-            with store.transaction() as tx:
-                amendment = amend_assessment(tx, key)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
+        amendment = self.in_store(lambda tx: amend_assessment(tx, key))
+        if amendment is None:
             return
         self.notify("Amendment started: the original is kept; submit the amendment to replace it.")
         self._open(amendment.id)
@@ -233,7 +222,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
     def action_edit_profile(self) -> None:
         from drive_tui.ui.screens.case_form import CaseFormScreen
 
-        self.app.push_screen(CaseFormScreen(self.case_id))
+        self.app.push_screen(CaseFormScreen(self.case))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Sign-off keys only on a supervisor's device; editing keys only on a case manager's."""
@@ -252,13 +241,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         return chosen
 
     async def _record_review(self, assessment: Assessment, decision: ReviewDecision, comment: str = "") -> None:
-        store = self.drive.store
-        assert store is not None
-        try:
-            with store.transaction() as tx:
-                sign_off(tx, assessment.id, decision, comment)
-        except StoreError as exc:
-            self.notify(str(exc), severity="error")
+        if self.in_store(lambda tx: sign_off(tx, assessment.id, decision, comment)) is None:
             return
         self.notify(f"{assessment.timepoint.label} assessment {decision.label}; it reaches them on the next sync.")
         await self.rebuild()

@@ -11,10 +11,11 @@ from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from drive_tui.domain.models import CaseProfile
+from drive_tui.domain.models import Case, CaseProfile
 from drive_tui.domain.vocab import Coded, CustodyStatus, Employment, Gender, YesNoNotKnown
 from drive_tui.store.cases import create_case, get_case, update_case
 from drive_tui.store.errors import StoreError
+from drive_tui.store.store import Tx
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -35,23 +36,18 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
     CSS_PATH = "case_form.tcss"
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, case_id: str | None) -> None:
+    def __init__(self, case: Case | None) -> None:
+        """``case``: the case to edit, as its screen has it; None for a new case."""
         super().__init__()
-        self.case_id = case_id
-        self.enrolled = False
+        self.case_id = case.id if case is not None else None
+        self.current = case.model_dump(mode="json") if case is not None else None
 
-    def _current(self) -> dict[str, Any]:
+    def compose(self) -> ComposeResult:
         store = self.drive.store
         assert store is not None
         self.enrolled = not store.identity.may_reassign
-        with store.transaction() as tx:
-            if self.case_id is None:
-                return {"reference": "", "site": "", "allocated_on": self.drive.today.isoformat(),
-                        "case_manager": store.identity.user, "service_user": {}}
-            return get_case(tx, self.case_id).model_dump(mode="json")
-
-    def compose(self) -> ComposeResult:
-        current = self._current()
+        current = self.current or {"reference": "", "site": "", "allocated_on": self.drive.today.isoformat(),
+                                   "case_manager": store.identity.user, "service_user": {}}
         su = current.get("service_user", {})
         yield VisitBadge()
         with Vertical(id="case-form"):
@@ -94,29 +90,32 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
         return values
 
     def action_save(self) -> None:
-        store = self.drive.store
-        assert store is not None
         values = self._values()
-        try:
-            with store.transaction() as tx:
-                if self.case_id is None:
-                    profile = CaseProfile.model_validate({**values, "victims": []})
-                    case_id = create_case(tx, profile).id
-                else:
-                    current = get_case(tx, self.case_id).model_dump(mode="json")
-                    changes = {k: v for k, v in values.items() if k != "service_user" and current[k] != v}
-                    changes.update({f"service_user.{k}": v for k, v in values["service_user"].items()
-                                    if current["service_user"].get(k) != v})
-                    if changes:
-                        update_case(tx, self.case_id, changes)
-                    case_id = self.case_id
-        except StoreError as exc:
-            self._error(str(exc) + "".join(f"\n  {p}" for p in getattr(exc, "problems", [])[:4]))
-            return
-        except ValueError as exc:  # pydantic: a new case that does not validate
-            self._error(_first_problem(exc))
-            return
-        self.dismiss(case_id)
+        case_id = self.case_id
+        if case_id is None:
+            try:
+                profile = CaseProfile.model_validate({**values, "victims": []})
+            except ValueError as exc:  # pydantic: a new case that does not validate
+                self._error(_first_problem(exc))
+                return
+            saved = self.in_store(lambda tx: create_case(tx, profile).id, refused=self._refused)
+        else:
+            saved = self.in_store(lambda tx: self._update(tx, case_id, values), refused=self._refused)
+        if saved is not None:
+            self.dismiss(saved)
+
+    @staticmethod
+    def _update(tx: Tx, case_id: str, values: dict[str, Any]) -> str:
+        current = get_case(tx, case_id).model_dump(mode="json")
+        changes = {k: v for k, v in values.items() if k != "service_user" and current[k] != v}
+        changes.update({f"service_user.{k}": v for k, v in values["service_user"].items()
+                        if current["service_user"].get(k) != v})
+        if changes:
+            update_case(tx, case_id, changes)
+        return case_id
+
+    def _refused(self, exc: StoreError) -> None:
+        self._error(str(exc) + "".join(f"\n  {p}" for p in getattr(exc, "problems", [])[:4]))
 
     def _error(self, message: str) -> None:
         self.query_one("#case-form-error", Static).update(message)

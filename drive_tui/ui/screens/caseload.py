@@ -68,11 +68,10 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
             self.render_table()
 
     def reload(self) -> None:
-        store = self.drive.store
-        assert store is not None
-        with store.transaction() as tx:
-            overview = read_overview(tx.dbapi, today=self.drive.today, grace_days=store.grace_days, login=store.identity.user)
-        self.rows, self.sync_status, self.identity = overview.rows, overview.sync, store.identity
+        overview = self.in_store(
+            lambda tx: read_overview(tx.dbapi, today=self.drive.today, grace_days=tx.grace_days, login=tx.identity.user))
+        if overview is not None:
+            self.rows, self.sync_status, self.identity = overview.rows, overview.sync, overview.identity
         self.render_table()
 
     def render_table(self) -> None:

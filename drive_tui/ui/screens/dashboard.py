@@ -26,6 +26,7 @@ from drive_tui.analysis.dashboard import (
 from drive_tui.store.assessments import form_for
 from drive_tui.store.caseload import CASELOAD_GUIDE
 from drive_tui.store.team import team_snapshot
+from drive_tui.store.store import Tx
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -70,15 +71,17 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
         yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        store = self.drive.store
-        assert store is not None
-        with store.transaction() as tx:
-            snapshot = team_snapshot(tx, today=self.drive.today)
-            self.load = team_load(snapshot.schedules, snapshot.drafts, snapshot.open_conflicts, today=self.drive.today)
-            self.missing_by = {by: missing_data(snapshot.cases, lambda f, v: form_for(tx, f, v), by=by)
-                               for by in GROUPINGS}
+        if not self.in_store(self._load):
+            self.app.pop_screen()
+            return
         self.render_team()
         self.render_missing()
+
+    def _load(self, tx: Tx) -> bool:
+        snapshot = team_snapshot(tx, today=self.drive.today)
+        self.load = team_load(snapshot.schedules, snapshot.drafts, snapshot.open_conflicts, today=self.drive.today)
+        self.missing_by = {by: missing_data(snapshot.cases, lambda f, v: form_for(tx, f, v), by=by) for by in GROUPINGS}
+        return True
 
     def render_team(self) -> None:
         table = self.query_one("#team", DataTable)

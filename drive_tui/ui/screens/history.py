@@ -18,6 +18,7 @@ from drive_tui.analysis.history import History, build_history, sparkline
 from drive_tui.store.assessments import case_history, form_for
 from drive_tui.store.cases import get_case
 from drive_tui.store.reviews import reviews_of
+from drive_tui.store.store import Tx
 from drive_tui.store.tables import ReviewRow
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -45,20 +46,16 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield VisitBadge()
-        with Vertical(id="body"):
-            yield from self._body()
+        yield Vertical(id="body")
         yield Footer()
 
-    def _load(self) -> None:
-        store = self.drive.store
-        assert store is not None
-        with store.transaction() as tx:
-            self.reference = get_case(tx, self.case_id).reference
-            self.history = build_history(case_history(tx, self.case_id), lambda f, v: form_for(tx, f, v))
-            self.reviews = reviews_of(tx, self.case_id)
+    def _load(self, tx: Tx) -> bool:
+        self.reference = get_case(tx, self.case_id).reference
+        self.history = build_history(case_history(tx, self.case_id), lambda f, v: form_for(tx, f, v))
+        self.reviews = reviews_of(tx, self.case_id)
+        return True
 
     def _body(self) -> Iterator[Widget]:
-        self._load()
         assert self.history is not None
         yield Static(Text(f"History of case {self.reference}", style="bold"), classes="section-title")
         if not self.drive.visit_mode:
@@ -67,13 +64,17 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
         yield table
         yield Static(self._sign_offs(), id="sign-offs")
 
-    def on_mount(self) -> None:
-        self.render_table()
+    async def on_mount(self) -> None:
+        if not self.in_store(self._load):
+            self.app.pop_screen()
+            return
+        await self.visit_mode_changed()
+        self.query_one("#history", DataTable).focus()
 
     async def visit_mode_changed(self) -> None:
-        body = self.query_one("#body", Vertical)
-        await body.remove_children()
-        await body.mount_all(list(self._body()))
+        if self.history is None:
+            return
+        await self.refill(self.query_one("#body", Vertical), self._body())
         self.render_table()
 
     def render_table(self) -> None:

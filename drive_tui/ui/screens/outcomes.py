@@ -28,14 +28,14 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
             yield Static("Computing the analyses…", id="report-loading")
         yield Footer()
 
-    def on_mount(self) -> None:
-        store = self.drive.store
-        assert store is not None
-        with store.transaction() as tx:
-            self.document = outcomes(cohort(tx, closed_only=True))
-        report = self.query_one("#report", VerticalScroll)
-        report.remove_children()
-        report.mount_all([Static(renderable) for renderable in outcome_tables(self.document)])
+    async def on_mount(self) -> None:
+        cases = self.in_store(lambda tx: cohort(tx, closed_only=True))
+        if cases is None:
+            self.app.pop_screen()
+            return
+        self.document = outcomes(cases)
+        await self.refill(self.query_one("#report", VerticalScroll),
+                          (Static(renderable) for renderable in outcome_tables(self.document)))
 
     def action_back(self) -> None:
         self.app.pop_screen()

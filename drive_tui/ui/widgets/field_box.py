@@ -138,6 +138,27 @@ class FieldBox(Vertical):
         error.update(message)
         error.set_class(bool(message), "-shown")
 
+    def set_required(self, required: bool) -> None:
+        """Mark the label with * while the answers so far make this field required."""
+        if required != self.required:
+            self.required = required
+            self.query_one(".field-label", Label).update(self.spec.label + (" *" if required else ""))
+
+    async def restore(self, answers: dict[str, Any], message: str = "") -> None:
+        """Show what is stored again — after a cleared answer, or a save that was refused (the widget must never
+        show an answer that is not saved) — with ``message`` saying why, and keep the focus here."""
+        focused = self.app.focused
+        had_focus = focused is not None and self in focused.ancestors_with_self
+        if had_focus:
+            self.screen.set_focus(None, scroll_visible=False)  # else Textual moves it to a field further down
+        self.answers = dict(answers)
+        await self.recompose()
+        self.show_error(message)
+        if had_focus:
+            target = next((widget for widget in self.query("*") if widget.can_focus), None)
+            if target is not None:  # once laid out: focus and scroll never part
+                target.focus()
+
     # Widget events → one Changed message --------------------------------------------------------------------
 
     @on(RadioSet.Changed)

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.config import Config
 from sqlmodel import SQLModel
 
 from drive_tui.domain.terms import DeviceState, Operation, ReviewDecision, Role
 from drive_tui.domain.vocab import AssessmentStatus
-from drive_tui.store.engine import SCHEMA_HEAD, _MIGRATIONS
+from drive_tui.store.engine import _MIGRATIONS, SCHEMA_HEAD
 from drive_tui.store.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,8 +52,8 @@ def test_migrated_schema_matches_the_tables(store: Store) -> None:
 
 
 def test_central_migrations_match_the_central_tables(tmp_path: Path) -> None:
-    from drive_tui.central.db import SCHEMA_HEAD as CENTRAL_HEAD
     from drive_tui.central.db import _MIGRATIONS as CENTRAL_MIGRATIONS
+    from drive_tui.central.db import SCHEMA_HEAD as CENTRAL_HEAD
     from drive_tui.central.db import open_central
     from drive_tui.central.tables import CentralModel
 
@@ -94,7 +94,7 @@ def test_a_store_from_an_older_release_is_migrated_on_open(store: Store) -> None
     from drive_tui.config import Settings
     from drive_tui.store.cases import create_case, list_cases
     from drive_tui.store.store import unlock
-    from tests.conftest import PASSPHRASE, profile
+    from tests.support.data import PASSPHRASE, profile
 
     with store.transaction() as tx:
         create_case(tx, profile())

@@ -12,22 +12,10 @@ from pathlib import Path
 import pytest
 
 from drive_tui.store.engine import SCHEMA_HEAD
-
-from .conftest import PASSPHRASE
-from .test_transfer import clean, sample
+from tests.support.cli import run
+from tests.support.data import clean, sample
 
 SENTINEL = "QUOKKA-SENTINEL-5521"
-
-
-def run(home: Path, *args: str, passphrase: str | None = PASSPHRASE, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TUI_")}
-    environment.update({"DRIVE_TUI_HOME": str(home), "DRIVE_TUI_KEYRING": "0", "COLUMNS": "120", **env})
-    if passphrase is not None:
-        environment["DRIVE_TUI_PASSPHRASE"] = passphrase
-    return subprocess.run(
-        [sys.executable, "-m", "drive_tui", *args], capture_output=True, text=True, env=environment,
-        stdin=subprocess.DEVNULL, timeout=120,
-    )
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from drive_tui.store.cases import create_case
 from drive_tui.store.journal import verify_chain
 from drive_tui.store.store import Store, unlock
 from drive_tui.store.tables import OutboxRow
-
-from .conftest import PASSPHRASE, profile
+from tests.support.data import PASSPHRASE, profile
 
 SAVER = textwrap.dedent(
     """

@@ -11,8 +11,7 @@ from drive_tui.forms.answers import AnswerError, check_one, progress, validate_a
 from drive_tui.forms.catalogue import load_catalogue
 from drive_tui.forms.loader import load_form_file
 from drive_tui.forms.spec import FormSpec
-
-from .conftest import INTAKE_COMPLETE
+from tests.support.data import INTAKE_COMPLETE
 
 CATALOGUE = load_catalogue()
 INTAKE = CATALOGUE.for_timepoint(Timepoint.INTAKE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+
 import keyring
 import pytest
 
@@ -13,8 +14,7 @@ from drive_tui.store.cases import create_case, list_cases
 from drive_tui.store.errors import KeyFileDamaged, KeyFileMissing, PassphraseNeeded, WeakPassphrase, WrongPassphrase
 from drive_tui.store.keychain import Keychain, is_secure_backend
 from drive_tui.store.store import Store, change_passphrase, create, unlock
-
-from .conftest import PASSPHRASE, MemoryKeyring, profile
+from tests.support.data import PASSPHRASE, MemoryKeyring, profile
 
 
 @pytest.mark.parametrize(

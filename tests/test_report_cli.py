@@ -17,9 +17,8 @@ from drive_tui.demo import synthetic_exchange
 from drive_tui.store.cohort import cohort
 from drive_tui.store.store import create, unlock
 from drive_tui.store.transfer import import_exchange
-
-from .conftest import PASSPHRASE
-from .test_cli import run
+from tests.support.cli import run
+from tests.support.data import PASSPHRASE
 
 
 @pytest.fixture

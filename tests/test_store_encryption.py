@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 
 from drive_tui.config import Settings
+from drive_tui.domain.vocab import Timepoint
 from drive_tui.store import keys
 from drive_tui.store.assessments import save_draft_answer, start_assessment
 from drive_tui.store.cases import create_case
 from drive_tui.store.engine import open_engine
 from drive_tui.store.errors import NotEncrypted, WrongKey, WrongPassphrase
 from drive_tui.store.store import Store, unlock
-from drive_tui.domain.vocab import Timepoint
-
-from .conftest import PASSPHRASE, profile
+from tests.support.data import PASSPHRASE, profile
 
 SENTINEL = "ZEBRA-SENTINEL-7731"
 

@@ -29,8 +29,7 @@ from drive_tui.store.errors import Conflict, Invalid
 from drive_tui.store.journal import pending_changes, verify_chain
 from drive_tui.store.store import Store, unlock
 from drive_tui.store.tables import AuditRow, OutboxRow
-
-from .conftest import INTAKE_COMPLETE, PASSPHRASE, profile
+from tests.support.data import INTAKE_COMPLETE, PASSPHRASE, profile
 
 
 def make_case(store: Store, **overrides: object) -> str:

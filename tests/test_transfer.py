@@ -21,47 +21,7 @@ from drive_tui.store.transfer import (
     parse_exchange,
     read_exchange_file,
 )
-
-from .conftest import INTAKE_COMPLETE
-
-CLOSURE = {**INTAKE_COMPLETE, "behaviour_change_work": "yes", "risk_change": "reduced_greatly",
-           "closure_reason": "completed", "onward_referral": ["dvpp"]}
-
-
-def sample() -> dict:
-    return {
-        "format": "drive-tui/1",
-        "cases": [
-            {
-                "reference": "DRV-0001", "site": "Essex", "allocated_on": "2016-05-03", "case_manager": "cm1",
-                "service_user": {"gender": "man", "age": 34, "ethnicity": "White British", "employment": "unemployed",
-                                 "children_involved": "yes", "previous_dva_offences": "yes",
-                                 "previous_other_offences": "no"},
-                "victims": [{"relationship": "ex_partner", "gender": "woman", "age": 30, "idva_engaged": True}],
-                "status": "closed", "closed_on": "2017-03-01",
-                "assessments": [
-                    {"timepoint": "intake", "completed_on": "2016-05-10", "answers": INTAKE_COMPLETE},
-                    {"timepoint": "closure", "completed_on": "2017-03-01", "answers": CLOSURE},
-                ],
-            },
-            {
-                "reference": "DRV-0002", "site": "Essex", "allocated_on": "2016-06-01", "case_manager": "cm1",
-                "service_user": {}, "victims": [], "status": "open",
-                "assessments": [{"timepoint": "intake", "completed_on": "2016-06-02",
-                                 "answers": {**INTAKE_COMPLETE, "contact_made": "no", "contact_types": None,
-                                             "contact_setting": None, "engagement": None}}],
-            },
-        ],
-    }
-
-
-def clean(data: dict) -> dict:
-    """Drop the None placeholders used above to remove keys."""
-    data = copy.deepcopy(data)
-    for case in data["cases"]:
-        for assessment in case["assessments"]:
-            assessment["answers"] = {k: v for k, v in assessment["answers"].items() if v is not None}
-    return data
+from tests.support.data import clean, sample
 
 
 def counts(store: Store) -> tuple[int, int, int]:

@@ -53,10 +53,18 @@ if TYPE_CHECKING:
     from drive_tui.config import Settings
     from drive_tui.store.keychain import Keychain
 
-PUSH_BATCH = MAX_BATCH
-FIRST_PUSH_BATCH = 500
-"""The first batch is small, so that the server starts work while the device reads the next."""
-PULL_PAGE = MAX_PULL
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one request carries: the protocol's maxima. (Tests pass smaller ones to see batching at work.)"""
+
+    push_batch: int = MAX_BATCH
+    first_push_batch: int = 500
+    """The first batch is small, so that the server starts work while the device reads the next."""
+    pull_page: int = MAX_PULL
+    body_bytes: int = MAX_BODY_BYTES
+    """The largest request body the server reads."""
 
 
 @dataclass
@@ -131,7 +139,7 @@ def enrol(store: Store, url: str, code: str, device_name: str, *, ca_file: str |
 
 
 def sync(store: Store, *, dry_run: bool = False, callbacks: Callbacks | None = None,
-         client: Client | None = None) -> SyncReport:
+         client: Client | None = None, limits: Limits = Limits()) -> SyncReport:
     """Exchange everything with the central store. Raises SyncError; a ``wipe`` error means: destroy the store."""
     callbacks = callbacks or Callbacks()
     with store.transaction() as tx:
@@ -139,7 +147,7 @@ def sync(store: Store, *, dry_run: bool = False, callbacks: Callbacks | None = N
     own_client = client is None
     client = client or _client(state)
     try:
-        return _run(store, client, state, dry_run, callbacks)
+        return _run(store, client, state, dry_run, callbacks, limits)
     finally:
         if own_client:
             client.close()
@@ -161,7 +169,8 @@ def sync_device(store: Store, settings: Settings, keychain: Keychain | None, *, 
     return report
 
 
-def _run(store: Store, client: Client, state: SyncState, dry_run: bool, callbacks: Callbacks) -> SyncReport:
+def _run(store: Store, client: Client, state: SyncState, dry_run: bool, callbacks: Callbacks,
+         limits: Limits) -> SyncReport:
     report = SyncReport()
     hello = client.hello()
     if state.server_id and hello.server_id != state.server_id:
@@ -175,18 +184,18 @@ def _run(store: Store, client: Client, state: SyncState, dry_run: bool, callback
             save_sync_state(tx, acked_total=0)
         total = pending_changes(tx.session)
     callbacks.push_total(total)
-    _push(store, client, report, callbacks)
+    _push(store, client, report, callbacks, limits)
     if hello.device_state is DeviceState.RETIRED:
         report.wiped = True  # every change is in: the caller destroys the store
         return report
-    _pull(store, client, state, report, callbacks)
+    _pull(store, client, state, report, callbacks, limits)
     with store.transaction() as tx:
         report.released = len(release_cases(tx))
         save_sync_state(tx, last_sync_at=tx.now)
     return report
 
 
-def _push(store: Store, client: Client, report: SyncReport, callbacks: Callbacks) -> None:
+def _push(store: Store, client: Client, report: SyncReport, callbacks: Callbacks, limits: Limits) -> None:
     """Push the outbox in batches, one request at a time and in order, keeping the server busy: once a batch is
     sent, the answer before it is read and acknowledged locally and the next batch read and encoded, all while
     the server applies it (doing that work while the body is still going out would slow the sending thread, which
@@ -196,14 +205,14 @@ def _push(store: Store, client: Client, report: SyncReport, callbacks: Callbacks
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drive-tui-push") as sender:
         answer: Future[bytes] | None = None
         previous: _Batch | None = None
-        batch = _next_batch(store, after=0, limit=min(FIRST_PUSH_BATCH, PUSH_BATCH))
+        batch = _next_batch(store, limits, after=0, limit=min(limits.first_push_batch, limits.push_batch))
         while batch is not None:
             sent = threading.Event()
             in_flight = sender.submit(_send, client, batch.body, answer, sent)
             sent.wait()
             if answer is not None and previous is not None:
                 _acknowledge(store, previous.rows, client.read_push(answer.result()), report, callbacks)
-            following = _next_batch(store, after=batch.rows[-1].seq)
+            following = _next_batch(store, limits, after=batch.rows[-1].seq)
             answer, previous, batch = in_flight, batch, following
         if answer is not None and previous is not None:
             _acknowledge(store, previous.rows, client.read_push(answer.result()), report, callbacks)
@@ -216,17 +225,17 @@ class _Batch:
     """The push request, encoded."""
 
 
-def _next_batch(store: Store, *, after: int, limit: int | None = None) -> _Batch | None:
+def _next_batch(store: Store, limits: Limits, *, after: int, limit: int | None = None) -> _Batch | None:
     """The next outbox rows after row ``after`` that fit in one request (the server refuses bigger bodies)."""
     with store.transaction() as tx:
-        rows = outbox_batch(tx, limit or PUSH_BATCH, after=after)
+        rows = outbox_batch(tx, limit or limits.push_batch, after=after)
     while rows:
         body = encode_push(row[1:] for row in rows)
-        if len(body) <= MAX_BODY_BYTES:
+        if len(body) <= limits.body_bytes:
             return _Batch(rows, body)
         if len(rows) == 1:
             raise SyncError(FailureKind.REFUSED, f"a change waiting to be pushed ({rows[0].op}) is larger than the "
-                            f"server accepts ({MAX_BODY_BYTES // (1024 * 1024)} MiB)")
+                            f"server accepts ({limits.body_bytes / (1024 * 1024):g} MiB)")
         rows = rows[:len(rows) // 2]
     return None
 
@@ -267,10 +276,11 @@ def _acknowledge(store: Store, rows: list[PendingChange], answer: PushResponse, 
     callbacks.pushed(len(rows))
 
 
-def _pull(store: Store, client: Client, state: SyncState, report: SyncReport, callbacks: Callbacks) -> None:
+def _pull(store: Store, client: Client, state: SyncState, report: SyncReport, callbacks: Callbacks,
+          limits: Limits) -> None:
     cursor = Cursor(seq=state.cursor_seq, stamp=state.cursor_stamp)
     while True:
-        page = client.pull(cursor, PULL_PAGE)
+        page = client.pull(cursor, limits.pull_page)
         if page.reset:
             report.server_restored = True
         with store.transaction() as tx:

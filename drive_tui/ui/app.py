@@ -46,8 +46,11 @@ class DriveApp(App[None]):
         store: Store | None = None,
         keychain: Keychain | None = None,
         today: date | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        self.clock = clock
+        """Seconds, for the idle lock: ``time.monotonic``, or a test's clock."""
         self.settings = settings
         self.store = store
         self.keychain = keychain
@@ -58,7 +61,7 @@ class DriveApp(App[None]):
         self._store_ready = asyncio.Event()
         self.first_open = None if store is not None else FirstOpen.start(settings, keychain, lambda: self.today)
         """Opening the store from the keychain (or DRIVE_TUI_PASSPHRASE), started at once, while Textual starts."""
-        self._last_activity = time.monotonic()
+        self._last_activity = self.clock()
         self.resume_focus: dict[str, str] = {}
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
 
@@ -68,7 +71,7 @@ class DriveApp(App[None]):
 
     async def on_mount(self) -> None:
         self.set_visit_mode(self.settings.visit_mode)
-        self.set_interval(1.0, self._lock_when_idle)
+        self.set_interval(1.0, self.lock_when_idle)
         if self.store is not None:
             self._store_ready.set()
             self.show_caseload().call_after_refresh(resume_gc)
@@ -132,11 +135,12 @@ class DriveApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
-            self._last_activity = time.monotonic()
+            self._last_activity = self.clock()
         await super().on_event(event)
 
-    def _lock_when_idle(self) -> None:
-        idle = time.monotonic() - self._last_activity
+    def lock_when_idle(self) -> None:
+        """Lock if no key has been pressed for the idle-lock time (checked every second)."""
+        idle = self.clock() - self._last_activity
         if self.unlocked and not self.locked and idle >= self.settings.idle_lock_minutes * 60:
             self.action_lock()
 
@@ -173,7 +177,7 @@ class DriveApp(App[None]):
 
         def unlocked(_: bool | None) -> None:
             self.locked = False
-            self._last_activity = time.monotonic()
+            self._last_activity = self.clock()
 
         self.push_screen(VerifyScreen("Locked. Your drafts are saved. Enter your passphrase to continue.", cancellable=False), unlocked)
 
@@ -245,7 +249,12 @@ def _runner(screen: Screen, action: str) -> Callable[[], Awaitable[None]]:
 
 
 def make_app(
-    settings: Settings, *, store: Store | None = None, keychain: Keychain | None = None, today: date | None = None
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    keychain: Keychain | None = None,
+    today: date | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> DriveApp:
     """The one factory of the app, for the CLI and for every test."""
-    return DriveApp(settings, store=store, keychain=keychain, today=today)
+    return DriveApp(settings, store=store, keychain=keychain, today=today, clock=clock)

@@ -4,42 +4,18 @@ PostgreSQL database at DRIVE_TEST_POSTGRES_URL), and devices with their own encr
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import Engine, make_url, select, text
-from sqlmodel import select as select_rows
 
 from drive_tui.central.db import open_central
-from drive_tui.central.people import add_user, issue_code
-from drive_tui.central.tables import AssessmentRow as CentralAssessment
-from drive_tui.central.tables import CaseRow as CentralCase
-from drive_tui.central.tables import ChangeRow
-from drive_tui.config import Settings
-from drive_tui.store.store import Store, create
-from drive_tui.store.tables import AssessmentRow, CaseRow, OutboxRow
-from drive_tui.sync.engine import enrol
-from drive_tui.store.replica import sync_state
-from drive_tui.sync.protocol import PROTOCOL_HEADER, Role
-from tests.conftest import PASSPHRASE
-
-POSTGRES_URL = os.environ.get("DRIVE_TEST_POSTGRES_URL")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.support.central import (
+    POSTGRES_URL,
+    Central,
+    _free_port,
+    _postgres_database,
+)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -55,96 +31,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     yield from _postgres_database(POSTGRES_URL)
 
 
-def _postgres_database(url: str) -> Iterator[str]:
-    import psycopg
-
-    base = make_url(url)
-    name = f"drive_test_{uuid.uuid4().hex[:12]}"
-    admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@dataclass
-class Central:
-    """A running central service and a handle on its database (for administration and for checking contents)."""
-
-    url: str
-    database_url: str
-    engine: Engine
-    home: Path
-    port: int
-    process: subprocess.Popen[bytes] | None = None
-    extra_args: list[str] = field(default_factory=list)
-
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TUI_")}
-        env["DRIVE_TUI_HOME"] = str(self.home)
-        command = [sys.executable, "-m", "drive_tui", "server", "--port", str(self.port),
-                   "--database-url", self.database_url, *self.extra_args]
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("the server did not start listening")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no cleanup — a crash."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.process = None
-
-    def user(self, username: str, role: Role = Role.CASE_MANAGER, sites: list[str] | None = None) -> str:
-        """A user; a case manager works at Essex and Kent unless told otherwise."""
-        add_user(self.engine, username, role, sites or (["Essex", "Kent"] if role is Role.CASE_MANAGER else None))
-        return username
-
-    def code(self, username: str) -> str:
-        return issue_code(self.engine, username)
-
-    def cases(self) -> dict[str, dict[str, Any]]:
-        return _rows(self.engine, CentralCase.__table__, drop=("seq",))  # type: ignore[attr-defined]
-
-    def assessments(self) -> dict[str, dict[str, Any]]:
-        return _rows(self.engine, CentralAssessment.__table__, drop=("seq",))  # type: ignore[attr-defined]
-
-    def change_count(self) -> int:
-        with self.engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM changes")).scalar_one()
-
-    def change_ids(self) -> list[str]:
-        table = ChangeRow.__table__  # type: ignore[attr-defined]
-        with self.engine.connect() as connection:
-            return list(connection.execute(select(table.c.change_id)).scalars())
-
-
-def _rows(engine: Engine, table: Any, drop: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
-    with engine.connect() as connection:
-        return {row["id"]: {k: v for k, v in row.items() if k not in drop}
-                for row in connection.execute(select(table)).mappings()}
-
-
 @pytest.fixture
 def central(database_url: str, tmp_path: Path) -> Iterator[Central]:
     engine = open_central(database_url)
@@ -158,47 +44,3 @@ def central(database_url: str, tmp_path: Path) -> Iterator[Central]:
         engine.dispose()
 
 
-def new_device(central: Central, tmp_path: Path, username: str, *, name: str | None = None) -> Store:
-    """A laptop: a new encrypted store, enrolled as ``username``."""
-    home = tmp_path / f"device-{name or username}-{uuid.uuid4().hex[:6]}"
-    settings = Settings(home=home, keyring=False, user=username)
-    store = create(settings, PASSPHRASE)
-    enrol(store, central.url, central.code(username), name or f"{username}-laptop")
-    return store
-
-
-def http_client(central: Central, store: Store | None = None) -> httpx.Client:
-    """A raw protocol client on the service, holding ``store``'s device token (none: as an unenrolled caller)."""
-    headers = {PROTOCOL_HEADER: "1"}
-    if store is not None:
-        with store.transaction() as tx:
-            headers["Authorization"] = f"Bearer {sync_state(tx).token}"
-    return httpx.Client(base_url=central.url, headers=headers)
-
-
-def device_settings(store: Store) -> Settings:
-    return Settings(home=store.home, keyring=False)
-
-
-def local_cases(store: Store) -> dict[str, dict[str, Any]]:
-    with store.transaction() as tx:
-        return {row.id: row.model_dump() for row in tx.session.exec(select_rows(CaseRow))}
-
-
-def local_assessments(store: Store) -> dict[str, dict[str, Any]]:
-    with store.transaction() as tx:
-        return {row.id: row.model_dump() for row in tx.session.exec(select_rows(AssessmentRow))}
-
-
-def local_change_ids(store: Store) -> list[str]:
-    with store.transaction() as tx:
-        return list(tx.session.exec(select_rows(OutboxRow.change_id)))
-
-
-def comparable(rows: dict[str, dict[str, Any]], keys: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    return {row_id: {key: row[key] for key in keys} for row_id, row in rows.items()}
-
-
-CASE_KEYS = ("reference", "site", "allocated_on", "case_manager", "service_user", "victims", "status", "closed_on")
-ASSESSMENT_KEYS = ("case_id", "timepoint", "form_id", "form_version", "answers", "status", "submitted_at",
-                   "completed_on", "supersedes")

@@ -19,9 +19,8 @@ from drive_tui.store.replica import sync_state
 from drive_tui.sync.client import Client, FailureKind, SyncError, check_url
 from drive_tui.sync.engine import sync
 from drive_tui.sync.protocol import MAX_BATCH, PROTOCOL_HEADER, DeviceState, Role
-from tests.conftest import profile
-from tests.sync.conftest import Central, http_client, local_cases, new_device
-from tests.sync.test_end_to_end import _work_on_a_case
+from tests.support.central import Central, http_client, local_cases, new_device, work_on_a_case
+from tests.support.data import profile
 
 
 def _change(case_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +32,7 @@ def test_a_case_manager_cannot_read_or_write_another_case_managers_case(central:
     central.user("cm1")
     central.user("cm2")
     owner, other = new_device(central, tmp_path, "cm1"), new_device(central, tmp_path, "cm2")
-    case_id, _ = _work_on_a_case(owner)
+    case_id, _ = work_on_a_case(owner)
     sync(owner)
     before_cases, before_changes = central.cases(), central.change_count()
 
@@ -52,7 +51,7 @@ def test_a_supervisor_cannot_write(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     central.user("sup", Role.SUPERVISOR, ["Essex"])
     owner, supervisor = new_device(central, tmp_path, "cm1"), new_device(central, tmp_path, "sup")
-    case_id, _ = _work_on_a_case(owner)
+    case_id, _ = work_on_a_case(owner)
     sync(owner)
     sync(supervisor)
     assert case_id in local_cases(supervisor)
@@ -148,7 +147,7 @@ def test_enrolment_codes_are_one_time_and_expire(central: Central, tmp_path: Pat
 def test_a_lost_device_is_refused_and_wiped(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    _work_on_a_case(laptop)
+    work_on_a_case(laptop)
     sync(laptop)
     [device] = list_devices(central.engine)
     revoke(central.engine, device.id, DeviceState.LOST)
@@ -170,7 +169,7 @@ def test_plain_http_is_refused_except_to_loopback() -> None:
 def test_malformed_payloads_are_rejected_and_kept_not_a_server_error(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    case_id, _ = _work_on_a_case(laptop)
+    case_id, _ = work_on_a_case(laptop)
     sync(laptop)
     before = central.cases()
     bad = [

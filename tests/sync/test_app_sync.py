@@ -10,9 +10,8 @@ from drive_tui.central.people import list_devices, revoke
 from drive_tui.config import Settings
 from drive_tui.sync.protocol import DeviceState
 from drive_tui.ui.app import make_app
-from tests.sync.conftest import Central, new_device
-from tests.sync.test_end_to_end import _work_on_a_case
-from tests.ui.conftest import TODAY, screen_text
+from tests.support.central import Central, new_device, work_on_a_case
+from tests.support.ui import TODAY, screen_text
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -21,7 +20,7 @@ SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_sync_from_the_caseload(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    case_id, intake_id = _work_on_a_case(laptop)
+    case_id, intake_id = work_on_a_case(laptop)
     app = make_app(Settings(home=laptop.home, keyring=False), store=laptop, today=TODAY)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()
@@ -39,7 +38,7 @@ async def test_sync_from_the_caseload(central: Central, tmp_path: Path) -> None:
 async def test_a_device_reported_lost_is_wiped_from_the_app(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    _work_on_a_case(laptop)
+    work_on_a_case(laptop)
     [device] = list_devices(central.engine)
     revoke(central.engine, device.id, DeviceState.LOST)
     app = make_app(Settings(home=laptop.home, keyring=False), store=laptop, today=TODAY)
@@ -54,7 +53,7 @@ async def test_a_device_reported_lost_is_wiped_from_the_app(central: Central, tm
 
 async def test_not_enrolled_says_how(tmp_path: Path) -> None:
     from drive_tui.store.store import create
-    from tests.conftest import PASSPHRASE
+    from tests.support.data import PASSPHRASE
 
     settings = Settings(home=tmp_path / "alone", keyring=False, user="cm1")
     app = make_app(settings, store=create(settings, PASSPHRASE), today=TODAY)
@@ -76,7 +75,7 @@ async def test_sign_off_round_trips_from_the_supervisors_app_to_the_case_manager
     central.user("cm1")
     central.user("sup", Role.SUPERVISOR, ["Essex"])
     laptop = new_device(central, tmp_path, "cm1")
-    case_id, intake_id = _work_on_a_case(laptop)
+    case_id, intake_id = work_on_a_case(laptop)
     sync(laptop)
     supervisor = new_device(central, tmp_path, "sup")
     sync(supervisor)
@@ -127,7 +126,7 @@ async def test_an_enrolled_device_shows_the_case_manager_but_does_not_change_it(
 
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    case_id, _ = _work_on_a_case(laptop)
+    case_id, _ = work_on_a_case(laptop)
     with laptop.transaction() as tx:
         before = pending_by_operation(tx)
     with pytest.raises(Invalid, match="assigned centrally"), laptop.transaction() as tx:

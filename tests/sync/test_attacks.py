@@ -27,9 +27,16 @@ from drive_tui.store.store import Store
 from drive_tui.sync.client import FailureKind, SyncError
 from drive_tui.sync.engine import sync
 from drive_tui.sync.protocol import DeviceState, Role
-from tests.conftest import INTAKE_COMPLETE, profile
-from tests.sync.conftest import Central, http_client, local_assessments, local_cases, new_device
-from tests.sync.test_end_to_end import _work_on_a_case, assert_converged
+from tests.support.central import (
+    Central,
+    assert_converged,
+    http_client,
+    local_assessments,
+    local_cases,
+    new_device,
+    work_on_a_case,
+)
+from tests.support.data import INTAKE_COMPLETE, profile
 
 SENTINEL = "SENTINEL-7f3a"
 
@@ -61,8 +68,8 @@ class World:
         self.victim = new_device(central, tmp_path, "cm1")
         self.attacker = new_device(central, tmp_path, "cm2")
         self.supervisor = new_device(central, tmp_path, "sup")
-        self.case_id, self.intake_id = _work_on_a_case(self.victim, "ESX-001", site="Essex")
-        self.own_case, self.own_intake = _work_on_a_case(self.attacker, "KNT-001", site="Kent")
+        self.case_id, self.intake_id = work_on_a_case(self.victim, "ESX-001", site="Essex")
+        self.own_case, self.own_intake = work_on_a_case(self.attacker, "KNT-001", site="Kent")
         for device in (self.victim, self.attacker, self.supervisor):
             sync(device)
         self.before = self.victims_rows()

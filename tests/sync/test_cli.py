@@ -20,9 +20,8 @@ from drive_tui.central.people import list_devices, revoke
 from drive_tui.store.journal import pending_changes
 from drive_tui.store.store import Store
 from drive_tui.sync.protocol import DeviceState
-from tests.conftest import PASSPHRASE
-from tests.sync.conftest import Central, new_device
-from tests.sync.test_end_to_end import _work_on_a_case
+from tests.support.central import Central, new_device, work_on_a_case
+from tests.support.data import PASSPHRASE
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -69,7 +68,7 @@ def test_administer_enrol_and_sync_from_the_command_line(central: Central, tmp_p
 def test_dry_run_lists_and_changes_nothing(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    _work_on_a_case(laptop)
+    work_on_a_case(laptop)
     pending, held = _pending(laptop), central.change_count()
     laptop.close()
     result = drive(laptop.home, "sync", "--dry-run")
@@ -78,7 +77,7 @@ def test_dry_run_lists_and_changes_nothing(central: Central, tmp_path: Path) -> 
     assert "nothing was changed" in result.stdout
     assert central.change_count() == held
     from drive_tui.store.store import unlock
-    from tests.sync.conftest import device_settings
+    from tests.support.central import device_settings
 
     with unlock(device_settings(laptop), PASSPHRASE) as reopened:
         assert _pending(reopened) == pending
@@ -99,7 +98,7 @@ def test_unreachable_server_exits_3_with_a_clear_reason(central: Central, tmp_pa
 def test_a_lost_device_is_wiped_when_it_connects(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    _work_on_a_case(laptop)
+    work_on_a_case(laptop)
     laptop.close()
     [device] = list_devices(central.engine)
     revoke(central.engine, device.id, DeviceState.LOST)
@@ -113,7 +112,7 @@ def test_a_lost_device_is_wiped_when_it_connects(central: Central, tmp_path: Pat
 def test_a_retired_device_pushes_its_pending_work_then_wipes(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    case_id, intake_id = _work_on_a_case(laptop)
+    case_id, intake_id = work_on_a_case(laptop)
     laptop.close()
     [device] = list_devices(central.engine)
     revoke(central.engine, device.id, DeviceState.RETIRED)

@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-
 from drive_tui.store.cases import create_case, get_case, update_case
 from drive_tui.store.reviews import open_conflicts, resolve_conflict
 from drive_tui.sync.engine import sync
-from tests.conftest import profile
-from tests.sync.conftest import Central, new_device
-from tests.sync.test_end_to_end import assert_converged
+from tests.support.central import Central, assert_converged, new_device
+from tests.support.data import profile
 
 
 def test_two_devices_editing_one_profile_offline(central: Central, tmp_path: Path) -> None:

@@ -6,61 +6,29 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from drive_tui.central.assign import assign_case, create_case
-from drive_tui.domain.vocab import Timepoint
-from drive_tui.store.assessments import save_draft_answer, start_assessment, submit_assessment
-from drive_tui.store.cases import create_case as create_local_case
+from drive_tui.store.assessments import save_draft_answer, submit_assessment
 from drive_tui.store.cases import update_case
-from drive_tui.store.journal import pending_changes
 from drive_tui.store.reviews import reviews_of, sign_off
-from drive_tui.store.store import Store
-from drive_tui.sync.engine import sync
+from drive_tui.sync.engine import Limits, sync
 from drive_tui.sync.protocol import Role
-from tests.conftest import INTAKE_COMPLETE, profile
-from tests.sync.conftest import (
-    ASSESSMENT_KEYS,
-    CASE_KEYS,
+from tests.support.central import (
     Central,
-    comparable,
+    assert_converged,
     local_assessments,
     local_cases,
     new_device,
+    work_on_a_case,
 )
-
-
-def _work_on_a_case(store: Store, reference: str = "DRV-0001", site: str = "Essex") -> tuple[str, str]:
-    """A case manager's offline work: a new case, an intake answered one field at a time, submitted."""
-    with store.transaction() as tx:
-        case = create_local_case(tx, profile(reference, site=site, case_manager=store.identity.user))
-        draft = start_assessment(tx, case.id, Timepoint.INTAKE)
-    for answer_id, value in INTAKE_COMPLETE.items():
-        with store.transaction() as tx:
-            save_draft_answer(tx, draft.id, answer_id, value)
-    with store.transaction() as tx:
-        submit_assessment(tx, draft.id, completed_on=date(2026, 1, 20))
-    return case.id, draft.id
-
-
-def assert_converged(central: Central, *stores: Store) -> None:
-    """Every device holds exactly what the central store holds for it: full contents, not counts."""
-    central_cases = comparable(central.cases(), CASE_KEYS)
-    central_assessments = comparable(central.assessments(), ASSESSMENT_KEYS)
-    for store in stores:
-        mine = comparable(local_cases(store), CASE_KEYS)
-        assert mine == {case_id: central_cases[case_id] for case_id in mine}
-        ours = comparable(local_assessments(store), ASSESSMENT_KEYS)
-        assert ours == {a_id: central_assessments[a_id] for a_id in ours}
-        with store.transaction() as tx:
-            assert pending_changes(tx.session) == 0
+from tests.support.data import INTAKE_COMPLETE
 
 
 def test_a_case_managers_work_reaches_the_central_store_and_a_second_device(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    case_id, intake_id = _work_on_a_case(laptop)
+    case_id, intake_id = work_on_a_case(laptop)
 
     report = sync(laptop)
     assert report.pushed == 1 + 1 + len(INTAKE_COMPLETE) + 1 and not report.rejected  # create, start, answers, submit
@@ -87,8 +55,8 @@ def test_a_supervisor_pulls_the_team_read_only_and_signs_off_back_to_the_case_ma
     central.user("sup", Role.SUPERVISOR, ["Essex"])
     central.user("sup_kent", Role.SUPERVISOR, ["Kent"])
     laptop = new_device(central, tmp_path, "cm1")
-    essex_case, intake_id = _work_on_a_case(laptop)
-    _work_on_a_case(laptop, "DRV-0002", site="Kent")
+    essex_case, intake_id = work_on_a_case(laptop)
+    work_on_a_case(laptop, "DRV-0002", site="Kent")
     sync(laptop)
 
     supervisor = new_device(central, tmp_path, "sup")
@@ -125,7 +93,7 @@ def test_cases_allocated_and_reassigned_centrally_move_between_devices(central: 
     sync(first)
     assert set(local_cases(first)) == {new_case}
 
-    case_id, intake_id = _work_on_a_case(first, "DRV-0101")
+    case_id, intake_id = work_on_a_case(first, "DRV-0101")
     sync(first)
     with first.transaction() as tx:  # work done before the move, not yet pushed
         update_case(tx, case_id, {"service_user.age": 41})
@@ -141,19 +109,16 @@ def test_cases_allocated_and_reassigned_centrally_move_between_devices(central: 
     assert_converged(central, first, second)
 
 
-def test_a_new_device_pulling_in_tiny_pages_gets_every_row_with_its_parents(
-    central: Central, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_new_device_pulling_in_tiny_pages_gets_every_row_with_its_parents(central: Central, tmp_path: Path) -> None:
     """Rows changed later get later sequence numbers than rows that refer to them (a review of an assessment that was
     then amended; a conflict on a case edited since): pages of one row must still apply on their own."""
     from drive_tui.store.assessments import amend_assessment
-    from drive_tui.sync import engine
 
     central.user("cm1")
     central.user("sup", Role.SUPERVISOR, ["Essex"])
     laptop, spare = new_device(central, tmp_path, "cm1"), new_device(central, tmp_path, "cm1", name="spare")
     supervisor = new_device(central, tmp_path, "sup")
-    case_id, intake_id = _work_on_a_case(laptop)
+    case_id, intake_id = work_on_a_case(laptop)
     sync(laptop)
     sync(spare)
     sync(supervisor)
@@ -172,11 +137,10 @@ def test_a_new_device_pulling_in_tiny_pages_gets_every_row_with_its_parents(
         submit_assessment(tx, amendment.id)
     sync(laptop)
 
-    monkeypatch.setattr(engine, "PULL_PAGE", 1)
     fresh_supervisor, fresh_laptop = new_device(central, tmp_path, "sup", name="new"), new_device(
         central, tmp_path, "cm1", name="new")
     for device in (fresh_supervisor, fresh_laptop):
-        sync(device)
+        sync(device, limits=Limits(pull_page=1))
         assert_converged(central, device)
         assert set(local_assessments(device)) == {intake_id, amendment.id}
     with fresh_laptop.transaction() as tx:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -15,14 +14,19 @@ import pytest
 from drive_tui.domain.vocab import Timepoint
 from drive_tui.store.assessments import save_draft_answer, start_assessment
 from drive_tui.store.cases import create_case, update_case
-from drive_tui.store.replica import sync_state
 from drive_tui.store.store import Store
-from drive_tui.sync import engine
-from drive_tui.sync.client import Client, FailureKind, SyncError
-from drive_tui.sync.engine import sync
-from tests.conftest import INTAKE_COMPLETE, profile
-from tests.sync.conftest import Central, local_change_ids, new_device
-from tests.sync.test_end_to_end import _work_on_a_case, assert_converged
+from drive_tui.sync.client import FailureKind, SyncError
+from drive_tui.sync.engine import Limits, sync
+from tests.support.central import (
+    Central,
+    assert_converged,
+    assert_each_change_once,
+    client_over,
+    local_change_ids,
+    new_device,
+    work_on_a_case,
+)
+from tests.support.data import INTAKE_COMPLETE, profile
 
 
 class LoseResponses(httpx.HTTPTransport):
@@ -76,13 +80,6 @@ class KillDuringPush(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def _client(store: Store, transport: httpx.BaseTransport) -> Client:
-    with store.transaction() as tx:
-        state = sync_state(tx)
-    assert state.server_url and state.token
-    return Client(state.server_url, token=state.token, transport=transport)
-
-
 def _many_drafts(store: Store, cases: int) -> None:
     """Enough offline work for several push batches."""
     for number in range(cases):
@@ -93,19 +90,12 @@ def _many_drafts(store: Store, cases: int) -> None:
                 save_draft_answer(tx, draft.id, answer_id, value)
 
 
-def assert_each_change_once(central: Central, *stores: Store) -> None:
-    held = Counter(central.change_ids())
-    assert all(count == 1 for count in held.values())  # a primary key, but say it: nothing applied twice
-    for store in stores:
-        assert set(local_change_ids(store)) <= set(held)  # nothing lost
-
-
 def test_response_lost_after_the_server_committed(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    _work_on_a_case(laptop)
+    work_on_a_case(laptop)
     with pytest.raises(SyncError) as failed:
-        sync(laptop, client=_client(laptop, LoseResponses(lose=1)))
+        sync(laptop, client=client_over(laptop, LoseResponses(lose=1)))
     assert failed.value.kind is FailureKind.UNREACHABLE
     assert central.change_count() == 17  # the server has it all; the device does not know yet
 
@@ -115,27 +105,26 @@ def test_response_lost_after_the_server_committed(central: Central, tmp_path: Pa
     assert_each_change_once(central, laptop)
 
 
-def test_each_batch_sent_three_times(central: Central, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "PUSH_BATCH", 7)
+def test_each_batch_sent_three_times(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    _work_on_a_case(laptop)
-    _work_on_a_case(laptop, "DRV-0002")
-    report = sync(laptop, client=_client(laptop, SendThrice()))
-    assert report.pushed == 34 and report.duplicates == 34  # the third copy of each batch finds it all there
+    work_on_a_case(laptop)
+    work_on_a_case(laptop, "DRV-0002")
+    made = len(local_change_ids(laptop))
+    report = sync(laptop, client=client_over(laptop, SendThrice()), limits=Limits(push_batch=7))
+    assert report.pushed == made and report.duplicates == made  # the third copy of each batch finds it all there
     assert_converged(central, laptop)
     assert_each_change_once(central, laptop)
 
 
-def test_server_killed_mid_batch_then_restarted(central: Central, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine, "PUSH_BATCH", 200)
+def test_server_killed_mid_batch_then_restarted(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
     _many_drafts(laptop, 40)  # 40 × 16 = 640 changes: four batches
+    made = len(local_change_ids(laptop))
     killing = KillDuringPush(central, on_push=2, delay=0.02)
     with pytest.raises(SyncError) as failed:
-        sync(laptop, client=_client(laptop, killing))
+        sync(laptop, client=client_over(laptop, killing), limits=Limits(push_batch=200))
     killing.killer.join()
     assert failed.value.kind is FailureKind.UNREACHABLE
     held = central.change_count()
@@ -143,7 +132,7 @@ def test_server_killed_mid_batch_then_restarted(central: Central, tmp_path: Path
 
     central.start()
     sync(laptop)
-    assert central.change_count() == 640
+    assert central.change_count() == made
     assert_converged(central, laptop)
     assert_each_change_once(central, laptop)
 
@@ -194,12 +183,12 @@ def test_central_store_restored_from_an_older_backup(central: Central, tmp_path:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
     spare = new_device(central, tmp_path, "cm1", name="spare")
-    first_case, _ = _work_on_a_case(laptop)
+    first_case, _ = work_on_a_case(laptop)
     sync(laptop)
     sync(spare)
     backup = _backup(central, tmp_path)
 
-    second_case, _ = _work_on_a_case(laptop, "DRV-0002")
+    second_case, _ = work_on_a_case(laptop, "DRV-0002")
     with laptop.transaction() as tx:
         update_case(tx, first_case, {"service_user.age": 52})
     sync(laptop)

@@ -14,13 +14,17 @@ from drive_tui.store.journal import pending_changes
 from drive_tui.store.replica import outbox_batch
 from drive_tui.store.store import Store
 from drive_tui.store.tables import OutboxRow
-from drive_tui.sync import engine
 from drive_tui.sync.client import FailureKind, SyncError
-from drive_tui.sync.engine import sync
+from drive_tui.sync.engine import Limits, sync
 from drive_tui.sync.protocol import EnvelopeRequest, encode_push
-from tests.sync.conftest import Central, new_device
-from tests.sync.test_end_to_end import _work_on_a_case, assert_converged
-from tests.sync.test_faults import _client, assert_each_change_once
+from tests.support.central import (
+    Central,
+    assert_converged,
+    assert_each_change_once,
+    client_over,
+    new_device,
+    work_on_a_case,
+)
 
 AWKWARD = 'Zoë said "not today" \\ then left;\nnext line\ttab — “quoted” \u2028 ☂'
 
@@ -48,7 +52,7 @@ def _pending(store: Store) -> int:
 def test_changes_are_sent_exactly_as_the_outbox_holds_them(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    case_id, _ = _work_on_a_case(laptop)
+    case_id, _ = work_on_a_case(laptop)
     with laptop.transaction() as tx:  # text the encoder must not touch: quotes, backslashes, control, non-ASCII
         update_case(tx, case_id, {"service_user.ethnicity": AWKWARD})
     with laptop.transaction() as tx:
@@ -66,47 +70,42 @@ def test_changes_are_sent_exactly_as_the_outbox_holds_them(central: Central, tmp
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_batch_is_sent_only_after_the_one_before_was_answered(
-    central: Central, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(engine, "PUSH_BATCH", 7)
+def test_a_batch_is_sent_only_after_the_one_before_was_answered(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    _work_on_a_case(laptop)
-    _work_on_a_case(laptop, "DRV-0002")  # 34 changes: five batches, the second case's depending on the first's
+    work_on_a_case(laptop)
+    work_on_a_case(laptop, "DRV-0002")  # batches of 7: the second case's depending on the first's
+    made = _pending(laptop)
     counting = CountPushes(fail_on=2)
     with pytest.raises(SyncError) as failed:
-        sync(laptop, client=_client(laptop, counting))
+        sync(laptop, client=client_over(laptop, counting), limits=Limits(push_batch=7))
     assert failed.value.kind is FailureKind.UNREACHABLE
     assert len(counting.sizes) == 2  # the third batch was read and queued, but never sent after the second failed
     assert central.change_count() == 7
-    assert _pending(laptop) == 27
+    assert _pending(laptop) == made - 7
 
     report = sync(laptop)
-    assert report.pushed == 27 and not report.rejected and report.duplicates == 0
+    assert report.pushed == made - 7 and not report.rejected and report.duplicates == 0
     assert_converged(central, laptop)
     assert_each_change_once(central, laptop)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_batches_are_cut_to_fit_the_body_limit(
-    central: Central, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(engine, "MAX_BODY_BYTES", 3000)
+def test_batches_are_cut_to_fit_the_body_limit(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    _work_on_a_case(laptop)
+    work_on_a_case(laptop)
+    made = _pending(laptop)
     counting = CountPushes()
-    report = sync(laptop, client=_client(laptop, counting))
-    assert report.pushed == 17 and not report.rejected
+    report = sync(laptop, client=client_over(laptop, counting), limits=Limits(body_bytes=3000))
+    assert report.pushed == made and not report.rejected
     assert len(counting.sizes) > 1 and max(counting.sizes) <= 3000
     assert_converged(central, laptop)
 
     # One change bigger than the server accepts: refused with a reason before anything is sent, nothing lost.
-    monkeypatch.setattr(engine, "MAX_BODY_BYTES", 200)
-    _work_on_a_case(laptop, "DRV-0002")
+    work_on_a_case(laptop, "DRV-0002")
     sent = len(counting.sizes)
     with pytest.raises(SyncError) as failed:
-        sync(laptop, client=_client(laptop, counting))
+        sync(laptop, client=client_over(laptop, counting), limits=Limits(body_bytes=200))
     assert failed.value.kind is FailureKind.REFUSED and "larger than the server accepts" in str(failed.value)
-    assert len(counting.sizes) == sent and _pending(laptop) == 17
+    assert len(counting.sizes) == sent and _pending(laptop) == made

@@ -20,8 +20,7 @@ from drive_tui.forms.catalogue import load_catalogue
 from drive_tui.store.replica import sync_state
 from drive_tui.sync.engine import sync
 from drive_tui.sync.protocol import PROTOCOL_HEADER
-from tests.sync.conftest import Central, new_device
-from tests.sync.test_end_to_end import _work_on_a_case
+from tests.support.central import Central, new_device, work_on_a_case
 
 EXAMPLES = 40
 """Per endpoint: enough to reach every operation's payload with odd values, few enough to keep the suite fast."""
@@ -36,7 +35,7 @@ def not_a_server_error(ctx: object, response: schemathesis.Response, case: schem
 def test_every_endpoint_answers_as_its_schema_says_and_never_fails(central: Central, tmp_path: Path, path: str) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
-    _work_on_a_case(laptop)
+    work_on_a_case(laptop)
     sync(laptop)
     with laptop.transaction() as tx:
         token = sync_state(tx).token

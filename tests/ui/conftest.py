@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import date
 
@@ -14,11 +13,8 @@ from drive_tui.domain.interchange import ExchangedAssessment, ExchangedCase
 from drive_tui.store.store import Store
 from drive_tui.store.transfer import import_exchange
 from drive_tui.ui.app import DriveApp, make_app
-
-from ..conftest import INTAKE_COMPLETE, PASSPHRASE
-
-TODAY = date(2026, 11, 26)
-VICTIM_SENTINEL = "Intermittent partner"
+from tests.support.data import INTAKE_COMPLETE
+from tests.support.ui import TODAY, Clock
 
 
 @pytest.fixture
@@ -40,17 +36,9 @@ def populated(store: Store) -> Store:
 @pytest.fixture
 def app_for(settings: Settings) -> Iterator:  # type: ignore[type-arg]
     """Build the app for a store (or for none: it then unlocks or creates one itself)."""
-    def build(store: Store | None, **changes: object) -> DriveApp:
-        return make_app(settings.with_changes(**changes), store=store, today=TODAY)
+    def build(store: Store | None, *, clock: Clock | None = None, **changes: object) -> DriveApp:
+        return make_app(settings.with_changes(**changes), store=store, today=TODAY, clock=clock or Clock())
 
     yield build
 
 
-def screen_text(app: DriveApp) -> str:
-    """Every character on the screen, as rendered (from Textual's own SVG export)."""
-    svg = app.export_screenshot()
-    text = " ".join(re.findall(r">([^<>]*)</text>", svg))
-    return text.replace("&#160;", " ").replace("&amp;", "&").replace("&#x27;", "'")
-
-
-__all__ = ["PASSPHRASE", "TODAY", "VICTIM_SENTINEL", "screen_text"]

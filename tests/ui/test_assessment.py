@@ -6,42 +6,13 @@ from __future__ import annotations
 from drive_tui.config import Settings
 from drive_tui.domain.vocab import AssessmentStatus, Timepoint
 from drive_tui.store.assessments import case_history, current_assessments
-from drive_tui.store.cases import find_case
 from drive_tui.store.store import Store, unlock
 from drive_tui.ui.screens.assessment import AssessmentScreen
 from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.confirm import ConfirmScreen
 from drive_tui.ui.widgets.field_box import FieldBox
-
-from .conftest import PASSPHRASE, screen_text
-
-
-async def open_test_case(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press("slash", *"TEST", "enter", "enter")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, CaseScreen)
-
-
-async def start_review(pilot) -> None:  # type: ignore[no-untyped-def]
-    """Open TEST-0001 and start (or resume) its next assessment, the 3-month review."""
-    await open_test_case(pilot)
-    await pilot.press("a")
-    await pilot.pause()
-    assert isinstance(pilot.app.screen, AssessmentScreen)
-
-
-def visible_fields(app) -> list[str]:  # type: ignore[no-untyped-def]
-    return [box.spec.id for box in app.screen.query(FieldBox) if box.display]
-
-
-def test_case_id(store: Store) -> str:
-    with store.transaction() as tx:
-        case = find_case(tx, site="Essex", reference="TEST-0001")
-    assert case is not None
-    return case.id
-
-
-test_case_id.__test__ = False  # type: ignore[attr-defined]
+from tests.support.data import PASSPHRASE
+from tests.support.ui import open_test_case, screen_text, start_review, known_case_id, visible_fields
 
 
 async def test_complete_a_review_with_the_keyboard_alone(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +44,7 @@ async def test_complete_a_review_with_the_keyboard_alone(populated: Store, app_f
         assert isinstance(app.screen, AssessmentScreen) and app.screen.read_only
         assert "submitted — read-only" in screen_text(app)
     with populated.transaction() as tx:
-        review = current_assessments(tx, test_case_id(populated))[Timepoint.MONTH_3]
+        review = current_assessments(tx, known_case_id(populated))[Timepoint.MONTH_3]
     assert review.answers == {
         "contact_made": "no", "no_contact_reason": "on_hold_cjs_pending",
         "need_substance_misuse": "yes", "need_alcohol_misuse": "yes", "need_housing": "yes", "need_mental_health": "yes",
@@ -119,7 +90,7 @@ async def test_reopen_read_only_and_amend(populated: Store, app_for) -> None:  #
         await pilot.press("ctrl+s", "y")
         await pilot.pause()
     with populated.transaction() as tx:
-        history = [a for a in case_history(tx, test_case_id(populated)) if a.timepoint is Timepoint.INTAKE]
+        history = [a for a in case_history(tx, known_case_id(populated)) if a.timepoint is Timepoint.INTAKE]
     assert [a.status for a in history] == [AssessmentStatus.AMENDED, AssessmentStatus.SUBMITTED]
     assert history[0].answers["need_housing"] == "not_known" and history[1].answers["need_housing"] == "yes"
 
@@ -134,7 +105,7 @@ async def test_a_draft_survives_quitting_mid_form(populated: Store, settings: Se
         await pilot.press("ctrl+q")  # at once: the text is still inside its save pause
     populated.close()
     with unlock(settings, PASSPHRASE) as reopened, reopened.transaction() as tx:
-        draft = next(a for a in case_history(tx, test_case_id(reopened)) if a.is_draft)
+        draft = next(a for a in case_history(tx, known_case_id(reopened)) if a.is_draft)
     assert draft.answers == {"contact_made": "yes", "notes": "Seen on the wing"}
 
 

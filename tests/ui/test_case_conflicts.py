@@ -9,8 +9,7 @@ from drive_tui.store.cases import find_case
 from drive_tui.store.replica import apply_pulled
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.case import CaseScreen
-
-from .conftest import screen_text
+from tests.support.ui import screen_text
 
 
 def _pull_conflicts(store: Store) -> None:

@@ -7,8 +7,7 @@ from drive_tui.store.store import Store
 from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.case_form import CaseFormScreen
 from drive_tui.ui.screens.caseload import CaseloadScreen
-
-from .conftest import screen_text
+from tests.support.ui import screen_text
 
 
 def table_references(app) -> list[str]:  # type: ignore[no-untyped-def]

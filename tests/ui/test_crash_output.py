@@ -6,8 +6,7 @@ import pytest
 
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.assessment import AssessmentScreen
-
-from .test_assessment import open_test_case
+from tests.support.ui import open_test_case
 
 SENTINEL = "NOTE-SENTINEL-4410"
 

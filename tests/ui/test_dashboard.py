@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.dashboard import DashboardScreen
-
-from .conftest import screen_text
+from tests.support.ui import screen_text
 
 
 async def test_dashboard_shows_overdue_and_missing_data(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]

@@ -17,9 +17,8 @@ from drive_tui.store.cases import find_case
 from drive_tui.store.reviews import sign_off
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.history import HistoryScreen
-
-from ..conftest import INTAKE_COMPLETE
-from .conftest import screen_text
+from tests.support.data import INTAKE_COMPLETE
+from tests.support.ui import screen_text
 
 REVIEW = INTAKE_COMPLETE | {"dva_sexual": "moderate", "risk_to_victim": "medium",
                                                        "behaviour_change_work": "yes", "support_areas": ["housing"]}

@@ -6,21 +6,21 @@ from drive_tui.store.store import Store
 from drive_tui.ui.screens.assessment import AssessmentScreen
 from drive_tui.ui.screens.help import HelpScreen
 from drive_tui.ui.screens.verify import VerifyScreen
-
-from .conftest import PASSPHRASE, screen_text
-from .test_assessment import open_test_case, start_review
+from tests.support.data import PASSPHRASE
+from tests.support.ui import Clock, open_test_case, screen_text, start_review
 
 
 async def test_auto_lock_after_idle_hides_everything_and_keeps_the_draft(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
-    app = app_for(populated)
+    clock = Clock()
+    app = app_for(populated, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await start_review(pilot)  # with the default 5 minutes: a slow machine cannot lock it mid-way
+        await start_review(pilot)
         await pilot.press("right", "enter")  # contact made: No
-        app.settings = app.settings.with_changes(idle_lock_minutes=0.02)  # now 1.2 s without a key
-        for _ in range(50):  # the idle check runs every second; wait for it, not for a fixed time
-            if app.locked:
-                break
-            await pilot.pause(0.2)
+        clock.advance(minutes=4.9)
+        app.lock_when_idle()  # as the app checks every second
+        assert not app.locked
+        clock.advance(minutes=0.2)  # five minutes (the default) since the last key
+        app.lock_when_idle()
         await pilot.pause()  # let the lock screen draw
         assert isinstance(app.screen, VerifyScreen) and app.locked
         text = screen_text(app)

@@ -11,8 +11,7 @@ import pytest
 from drive_tui.config import Settings
 from drive_tui.store.store import Store
 from drive_tui.ui.app import make_app
-
-from .conftest import TODAY
+from tests.support.ui import TODAY
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 MODES = [pytest.param(False, id="office"), pytest.param(True, id="visit")]

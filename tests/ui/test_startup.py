@@ -3,7 +3,6 @@ Nothing pressed in between is lost, visit mode works at once, and an older store
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterator
 
@@ -23,8 +22,8 @@ from drive_tui.ui.app import make_app
 from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.caseload import CaseloadScreen
 from drive_tui.ui.screens.unlock import UnlockScreen
-
-from .conftest import PASSPHRASE, TODAY, screen_text
+from tests.support.data import PASSPHRASE
+from tests.support.ui import TODAY, screen_text
 
 
 @pytest.fixture
@@ -75,7 +74,7 @@ async def test_the_caseload_shows_before_the_store_attaches_and_no_key_is_lost(
         # Enter on the first case, posted as a terminal would (Pilot.press would wait for it to be handled,
         # and it cannot be until the store is there): it waits for the store and is not dropped.
         app.post_message(events.Key("enter", "\r"))
-        await asyncio.sleep(0.3)
+        await pilot.pause()
         assert isinstance(app.screen, CaseloadScreen) and app.store is None
         held_attach.set()
         await app.workers.wait_for_complete()

@@ -10,9 +10,7 @@ from sqlalchemy import event
 from drive_tui.store.assessments import case_history
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.assessment import AssessmentScreen
-
-from .conftest import screen_text
-from .test_assessment import start_review, test_case_id
+from tests.support.ui import screen_text, start_review, known_case_id
 
 
 def _short_busy_timeout(store: Store) -> None:
@@ -70,5 +68,5 @@ async def test_an_answer_given_while_another_connection_holds_the_write_lock_is_
         await pilot.pause()
         assert "the store is busy" not in screen_text(app)
     with populated.transaction() as tx:
-        draft = next(a for a in case_history(tx, test_case_id(populated)) if a.is_draft)
+        draft = next(a for a in case_history(tx, known_case_id(populated)) if a.is_draft)
         assert draft.answers["contact_made"] == "no"

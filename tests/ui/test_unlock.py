@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 from drive_tui.config import Settings
 from drive_tui.store import keys
@@ -11,8 +11,8 @@ from drive_tui.store.store import Store, create
 from drive_tui.ui.app import make_app
 from drive_tui.ui.screens.caseload import CaseloadScreen
 from drive_tui.ui.screens.unlock import UnlockScreen
-
-from .conftest import PASSPHRASE, TODAY, screen_text
+from tests.support.data import PASSPHRASE
+from tests.support.ui import TODAY, screen_text
 
 
 async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -87,14 +87,22 @@ async def test_enter_twice_opens_the_store_once(populated: Store, settings: Sett
         real(self, *args)
 
     monkeypatch.setattr(type(app), "file_opened", counting)
-    real_unwrap = keys.unwrap
-    monkeypatch.setattr(keys, "unwrap", lambda *args: (time.sleep(0.5), real_unwrap(*args))[1])  # a slow laptop
+    real_unwrap, derived = keys.unwrap, threading.Event()
+    derived.set()  # until the passphrase is typed
+
+    def slow_unwrap(*args):  # type: ignore[no-untyped-def]
+        assert derived.wait(10), "the test never let the key derivation finish"  # a slow laptop
+        return real_unwrap(*args)
+
+    monkeypatch.setattr(keys, "unwrap", slow_unwrap)
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
+        derived.clear()
         await type_text(pilot, PASSPHRASE)
         await pilot.press("enter", "enter")  # the second while the first is still deriving the key
         assert isinstance(app.screen, UnlockScreen)
+        derived.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
         await app.workers.wait_for_complete()

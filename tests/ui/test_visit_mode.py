@@ -11,9 +11,8 @@ from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.caseload import CaseloadScreen
 from drive_tui.ui.screens.verify import VerifyScreen
 from drive_tui.ui.widgets.field_box import FieldBox
-
-from .conftest import PASSPHRASE, VICTIM_SENTINEL, screen_text
-from .test_assessment import open_test_case
+from tests.support.data import PASSPHRASE
+from tests.support.ui import VICTIM_SENTINEL, open_test_case, screen_text
 
 SENSITIVE_LABELS = ("Risk to the victim/survivor", "Risk to children", "Severity of abusive behaviour", "Notes")
 

@@ -148,7 +148,9 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         checked = validate_answers(self.form, answers)
         problems = {problem.answer_id: problem.message for problem in checked.problems}
         for box in self.query(FieldBox):
-            box.display = box.spec.answer_ids[0] in visible
+            shown = box.spec.answer_ids[0] in visible
+            if box.display != shown:  # setting it, even unchanged, restyles the form
+                box.display = shown
             if not self.read_only:
                 box.show_error(next((problems[a] for a in [box.spec.id, *box.spec.answer_ids] if a in problems), ""))
             box.set_required(is_required(box.spec, answers))

@@ -80,6 +80,7 @@ class FieldBox(Vertical):
         self.required = required
         self._pending: dict[str, Any] = {}
         self._timer: Timer | None = None
+        self._error = ""
 
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -134,6 +135,11 @@ class FieldBox(Vertical):
                      disabled=self.read_only, type="integer" if spec.kind is FieldKind.INTEGER else "text")
 
     def show_error(self, message: str) -> None:
+        """Show ``message`` under the field ("" hides it). Unchanged, nothing is redrawn: the screen calls this for
+        every field after every save, and a needless update restyles the whole form."""
+        if message == self._error:
+            return
+        self._error = message
         error = self.query_one(".field-error", Static)
         error.update(message)
         error.set_class(bool(message), "-shown")
@@ -153,6 +159,7 @@ class FieldBox(Vertical):
             self.screen.set_focus(None, scroll_visible=False)  # else Textual moves it to a field further down
         self.answers = dict(answers)
         await self.recompose()
+        self._error = ""  # a new, empty error line
         self.show_error(message)
         if had_focus:
             target = next((widget for widget in self.query("*") if widget.can_focus), None)

@@ -1,0 +1,65 @@
+"""Driving the real app: the fixed day, reading the screen as rendered, getting to the test case and its review."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from drive_tui.store.cases import find_case
+from drive_tui.store.store import Store
+from drive_tui.ui.app import DriveApp
+from drive_tui.ui.screens.assessment import AssessmentScreen
+from drive_tui.ui.screens.case import CaseScreen
+from drive_tui.ui.widgets.field_box import FieldBox
+
+TODAY = date(2026, 11, 26)
+
+
+VICTIM_SENTINEL = "Intermittent partner"
+
+
+def screen_text(app: DriveApp) -> str:
+    """Every character on the screen, as rendered (from Textual's own SVG export)."""
+    svg = app.export_screenshot()
+    text = " ".join(re.findall(r">([^<>]*)</text>", svg))
+    return text.replace("&#160;", " ").replace("&amp;", "&").replace("&#x27;", "'")
+
+
+async def open_test_case(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("slash", *"TEST", "enter", "enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CaseScreen)
+
+
+async def start_review(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Open TEST-0001 and start (or resume) its next assessment, the 3-month review."""
+    await open_test_case(pilot)
+    await pilot.press("a")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, AssessmentScreen)
+
+
+def visible_fields(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [box.spec.id for box in app.screen.query(FieldBox) if box.display]
+
+
+def known_case_id(store: Store) -> str:
+    with store.transaction() as tx:
+        case = find_case(tx, site="Essex", reference="TEST-0001")
+    assert case is not None
+    return case.id
+
+
+
+
+class Clock:
+    """A clock the test moves: the app's idle lock reads it instead of ``time.monotonic``."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, *, minutes: float) -> None:
+        self.now += minutes * 60

@@ -3,7 +3,9 @@ and keystroke → next frame in the assessment screen.
 
 Each start is a fresh ``python`` process (imports included), unlocking from a keychain as a laptop with one
 does (no passphrase KDF; ``bench_keyring`` plays the keychain), rendering headless. The app is built by
-``make_app`` as the CLI builds it; the CLI's own argument parsing (Typer, ~35 ms) is not counted. Run: python bench/app_bench.py [--runs N] [--keys N].
+``make_app`` as the CLI builds it; the CLI's own argument parsing (Typer, ~35 ms) is not counted.
+
+Run: python bench/app_bench.py [--runs N] [--keys N].
 """
 
 from __future__ import annotations
@@ -83,8 +85,14 @@ def time_start(args: list[str], runs: int, mark: str = "READY") -> dict[str, lis
     times: dict[str, list[float]] = {}
     for _ in range(runs):
         started = time.time()
-        result = subprocess.run([sys.executable, __file__, *args], check=False, capture_output=True, text=True,
-                                timeout=120, env={**os.environ, "TEXTUAL": ""})
+        result = subprocess.run(
+            [sys.executable, __file__, *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "TEXTUAL": ""},
+        )
         for line in result.stdout.splitlines():
             label, _, stamp = line.partition(" ")
             if label in ("READY", "ATTACHED"):
@@ -123,8 +131,11 @@ async def keystrokes(folder: Path, count: int) -> dict[str, list[float]]:
     store = unlock(settings, PASSPHRASE)
     app = make_app(settings, store=store, today=TODAY)
     frames: list[float] = []
-    results: dict[str, list[float]] = {"move the cursor (right)": [], "answer (enter: draft saved)": [],
-                                       "type in notes": []}
+    results: dict[str, list[float]] = {
+        "move the cursor (right)": [],
+        "answer (enter: draft saved)": [],
+        "type in notes": [],
+    }
     async with app.run_test(size=(120, 40)) as pilot:
         display = app._display
 
@@ -173,8 +184,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
-        stores = {cases: (Path(tmp) / f"cases-{cases}", make_store(Path(tmp) / f"cases-{cases}", cases))
-                  for cases in (20, 2000)}
+        stores = {
+            cases: (Path(tmp) / f"cases-{cases}", make_store(Path(tmp) / f"cases-{cases}", cases))
+            for cases in (20, 2000)
+        }
         # interleaved, so a slow spell of a noisy machine falls on all three alike
         minimal: list[float] = []
         shown: dict[int, list[float]] = {cases: [] for cases in stores}
@@ -189,14 +202,18 @@ def main() -> None:
         print(f"minimal Textual app, start → first frame: median {base * 1000:.0f} ms")
         for cases in stores:
             median = statistics.median(shown[cases])
-            print(f"drive-tui, start → caseload of {cases:>5} cases: median {median * 1000:.0f} ms "
-                  f"({median / base:.2f}× the minimal app); store attached behind it at "
-                  f"{statistics.median(attached[cases]) * 1000:.0f} ms")
+            print(
+                f"drive-tui, start → caseload of {cases:>5} cases: median {median * 1000:.0f} ms "
+                f"({median / base:.2f}× the minimal app); store attached behind it at "
+                f"{statistics.median(attached[cases]) * 1000:.0f} ms"
+            )
         results = asyncio.run(keystrokes(Path(tmp) / "cases-20", args.keys))
         for label, values in results.items():
             if values:
-                print(f"keystroke → frame, {label}: median {statistics.median(values) * 1000:.1f} ms, "
-                      f"p95 {sorted(values)[int(0.95 * (len(values) - 1))] * 1000:.1f} ms")
+                print(
+                    f"keystroke → frame, {label}: median {statistics.median(values) * 1000:.1f} ms, "
+                    f"p95 {sorted(values)[int(0.95 * (len(values) - 1))] * 1000:.1f} ms"
+                )
 
 
 if __name__ == "__main__":

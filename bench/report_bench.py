@@ -23,8 +23,8 @@ from drive_tui.analysis.history import build_history
 from drive_tui.analysis.outcomes import outcomes
 from drive_tui.config import Settings
 from drive_tui.demo import synthetic_exchange
-from drive_tui.domain.vocab import CaseStatus
 from drive_tui.domain.cohort import CohortCase
+from drive_tui.domain.vocab import CaseStatus
 from drive_tui.store.assessments import case_history, form_for
 from drive_tui.store.cohort import cohort
 from drive_tui.store.store import Store, create
@@ -66,16 +66,26 @@ def main() -> None:
     command = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "drive_tui", "report", "outcomes", "--format", "json"], env=env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "drive_tui", "report", "outcomes", "--format", "json"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         command.append(time.perf_counter() - started)
-    print(f"machine: {platform.machine()} {os.cpu_count()} cpus, Python {platform.python_version()}, "
-          f"{date.today().isoformat()}")
-    print(f"report outcomes over {document['cases']} closed cases ({document['paired']} paired): "
-          f"in-process median {statistics.median(in_process):.2f} s; whole command median "
-          f"{statistics.median(command):.2f} s (target: under 3 s)")
-    print(f"history of a case with 5 assessments (read + build): median {statistics.median(history_times):.1f} ms, "
-          f"max {max(history_times):.1f} ms over {len(history_times)} cases (target: under 100 ms)")
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} cpus, Python {platform.python_version()}, "
+        f"{date.today().isoformat()}"
+    )
+    print(
+        f"report outcomes over {document['cases']} closed cases ({document['paired']} paired): "
+        f"in-process median {statistics.median(in_process):.2f} s; whole command median "
+        f"{statistics.median(command):.2f} s (target: under 3 s)"
+    )
+    print(
+        f"history of a case with 5 assessments (read + build): median {statistics.median(history_times):.1f} ms, "
+        f"max {max(history_times):.1f} ms over {len(history_times)} cases (target: under 100 ms)"
+    )
 
 
 def document_cases(store: Store) -> list[CohortCase]:

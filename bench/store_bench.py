@@ -19,20 +19,30 @@ from pathlib import Path
 import sqlcipher3.dbapi2 as sqlcipher
 
 from drive_tui.domain.models import CaseProfile
+from drive_tui.domain.terms import Identity
 from drive_tui.domain.vocab import Timepoint
 from drive_tui.forms.catalogue import load_catalogue
 from drive_tui.store import keys
 from drive_tui.store.assessments import save_draft_answer, start_assessment, submit_assessment
 from drive_tui.store.cases import create_case
 from drive_tui.store.engine import apply_pragmas, build_engine
-from drive_tui.domain.terms import Identity
 from drive_tui.store.store import Store
 
 ANSWERS = {
-    "contact_made": "yes", "contact_types": ["face_to_face"], "contact_setting": "prison", "engagement": "low",
-    "need_substance_misuse": "no", "need_alcohol_misuse": "yes", "need_housing": "not_known",
-    "need_mental_health": "no", "dva_physical": "high", "dva_sexual": "none", "dva_harassment_stalking": "moderate",
-    "dva_jealousy_coercion": "high", "risk_to_victim": "high", "risk_to_children": "medium",
+    "contact_made": "yes",
+    "contact_types": ["face_to_face"],
+    "contact_setting": "prison",
+    "engagement": "low",
+    "need_substance_misuse": "no",
+    "need_alcohol_misuse": "yes",
+    "need_housing": "not_known",
+    "need_mental_health": "no",
+    "dva_physical": "high",
+    "dva_sexual": "none",
+    "dva_harassment_stalking": "moderate",
+    "dva_jealousy_coercion": "high",
+    "risk_to_victim": "high",
+    "risk_to_children": "medium",
 }
 
 
@@ -41,6 +51,7 @@ def plain(path: Path) -> Callable[[], object]:
         connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         apply_pragmas(connection)
         return connection
+
     return connect
 
 
@@ -50,6 +61,7 @@ def encrypted(path: Path, key: bytes) -> Callable[[], object]:
         connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         apply_pragmas(connection)
         return connection
+
     return connect
 
 
@@ -57,8 +69,15 @@ def make_store(folder: Path, kind: str) -> Store:
     path = folder / f"{kind}.db"
     creator, module = (plain(path), sqlite3) if kind == "sqlite" else (encrypted(path, keys.new_data_key()), sqlcipher)
     engine = build_engine(creator, module)
-    return Store(engine=engine, home=folder, store_id=kind, identity=Identity("bench", "device"),
-                 forms=load_catalogue(), grace_days=14, unlocked_by="bench")
+    return Store(
+        engine=engine,
+        home=folder,
+        store_id=kind,
+        identity=Identity("bench", "device"),
+        forms=load_catalogue(),
+        grace_days=14,
+        unlocked_by="bench",
+    )
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -68,7 +87,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def run(store: Store, saves: int, submits: int, prefix: str) -> tuple[list[float], list[float]]:
     with store.transaction() as tx:
-        case = create_case(tx, CaseProfile(reference=f"{prefix}-0", site="Bench", allocated_on=date(2026, 1, 1), case_manager="b"))
+        case = create_case(
+            tx, CaseProfile(reference=f"{prefix}-0", site="Bench", allocated_on=date(2026, 1, 1), case_manager="b")
+        )
         draft = start_assessment(tx, case.id, Timepoint.INTAKE)
     items = list(ANSWERS.items())
     save_times = []
@@ -83,8 +104,12 @@ def run(store: Store, saves: int, submits: int, prefix: str) -> tuple[list[float
     submit_times = []
     for index in range(submits):
         with store.transaction() as tx:
-            case = create_case(tx, CaseProfile(reference=f"{prefix}-{index + 1}", site="Bench",
-                                               allocated_on=date(2026, 1, 1), case_manager="b"))
+            case = create_case(
+                tx,
+                CaseProfile(
+                    reference=f"{prefix}-{index + 1}", site="Bench", allocated_on=date(2026, 1, 1), case_manager="b"
+                ),
+            )
             draft = start_assessment(tx, case.id, Timepoint.INTAKE)
             for answer_id, value in ANSWERS.items():
                 save_draft_answer(tx, draft.id, answer_id, value)
@@ -100,8 +125,10 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=2000)
     parser.add_argument("--submits", type=int, default=300)
     args = parser.parse_args()
-    print(f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}; "
-          f"saves={args.saves} submits={args.submits}")
+    print(
+        f"machine: {platform.node()} {platform.machine()} python {platform.python_version()}; "
+        f"saves={args.saves} submits={args.submits}"
+    )
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         for kind in ("sqlite", "sqlcipher"):
@@ -112,8 +139,10 @@ def main() -> None:
     for label, index in (("draft save", 0), ("submit", 1)):
         for kind in ("sqlite", "sqlcipher"):
             values = results[kind][index]
-            print(f"{label:<10} {kind:<9} median {statistics.median(values) * 1000:6.2f} ms   "
-                  f"p99 {percentile(values, 0.99) * 1000:6.2f} ms")
+            print(
+                f"{label:<10} {kind:<9} median {statistics.median(values) * 1000:6.2f} ms   "
+                f"p99 {percentile(values, 0.99) * 1000:6.2f} ms"
+            )
         ratio = statistics.median(results["sqlcipher"][index]) / statistics.median(results["sqlite"][index])
         print(f"{label:<10} ratio SQLCipher/SQLite (median): {ratio:.2f}x")
 

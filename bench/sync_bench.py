@@ -35,8 +35,8 @@ from drive_tui.central.people import add_user, issue_code
 from drive_tui.config import Settings
 from drive_tui.demo import SITES, synthetic_exchange
 from drive_tui.store.journal import pending_changes
-from drive_tui.store.store import create, unlock
 from drive_tui.store.replica import pending_by_operation
+from drive_tui.store.store import create, unlock
 from drive_tui.store.transfer import import_exchange
 from drive_tui.sync.engine import Callbacks, enrol, sync
 from drive_tui.sync.protocol import Role
@@ -76,16 +76,36 @@ def raw_insert_rate(postgres: str, rows: list[dict[str, object]], batch: int) ->
                 "form_id text NOT NULL, form_version integer NOT NULL, answers jsonb NOT NULL, status text NOT NULL, "
                 "author text NOT NULL, device_id text NOT NULL, created_at timestamptz NOT NULL, "
                 "updated_at timestamptz NOT NULL, submitted_at timestamptz, completed_on date, supersedes text, "
-                "seq bigint NOT NULL)")
+                "seq bigint NOT NULL)"
+            )
             connection.commit()
-            values = [(r["id"], r["case_id"], r["timepoint"], r["form_id"], r["form_version"], json.dumps(r["answers"]),
-                       r["status"], r["author"], r["device_id"], r["created_at"], r["updated_at"], r["submitted_at"],
-                       r["completed_on"], r["supersedes"], n) for n, r in enumerate(rows)]
+            values = [
+                (
+                    r["id"],
+                    r["case_id"],
+                    r["timepoint"],
+                    r["form_id"],
+                    r["form_version"],
+                    json.dumps(r["answers"]),
+                    r["status"],
+                    r["author"],
+                    r["device_id"],
+                    r["created_at"],
+                    r["updated_at"],
+                    r["submitted_at"],
+                    r["completed_on"],
+                    r["supersedes"],
+                    n,
+                )
+                for n, r in enumerate(rows)
+            ]
             started = time.perf_counter()
             with connection.cursor() as cursor:
                 for start in range(0, len(values), batch):
-                    cursor.executemany("INSERT INTO assessments VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                                       values[start:start + batch])
+                    cursor.executemany(
+                        "INSERT INTO assessments VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                        values[start : start + batch],
+                    )
                     connection.commit()
             return len(values) / (time.perf_counter() - started)
     finally:
@@ -95,8 +115,11 @@ def raw_insert_rate(postgres: str, rows: list[dict[str, object]], batch: int) ->
 def _start_server(central_url: str, work: Path) -> tuple[subprocess.Popen[bytes], int]:
     port = _port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TUI_")} | {"DRIVE_TUI_HOME": str(work)}
-    server = subprocess.Popen([sys.executable, "-m", "drive_tui", "server", "--port", str(port),
-                               "--database-url", central_url], env=env, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "drive_tui", "server", "--port", str(port), "--database-url", central_url],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
@@ -133,8 +156,12 @@ def push_once(postgres: str, device_copy: Path, work: Path, run: int, noop_runs:
         report = sync(store, callbacks=Callbacks(pushed=lambda n: marks.append(time.perf_counter())))
         sync_seconds = time.perf_counter() - started
         assert not report.rejected, report.rejected[:3]
-        figures = {"changes": changes, "push_seconds": marks[-1] - started, "sync_seconds": sync_seconds,
-                   "pulled": sum(report.pulled.values())}
+        figures = {
+            "changes": changes,
+            "push_seconds": marks[-1] - started,
+            "sync_seconds": sync_seconds,
+            "pulled": sum(report.pulled.values()),
+        }
         noop = []
         for _ in range(noop_runs):
             started = time.perf_counter()
@@ -155,8 +182,10 @@ def push_once(postgres: str, device_copy: Path, work: Path, run: int, noop_runs:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assessments", type=int, default=10_000)
-    parser.add_argument("--postgres", default=os.environ.get("DRIVE_TEST_POSTGRES_URL",
-                                                             "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("DRIVE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    )
     parser.add_argument("--runs", type=int, default=5, help="pushes (each to a fresh central store) and raw runs")
     parser.add_argument("--noop-runs", type=int, default=20)
     args = parser.parse_args()
@@ -184,20 +213,30 @@ def main() -> None:
     changes = int(runs[0]["changes"])
     rates = [changes / r["push_seconds"] for r in runs]
     rate, raw = statistics.median(rates), statistics.median(raws)
-    print(f"machine: {platform.machine()} {os.cpu_count()} cpus, Python {platform.python_version()}, "
-          f"{date.today().isoformat()}")
-    print(f"push: {changes} changes ({submitted} submitted assessments, {changes - submitted} cases), "
-          f"{len(runs)} runs each to a fresh central store: median {rate:,.0f} changes/s "
-          f"(runs: {', '.join(f'{r:,.0f}' for r in rates)})")
-    print(f"whole first sync (push, then pull of {int(runs[0]['pulled'])} records back): median "
-          f"{statistics.median(r['sync_seconds'] for r in runs):.2f} s")
-    print(f"raw PostgreSQL executemany of the same {len(runs[0]['rows'])} assessment rows: median {raw:,.0f} rows/s "
-          f"(runs: {', '.join(f'{r:,.0f}' for r in raws)})")
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} cpus, Python {platform.python_version()}, "
+        f"{date.today().isoformat()}"
+    )
+    print(
+        f"push: {changes} changes ({submitted} submitted assessments, {changes - submitted} cases), "
+        f"{len(runs)} runs each to a fresh central store: median {rate:,.0f} changes/s "
+        f"(runs: {', '.join(f'{r:,.0f}' for r in rates)})"
+    )
+    print(
+        f"whole first sync (push, then pull of {int(runs[0]['pulled'])} records back): median "
+        f"{statistics.median(r['sync_seconds'] for r in runs):.2f} s"
+    )
+    print(
+        f"raw PostgreSQL executemany of the same {len(runs[0]['rows'])} assessment rows: median {raw:,.0f} rows/s "
+        f"(runs: {', '.join(f'{r:,.0f}' for r in raws)})"
+    )
     print(f"ratio raw/push (medians): {raw / rate:.2f}x (target: within 5x)")
     if args.noop_runs:
         last = runs[-1]
-        print(f"no-op sync: median {last['noop_median']:.1f} ms, max {last['noop_max']:.1f} ms over {args.noop_runs} "
-              "runs (target: under 200 ms)")
+        print(
+            f"no-op sync: median {last['noop_median']:.1f} ms, max {last['noop_max']:.1f} ms over {args.noop_runs} "
+            "runs (target: under 200 ms)"
+        )
 
 
 if __name__ == "__main__":

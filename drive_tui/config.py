@@ -1,4 +1,5 @@
-"""Settings: one frozen dataclass, read from the environment (``DRIVE_TUI_*``) by ``Settings.from_env``, never at import.
+"""Settings: one frozen dataclass, read from the environment (``DRIVE_TUI_*``) by ``Settings.from_env``, never at
+import.
 
 A plain dataclass rather than pydantic-settings: importing pydantic-settings costs about 90 ms, a third of the
 app's whole start-up budget, for eleven values that need only a type and a range each.
@@ -63,12 +64,22 @@ def _path(text: str) -> Path:
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {
-    "home": _path, "passphrase": Secret, "new_passphrase": Secret, "keyring": _bool, "keyring_timeout": float,
-    "user": str, "grace_days": int, "forms_dir": _path, "visit_mode": _bool, "idle_lock_minutes": float,
+    "home": _path,
+    "passphrase": Secret,
+    "new_passphrase": Secret,
+    "keyring": _bool,
+    "keyring_timeout": float,
+    "user": str,
+    "grace_days": int,
+    "forms_dir": _path,
+    "visit_mode": _bool,
+    "idle_lock_minutes": float,
     "server_database_url": str,
 }
 _RANGES: dict[str, tuple[float, float, bool]] = {
-    "keyring_timeout": (0, 30, False), "grace_days": (0, 90, True), "idle_lock_minutes": (0, 240, False),
+    "keyring_timeout": (0, 30, False),
+    "grace_days": (0, 90, True),
+    "idle_lock_minutes": (0, 240, False),
 }
 """name → (low, high, low included). ``high`` is always included."""
 
@@ -100,8 +111,11 @@ class Settings:
     """Central service only: its database (default: ``central.db`` in ``home``; production: postgresql+psycopg://…)."""
 
     def __post_init__(self) -> None:
-        bad = [ENV_PREFIX + name.upper() for name, (low, high, closed) in _RANGES.items()
-               if not _in_range(getattr(self, name), low, high, closed)]
+        bad = [
+            ENV_PREFIX + name.upper()
+            for name, (low, high, closed) in _RANGES.items()
+            if not _in_range(getattr(self, name), low, high, closed)
+        ]
         if bad:
             raise SettingsError(bad)
         for name in ("home", "forms_dir"):  # absolute, so a later chdir cannot move the store

@@ -22,8 +22,12 @@ SITES = ("Essex", "South Wales", "West Sussex")
 DEMO_PASSPHRASE = "demo passphrase only"
 """The demo store's passphrase: invented data only, printed for the person trying it."""
 ETHNICITIES = ("White British", "White other", "Black British", "Asian British", "Mixed", "Not stated")
-_SEVERITY_DRIFT = {"high": ["high", "moderate", "standard"], "moderate": ["moderate", "standard", "none"],
-                   "standard": ["standard", "none", "none"], "none": ["none", "none", "standard"]}
+_SEVERITY_DRIFT = {
+    "high": ["high", "moderate", "standard"],
+    "moderate": ["moderate", "standard", "none"],
+    "standard": ["standard", "none", "none"],
+    "none": ["none", "none", "standard"],
+}
 
 
 def _pick(rng: random.Random, spec: FormSpec, answer_id: str, previous: dict[str, Any]) -> Any:
@@ -115,8 +119,14 @@ def synthetic_exchange(forms: FormCatalogue, *, cases: int = 20, today: date, se
                     "previous_other_offences": rng.choice(["yes", "no", "not_known"]),
                     "custody_status": rng.choice(["community", "community", "remand", "sentenced"]),
                 },
-                victims=[{"relationship": rng.choice(["ex_partner", "partner", "intermittent_partner"]),
-                          "gender": "woman", "age": rng.randint(18, 60), "idva_engaged": rng.random() < 0.7}],
+                victims=[
+                    {
+                        "relationship": rng.choice(["ex_partner", "partner", "intermittent_partner"]),
+                        "gender": "woman",
+                        "age": rng.randint(18, 60),
+                        "idva_engaged": rng.random() < 0.7,
+                    }
+                ],
                 status="closed" if closed else "open",
                 closed_on=next((a.completed_on for a in assessments if a.timepoint is Timepoint.CLOSURE), None),
                 assessments=assessments,

@@ -37,5 +37,3 @@ def settings(tmp_path: Path) -> Settings:
 def store(settings: Settings) -> Iterator[Store]:
     with create(settings, PASSPHRASE) as opened:
         yield opened
-
-

@@ -29,6 +29,14 @@ def test_import_contracts_hold() -> None:
     assert "Contracts: 5 kept, 0 broken." in result.stdout
 
 
+def test_ruff_lint_and_format_hold() -> None:
+    """The agreed rule set (``[tool.ruff]`` in pyproject.toml) and one format, checked like the import contracts."""
+    ruff = Path(sys.executable).with_name("ruff")
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = subprocess.run([str(ruff), *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_store_and_cli_do_not_import_textual_or_heavy_libraries_up_front() -> None:
     code = (
         "import sys, drive_tui.cli, drive_tui.store.store, drive_tui.store.assessments, drive_tui.store.transfer;"

@@ -52,7 +52,9 @@ def test_a_wrong_passphrase_is_one_clear_line_and_exit_2(home: Path) -> None:
     before = {p.name: p.read_bytes() for p in home.iterdir()}
     result = run(home, "cases", passphrase="definitely not it")
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == ["drive-tui: error: wrong passphrase: the store was not opened and nothing was changed"]
+    assert result.stderr.strip().splitlines() == [
+        "drive-tui: error: wrong passphrase: the store was not opened and nothing was changed"
+    ]
     assert {p.name: p.read_bytes() for p in home.iterdir()} == before
 
 
@@ -61,7 +63,8 @@ def test_a_missing_key_file_is_one_clear_line_and_exit_2(home: Path) -> None:
     result = run(home, "doctor")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"drive-tui: error: no key file at {home / 'store.key'}: restore it from your backup; the store cannot be opened without it"
+        f"drive-tui: error: no key file at {home / 'store.key'}: restore it from your backup; "
+        "the store cannot be opened without it"
     ]
 
 
@@ -76,8 +79,15 @@ def test_import_then_doctor_reports_health_without_case_data(tmp_path: Path, hom
     assert "Imported 2 new case(s) and 3 assessment(s)" in imported.stdout
     doctor = run(home, "doctor")
     assert doctor.returncode == 0, doctor.stderr
-    for expected in ("sqlcipher:   4.", f"schema:      {SCHEMA_HEAD} (current)", "integrity:   ok", "cipher:      ok",
-                     "audit chain: ok (", "result:      ok", "keychain:    none"):
+    for expected in (
+        "sqlcipher:   4.",
+        f"schema:      {SCHEMA_HEAD} (current)",
+        "integrity:   ok",
+        "cipher:      ok",
+        "audit chain: ok (",
+        "result:      ok",
+        "keychain:    none",
+    ):
         assert expected in doctor.stdout
     assert SENTINEL not in doctor.stdout + doctor.stderr
     assert "DRV-0001" not in doctor.stdout
@@ -87,7 +97,10 @@ def test_import_twice_adds_nothing_and_a_bad_file_writes_nothing(tmp_path: Path,
     path = write_sample(tmp_path)
     assert run(home, "import", str(path)).returncode == 0
     second = run(home, "import", str(path))
-    assert "Imported 0 new case(s) and 0 assessment(s); 2 case(s) and 3 assessment(s) were already present" in second.stdout
+    assert (
+        "Imported 0 new case(s) and 0 assessment(s); 2 case(s) and 3 assessment(s) were already present"
+        in second.stdout
+    )
     bad = clean(sample())
     bad["cases"][0]["reference"] = "DRV-0009"
     bad["cases"][1]["assessments"][0]["answers"]["need_housing"] = "sometimes"
@@ -130,12 +143,17 @@ def test_export_csv_with_codebook(tmp_path: Path, home: Path) -> None:
     result = run(home, "export", "--format", "csv", "--out", str(out))
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(out.open()))
-    assert [(r["reference"], r["timepoint"]) for r in rows] == [("DRV-0001", "intake"), ("DRV-0001", "closure"), ("DRV-0002", "intake")]
+    assert [(r["reference"], r["timepoint"]) for r in rows] == [
+        ("DRV-0001", "intake"),
+        ("DRV-0001", "closure"),
+        ("DRV-0002", "intake"),
+    ]
     assert rows[0]["contact_types"] == "face_to_face" and rows[2]["contact_types"] == ""
     assert rows[1]["onward_referral"] == "dvpp" and rows[0]["su_ethnicity"] == SENTINEL
     codebook = list(csv.DictReader((tmp_path / "table.codebook.csv").open()))
     assert {"column": "dva_physical", "code": "high"}.items() <= next(
-        r for r in codebook if r["column"] == "dva_physical" and r["code"] == "high").items()
+        r for r in codebook if r["column"] == "dva_physical" and r["code"] == "high"
+    ).items()
     assert {row["column"] for row in codebook} >= set(rows[0])
 
 
@@ -176,8 +194,14 @@ def test_bad_settings_are_reported(tmp_path: Path) -> None:
 def test_a_throw_away_demo_store_is_deleted_afterwards(tmp_path: Path) -> None:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TUI_")}
     environment["TMPDIR"] = str(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "drive_tui", "demo", "--cases", "3"], capture_output=True,
-                            text=True, env=environment, stdin=subprocess.DEVNULL, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "drive_tui", "demo", "--cases", "3"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "DEMO-0003" in result.stdout and "deleted when you quit" in result.stdout
     assert list(tmp_path.iterdir()) == []

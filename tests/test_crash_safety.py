@@ -66,7 +66,10 @@ def test_saves_that_returned_survive_sigkill(store: Store, settings: Settings) -
             assert connection.execute(text("PRAGMA integrity_check")).scalars().all() == ["ok"]
             assert connection.execute(text("PRAGMA cipher_integrity_check")).all() == []
         with reopened.transaction() as tx:
-            saved = [row.payload["value"] for row in tx.session.exec(select(OutboxRow).where(OutboxRow.op == "assessment.answer"))]
+            saved = [
+                row.payload["value"]
+                for row in tx.session.exec(select(OutboxRow).where(OutboxRow.op == "assessment.answer"))
+            ]
             numbers = [int(value.split()[1]) for value in saved]
             assert numbers == list(range(1, len(numbers) + 1))  # in order, none missing
             assert len(numbers) >= acknowledged  # every acknowledged save, and perhaps the one in flight

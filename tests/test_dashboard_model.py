@@ -17,21 +17,39 @@ NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 
 def case(number: int, manager: str, site: str, allocated: date, **su: object) -> Case:
-    return Case(id=f"c{number}", reference=f"R{number}", site=site, allocated_on=allocated, case_manager=manager,
-                service_user=su, created_at=NOW, updated_at=NOW)
+    return Case(
+        id=f"c{number}",
+        reference=f"R{number}",
+        site=site,
+        allocated_on=allocated,
+        case_manager=manager,
+        service_user=su,
+        created_at=NOW,
+        updated_at=NOW,
+    )
 
 
 def intake(case_id: str, answers: dict[str, object], updated: datetime = NOW, status: str = "submitted") -> Assessment:
     form = FORMS.for_timepoint(Timepoint.INTAKE)
-    return Assessment(id=f"{case_id}-i", case_id=case_id, timepoint=Timepoint.INTAKE, form_id=form.id,
-                      form_version=form.version, answers=answers, status=status, author="x", device_id="d",
-                      created_at=updated, updated_at=updated)
+    return Assessment(
+        id=f"{case_id}-i",
+        case_id=case_id,
+        timepoint=Timepoint.INTAKE,
+        form_id=form.id,
+        form_version=form.version,
+        answers=answers,
+        status=status,
+        author="x",
+        device_id="d",
+        created_at=updated,
+        updated_at=updated,
+    )
 
 
 def test_team_load_counts_per_case_manager() -> None:
-    overdue = case(1, "ann", "Essex", date(2026, 9, 15))          # intake never done: overdue; 3 months 15 Dec
-    due_soon = case(2, "ann", "Essex", date(2026, 8, 30))         # intake submitted; 3 months due 30 Nov
-    fresh = case(3, "bob", "Kent", date(2026, 11, 20))            # intake due now (allocation date), draft stale
+    overdue = case(1, "ann", "Essex", date(2026, 9, 15))  # intake never done: overdue; 3 months 15 Dec
+    due_soon = case(2, "ann", "Essex", date(2026, 8, 30))  # intake submitted; 3 months due 30 Nov
+    fresh = case(3, "bob", "Kent", date(2026, 11, 20))  # intake due now (allocation date), draft stale
     schedules = [
         (overdue, case_schedule(allocated_on=overdue.allocated_on, today=TODAY)),
         (due_soon, case_schedule(allocated_on=due_soon.allocated_on, today=TODAY, submitted=[Timepoint.INTAKE])),
@@ -44,13 +62,15 @@ def test_team_load_counts_per_case_manager() -> None:
 
 
 def test_missing_data_rates_overall_and_by_site() -> None:
-    needs = {"contact_made": "yes", "contact_types": ["telephone"], "contact_setting": "community",
-             "engagement": "low"}
+    needs = {"contact_made": "yes", "contact_types": ["telephone"], "contact_setting": "community", "engagement": "low"}
     cohort = [
-        CohortCase(case(1, "ann", "Essex", date(2026, 1, 1), gender="man"),
-                   {Timepoint.INTAKE: intake("c1", needs | {"need_housing": "not_known"})}),
-        CohortCase(case(2, "ann", "Kent", date(2026, 1, 1)),
-                   {Timepoint.INTAKE: intake("c2", needs | {"need_housing": "yes"})}),
+        CohortCase(
+            case(1, "ann", "Essex", date(2026, 1, 1), gender="man"),
+            {Timepoint.INTAKE: intake("c1", needs | {"need_housing": "not_known"})},
+        ),
+        CohortCase(
+            case(2, "ann", "Kent", date(2026, 1, 1)), {Timepoint.INTAKE: intake("c2", needs | {"need_housing": "yes"})}
+        ),
         CohortCase(case(3, "bob", "Kent", date(2026, 1, 1)), {}),  # no assessment yet: only its profile counts
     ]
     result = missing_data(cohort, FORMS.get, by="site")

@@ -52,12 +52,30 @@ def test_unquoted_no_stays_the_code_no(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "line", "field", "message"),
     [
-        ("vocabulary: no_contact_reason", "vocabulary: reasons", 15, "no_contact_reason", "unknown vocabulary 'reasons'"),
-        ("kind: choice\n        vocabulary: yes_no", "kind: chioce\n        vocabulary: yes_no", 10, "contact_made", "kind"),
+        (
+            "vocabulary: no_contact_reason",
+            "vocabulary: reasons",
+            15,
+            "no_contact_reason",
+            "unknown vocabulary 'reasons'",
+        ),
+        (
+            "kind: choice\n        vocabulary: yes_no",
+            "kind: chioce\n        vocabulary: yes_no",
+            10,
+            "contact_made",
+            "kind",
+        ),
         ("equals: no}", "equals: nope}", 17, "no_contact_reason", "unknown code(s) ['nope']"),
         ("field: contact_made, equals", "field: contact_mad, equals", 17, "no_contact_reason", "not an earlier field"),
         ("id: no_contact_reason", "id: contact_made", 13, "contact_made", "used twice"),
-        ("        label: Reason\n", "        label: Reason\n        colour: red\n", 17, "no_contact_reason", "Extra inputs"),
+        (
+            "        label: Reason\n",
+            "        label: Reason\n        colour: red\n",
+            17,
+            "no_contact_reason",
+            "Extra inputs",
+        ),
         ("version: 1", "version: one", 2, None, "version"),
     ],
 )
@@ -70,7 +88,10 @@ def test_problems_name_file_line_and_field(
 
 
 def test_a_condition_on_a_later_field_is_refused(tmp_path: Path) -> None:
-    text = GOOD.replace("        label: Contact made\n", "        label: Contact made\n        show_if: {field: no_contact_reason, answered: true}\n")
+    text = GOOD.replace(
+        "        label: Contact made\n",
+        "        label: Contact made\n        show_if: {field: no_contact_reason, answered: true}\n",
+    )
     assert any("not an earlier field" in p for p in problems_of(tmp_path, text))
 
 

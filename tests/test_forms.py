@@ -19,18 +19,37 @@ REVIEW = CATALOGUE.for_timepoint(Timepoint.MONTH_6)
 CLOSURE = CATALOGUE.for_timepoint(Timepoint.CLOSURE)
 
 DOMAIN_FIELD_IDS = {
-    "contact_made", "contact_types", "contact_setting", "engagement", "no_contact_reason",
-    "need_substance_misuse", "need_alcohol_misuse", "need_housing", "need_mental_health",
-    "dva_physical", "dva_sexual", "dva_harassment_stalking", "dva_jealousy_coercion",
-    "risk_to_victim", "risk_to_children", "risk_change", "behaviour_change_work", "support_areas",
-    "closure_reason", "onward_referral", "notes",
+    "contact_made",
+    "contact_types",
+    "contact_setting",
+    "engagement",
+    "no_contact_reason",
+    "need_substance_misuse",
+    "need_alcohol_misuse",
+    "need_housing",
+    "need_mental_health",
+    "dva_physical",
+    "dva_sexual",
+    "dva_harassment_stalking",
+    "dva_jealousy_coercion",
+    "risk_to_victim",
+    "risk_to_children",
+    "risk_change",
+    "behaviour_change_work",
+    "support_areas",
+    "closure_reason",
+    "onward_referral",
+    "notes",
 }
 
 
 def test_every_timepoint_has_one_form() -> None:
     assert {t: CATALOGUE.for_timepoint(t).id for t in Timepoint} == {
-        Timepoint.INTAKE: "intake", Timepoint.MONTH_3: "review", Timepoint.MONTH_6: "review",
-        Timepoint.MONTH_9: "review", Timepoint.CLOSURE: "closure",
+        Timepoint.INTAKE: "intake",
+        Timepoint.MONTH_3: "review",
+        Timepoint.MONTH_6: "review",
+        Timepoint.MONTH_9: "review",
+        Timepoint.CLOSURE: "closure",
     }
 
 
@@ -103,8 +122,13 @@ def test_required_contact_reason_after_no_contact() -> None:
 
 
 def closure_answers(**changes: object) -> dict:
-    answers = {**INTAKE_COMPLETE, "behaviour_change_work": "yes", "risk_change": "reduced_slightly",
-               "closure_reason": "completed", "onward_referral": ["dvpp"]}
+    answers = {
+        **INTAKE_COMPLETE,
+        "behaviour_change_work": "yes",
+        "risk_change": "reduced_slightly",
+        "closure_reason": "completed",
+        "onward_referral": ["dvpp"],
+    }
     answers.update(changes)
     return {k: v for k, v in answers.items() if v is not None}
 
@@ -178,7 +202,12 @@ def test_integer_and_date_bounds(tmp_path: Path) -> None:
         with pytest.raises(AnswerError, match=reason):
             check_one(form, "visits", bad)
     assert check_one(form, "seen_on", "2026-02-28") == "2026-02-28"
-    for bad, reason in (("2026-02-30", "YYYY-MM-DD"), ("2015-12-31", "at least"), ("26-1-1", "YYYY-MM-DD"), (20260101, "YYYY-MM-DD")):
+    for bad, reason in (
+        ("2026-02-30", "YYYY-MM-DD"),
+        ("2015-12-31", "at least"),
+        ("26-1-1", "YYYY-MM-DD"),
+        (20260101, "YYYY-MM-DD"),
+    ):
         with pytest.raises(AnswerError, match=reason):
             check_one(form, "seen_on", bad)
     assert visible_answer_ids(form, {"visits": 0}) == ["visits", "seen_on"]

@@ -19,7 +19,12 @@ from tests.support.data import PASSPHRASE, MemoryKeyring, profile
 
 @pytest.mark.parametrize(
     ("passphrase", "why"),
-    [("short", "too short"), ("aaaaaaaaaaaaaaaa", "repetitive"), ("password1234", "common"), (" leading space here", "space")],
+    [
+        ("short", "too short"),
+        ("aaaaaaaaaaaaaaaa", "repetitive"),
+        ("password1234", "common"),
+        (" leading space here", "space"),
+    ],
 )
 def test_weak_passphrases_are_refused(passphrase: str, why: str) -> None:
     with pytest.raises(WeakPassphrase, match=why):
@@ -96,7 +101,9 @@ def test_the_keychain_unlocks_without_a_passphrase(settings: Settings, _isolated
         assert opened.unlocked_by == "keychain"
 
 
-def test_a_passphrase_unlock_fills_an_empty_keychain(store: Store, settings: Settings, _isolated: MemoryKeyring) -> None:
+def test_a_passphrase_unlock_fills_an_empty_keychain(
+    store: Store, settings: Settings, _isolated: MemoryKeyring
+) -> None:
     store.close()
     keychain = Keychain(enabled=True, timeout=2)
     with unlock(settings, PASSPHRASE, keychain=keychain) as opened:

@@ -26,19 +26,44 @@ _counter = iter(range(1, 10_000))
 
 def su_case(answers: dict[Timepoint, dict[str, Any]], **service_user: Any) -> CohortCase:
     number = next(_counter)
-    case = Case(id=f"case-{number}", reference=f"R{number}", site="Essex", allocated_on=date(2026, 1, 1),
-                case_manager="cm1", service_user=service_user, status="closed", closed_on=date(2026, 10, 1),
-                created_at=NOW, updated_at=NOW)
+    case = Case(
+        id=f"case-{number}",
+        reference=f"R{number}",
+        site="Essex",
+        allocated_on=date(2026, 1, 1),
+        case_manager="cm1",
+        service_user=service_user,
+        status="closed",
+        closed_on=date(2026, 10, 1),
+        created_at=NOW,
+        updated_at=NOW,
+    )
     assessments = {
-        tp: Assessment(id=f"a-{number}-{tp.value}", case_id=case.id, timepoint=tp, form_id=tp.value, form_version=1,
-                       answers=given, status="submitted", author="cm1", device_id="d", created_at=NOW, updated_at=NOW)
+        tp: Assessment(
+            id=f"a-{number}-{tp.value}",
+            case_id=case.id,
+            timepoint=tp,
+            form_id=tp.value,
+            form_version=1,
+            answers=given,
+            status="submitted",
+            author="cm1",
+            device_id="d",
+            created_at=NOW,
+            updated_at=NOW,
+        )
         for tp, given in answers.items()
     }
     return CohortCase(case=case, assessments=assessments)
 
 
-def dva(at_intake: str | None, at_exit: str | None, field: str = "dva_physical",
-        intake: dict[str, Any] | None = None, closure: dict[str, Any] | None = None) -> CohortCase:
+def dva(
+    at_intake: str | None,
+    at_exit: str | None,
+    field: str = "dva_physical",
+    intake: dict[str, Any] | None = None,
+    closure: dict[str, Any] | None = None,
+) -> CohortCase:
     """A paired case with severities ``at_intake`` and ``at_exit`` (None: unanswered) and any other answers."""
     first = {field: at_intake} if at_intake is not None else {}
     last = {field: at_exit} if at_exit is not None else {}
@@ -55,21 +80,33 @@ def test_exact_mcnemar_is_the_two_sided_binomial_test_on_discordant_pairs() -> N
 
 def test_dva_use_counts_only_sus_with_both_answers_known() -> None:
     cohort = (
-        [dva("high", "none")] * 3          # used → not used
-        + [dva("moderate", "standard")]    # used → used
-        + [dva("none", "standard")]        # not used → used
-        + [dva("none", "none")] * 2        # not used → not used
+        [dva("high", "none")] * 3  # used → not used
+        + [dva("moderate", "standard")]  # used → used
+        + [dva("none", "standard")]  # not used → used
+        + [dva("none", "none")] * 2  # not used → not used
         + [dva("not_known", "none"), dva("high", None), dva(None, "none")]  # left out: not known / unanswered
         + [su_case({Timepoint.INTAKE: {"dva_physical": "high"}})]  # no closure: not paired
     )
     result = dva_use(cohort, "physical")
-    assert result == {"n": 7, "intake_used": 4, "exit_used": 2, "used_to_not": 3, "not_to_used": 1,
-                      "mcnemar_exact_p": round(2 * 5 / 16, 6)}  # b=3, c=1: P(X<=1|4) = 5/16, doubled
+    assert result == {
+        "n": 7,
+        "intake_used": 4,
+        "exit_used": 2,
+        "used_to_not": 3,
+        "not_to_used": 1,
+        "mcnemar_exact_p": round(2 * 5 / 16, 6),
+    }  # b=3, c=1: P(X<=1|4) = 5/16, doubled
 
 
 def test_severity_transition_table_counts_and_increases() -> None:
-    cohort = [dva("high", "moderate"), dva("high", "none"), dva("standard", "high"), dva("none", "none"),
-              dva("moderate", "moderate"), dva("not_known", "high")]
+    cohort = [
+        dva("high", "moderate"),
+        dva("high", "none"),
+        dva("standard", "high"),
+        dva("none", "none"),
+        dva("moderate", "moderate"),
+        dva("not_known", "high"),
+    ]
     result = severity_transitions(cohort, "physical")
     assert result["n"] == 5
     assert result["table"] == [
@@ -100,8 +137,13 @@ def test_risk_change_for_all_contacted_and_not_contacted() -> None:
         closure = {"contact_made": contact} | ({"risk_change": risk} if risk else {})
         return su_case({Timepoint.INTAKE: {"contact_made": contact}, Timepoint.CLOSURE: closure})
 
-    cohort = [closed("reduced_greatly", "yes"), closed("reduced_slightly", "yes"), closed("no_change", "no"),
-              closed("reduced_slightly", "yes"), closed(None, "no")]
+    cohort = [
+        closed("reduced_greatly", "yes"),
+        closed("reduced_slightly", "yes"),
+        closed("no_change", "no"),
+        closed("reduced_slightly", "yes"),
+        closed(None, "no"),
+    ]
     result = outcomes(cohort)["risk_change"]
     assert result["all"]["n"] == 4 and result["all"]["unanswered"] == 1
     assert result["all"]["reduced_slightly"] == 2 and result["all"]["percent"]["reduced_slightly"] == 50.0
@@ -112,9 +154,13 @@ def test_risk_change_for_all_contacted_and_not_contacted() -> None:
 
 def test_splits_by_behaviour_change_work_and_contact() -> None:
     worked = dva("high", "none", closure={"behaviour_change_work": "yes", "contact_made": "yes"})
-    review_only = su_case({Timepoint.INTAKE: {"dva_physical": "moderate", "contact_made": "no"},
-                           Timepoint.MONTH_3: {"behaviour_change_work": "yes", "contact_made": "yes"},
-                           Timepoint.CLOSURE: {"dva_physical": "moderate", "behaviour_change_work": "no"}})
+    review_only = su_case(
+        {
+            Timepoint.INTAKE: {"dva_physical": "moderate", "contact_made": "no"},
+            Timepoint.MONTH_3: {"behaviour_change_work": "yes", "contact_made": "yes"},
+            Timepoint.CLOSURE: {"dva_physical": "moderate", "behaviour_change_work": "no"},
+        }
+    )
     not_worked = dva("none", "standard", closure={"behaviour_change_work": "no", "contact_made": "no"})
     result = outcomes([worked, review_only, not_worked])
     yes = result["by_behaviour_change_work"]["yes"]
@@ -155,8 +201,12 @@ def test_complex_needs_per_need_and_count_among_all_known() -> None:
 def test_reasons_for_no_contact_same_throughout_or_changed() -> None:
     def reasons(*given: str | None) -> CohortCase:
         timepoints = [Timepoint.MONTH_3, Timepoint.MONTH_6, Timepoint.MONTH_9]
-        return su_case({tp: ({"contact_made": "no", "no_contact_reason": r} if r else {"contact_made": "yes"})
-                        for tp, r in zip(timepoints, given)})
+        return su_case(
+            {
+                tp: ({"contact_made": "no", "no_contact_reason": r} if r else {"contact_made": "yes"})
+                for tp, r in zip(timepoints, given, strict=False)
+            }
+        )
 
     cohort = [
         reasons("on_hold_cjs_pending", "on_hold_cjs_pending"),
@@ -175,8 +225,12 @@ def test_reasons_for_no_contact_same_throughout_or_changed() -> None:
 
 
 def test_profile_counts_and_age() -> None:
-    cohort = [su_case({}, gender="man", age=30, employment="unemployed"),
-              su_case({}, gender="man", age=40), su_case({}, gender="woman", age=50), su_case({})]
+    cohort = [
+        su_case({}, gender="man", age=30, employment="unemployed"),
+        su_case({}, gender="man", age=40),
+        su_case({}, gender="woman", age=50),
+        su_case({}),
+    ]
     result = outcomes(cohort)["profile"]
     assert result["gender"]["counts"] == {"man": 2, "woman": 1, "unanswered": 1}
     assert result["gender"]["percent"]["man"] == 50.0

@@ -33,12 +33,13 @@ def test_json_alone_goes_to_standard_output_and_matches_the_store(cohort_home: P
     result = run(cohort_home, "report", "outcomes", "--format", "json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)  # nothing but the document: it can be piped
-    with unlock(Settings(home=cohort_home, keyring=False), PASSPHRASE) as store, \
-            store.transaction() as tx:
+    with unlock(Settings(home=cohort_home, keyring=False), PASSPHRASE) as store, store.transaction() as tx:
         expected = outcomes(cohort(tx, closed_only=True))
     assert document["cases"] == expected["cases"] > 0
     assert document["dva_use"] == expected["dva_use"]
-    assert document["severity_transitions"]["physical"]["table"] == expected["severity_transitions"]["physical"]["table"]
+    assert (
+        document["severity_transitions"]["physical"]["table"] == expected["severity_transitions"]["physical"]["table"]
+    )
     assert set(document["by_contact"]) == {"contacted", "not_contacted"}
     assert set(document["complex_needs"]["count_distribution"]) == {"0", "1", "2", "3", "4"}
 

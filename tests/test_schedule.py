@@ -21,7 +21,11 @@ def test_due_dates_count_calendar_months_from_allocation() -> None:
 
 @pytest.mark.parametrize(
     ("start", "months", "expected"),
-    [(date(2026, 1, 31), 1, date(2026, 2, 28)), (date(2027, 11, 30), 3, date(2028, 2, 29)), (date(2026, 5, 3), 10, date(2027, 3, 3))],
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),
+        (date(2027, 11, 30), 3, date(2028, 2, 29)),
+        (date(2026, 5, 3), 10, date(2027, 3, 3)),
+    ],
 )
 def test_add_months_clamps_to_the_end_of_short_months(start: date, months: int, expected: date) -> None:
     assert add_months(start, months) == expected

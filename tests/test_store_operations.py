@@ -161,7 +161,8 @@ def test_amend_keeps_both_and_supersedes(store: Store) -> None:
         history = case_history(tx, case_id)
         current = current_assessments(tx, case_id)
     assert [(a.id, a.status) for a in history] == [
-        (original_id, AssessmentStatus.AMENDED), (amendment.id, AssessmentStatus.SUBMITTED)
+        (original_id, AssessmentStatus.AMENDED),
+        (amendment.id, AssessmentStatus.SUBMITTED),
     ]
     assert history[0].answers["risk_to_victim"] == "high"  # the original is kept exactly as entered
     assert current[Timepoint.INTAKE].answers["risk_to_victim"] == "medium"
@@ -175,8 +176,13 @@ def test_submitting_closure_closes_the_case_and_stops_new_assessments(store: Sto
     submitted_intake(store, case_id)
     with store.transaction() as tx:
         draft = start_assessment(tx, case_id, Timepoint.CLOSURE)
-    answers = {**INTAKE_COMPLETE, "behaviour_change_work": "yes", "risk_change": "reduced_slightly",
-               "closure_reason": "early_no_progress", "onward_referral": ["none"]}
+    answers = {
+        **INTAKE_COMPLETE,
+        "behaviour_change_work": "yes",
+        "risk_change": "reduced_slightly",
+        "closure_reason": "early_no_progress",
+        "onward_referral": ["none"],
+    }
     answer_all(store, draft.id, answers)
     with store.transaction() as tx:
         submit_assessment(tx, draft.id, completed_on=date(2026, 5, 1))
@@ -212,7 +218,12 @@ def test_every_change_writes_an_outbox_row_and_an_audit_event(store: Store) -> N
     with store.transaction() as tx:
         outbox = tx.session.exec(select(OutboxRow)).all()
         audit = tx.session.exec(select(AuditRow)).all()
-        assert [row.op for row in outbox] == ["case.create", "assessment.start", "assessment.answer", "assessment.answer"]
+        assert [row.op for row in outbox] == [
+            "case.create",
+            "assessment.start",
+            "assessment.answer",
+            "assessment.answer",
+        ]
         assert [row.action for row in audit] == [row.op for row in outbox]
         assert len({row.change_id for row in outbox}) == 4
         assert pending_changes(tx.session) == 4
@@ -241,7 +252,7 @@ def _tamper(store: Store, statement: str) -> None:
     [
         "UPDATE audit_events SET actor = 'someone else' WHERE seq = 2",
         "DELETE FROM audit_events WHERE seq = 2",
-        "UPDATE audit_events SET detail = '{\"field\": \"notes\"}' WHERE seq = 3",
+        'UPDATE audit_events SET detail = \'{"field": "notes"}\' WHERE seq = 3',
         "DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)",
     ],
 )
@@ -258,7 +269,9 @@ def test_a_removed_or_altered_audit_event_is_detected(store: Store, statement: s
     assert not check.ok and check.broken_at in (2, 3, 4)
 
 
-def test_history_validates_against_the_form_version_it_was_made_with(tmp_path: Path, store: Store, settings: Settings) -> None:
+def test_history_validates_against_the_form_version_it_was_made_with(
+    tmp_path: Path, store: Store, settings: Settings
+) -> None:
     case_id = make_case(store)
     intake_id = submitted_intake(store, case_id)
     with store.transaction() as tx:
@@ -271,7 +284,9 @@ def test_history_validates_against_the_form_version_it_was_made_with(tmp_path: P
     for path in builtin_forms_dir().glob("*.yaml"):
         (forms / path.name).write_text(path.read_text())
     review = forms / "review.yaml"
-    review.write_text(review.read_text().replace("version: 1", "version: 2").replace("label: Housing difficulties", "label: Housing"))
+    review.write_text(
+        review.read_text().replace("version: 1", "version: 2").replace("label: Housing difficulties", "label: Housing")
+    )
     newer = settings.with_changes(forms_dir=forms)
     with unlock(newer, PASSPHRASE) as reopened:
         with reopened.transaction() as tx:

@@ -113,15 +113,21 @@ def test_unknown_codes_name_the_record_and_field(store: Store) -> None:
     data = clean(sample())
     data["cases"][0]["assessments"][1]["answers"]["risk_change"] = "much_better"
     data["cases"][1]["victims"] = [{"relationship": "neighbour"}]
-    expect_problem(store, data, "cases[0].assessments[1].answers.risk_change: unknown code 'much_better'",
-                   "cases[1].victims[0].relationship")
+    expect_problem(
+        store,
+        data,
+        "cases[0].assessments[1].answers.risk_change: unknown code 'much_better'",
+        "cases[1].victims[0].relationship",
+    )
 
 
 def test_missing_required_answers_and_fields(store: Store) -> None:
     data = clean(sample())
     del data["cases"][0]["assessments"][0]["answers"]["need_housing"]
     del data["cases"][1]["site"]
-    expect_problem(store, data, "cases[0].assessments[0].answers.need_housing: required", "cases[1].site: Field required")
+    expect_problem(
+        store, data, "cases[0].assessments[0].answers.need_housing: required", "cases[1].site: Field required"
+    )
 
 
 def test_hidden_answers_are_refused_on_import(store: Store) -> None:
@@ -150,8 +156,12 @@ def test_a_clash_with_what_is_stored_is_refused(store: Store) -> None:
     data = clean(sample())
     data["cases"][0]["assessments"][0]["answers"]["risk_to_victim"] = "standard"
     data["cases"][1]["service_user"]["age"] = 50
-    expect_problem(store, data, "cases[0].assessments[0]: intake is stored with different answers",
-                   "cases[1]: DRV-0002 at Essex is stored with a different profile")
+    expect_problem(
+        store,
+        data,
+        "cases[0].assessments[0]: intake is stored with different answers",
+        "cases[1]: DRV-0002 at Essex is stored with a different profile",
+    )
 
 
 def test_unknown_format_and_extra_keys(store: Store) -> None:

@@ -20,9 +20,16 @@ from drive_tui.forms.spec import FieldKind, FormSpec
 DUE_SOON_DAYS = 14
 STALE_DRAFT_DAYS = 7
 NOT_KNOWN = frozenset({"not_known", "dont_know"})
-PROFILE_FIELDS = {"gender": "SU gender", "age": "SU age", "ethnicity": "SU ethnicity", "employment": "SU employment",
-                  "children_involved": "Children involved", "previous_dva_offences": "Previous DVA offences",
-                  "previous_other_offences": "Previous other offences", "custody_status": "Custody status"}
+PROFILE_FIELDS = {
+    "gender": "SU gender",
+    "age": "SU age",
+    "ethnicity": "SU ethnicity",
+    "employment": "SU employment",
+    "children_involved": "Children involved",
+    "previous_dva_offences": "Previous DVA offences",
+    "previous_other_offences": "Previous other offences",
+    "custody_status": "Custody status",
+}
 
 
 @dataclass
@@ -56,8 +63,12 @@ def team_load(
         if case.status is CaseStatus.OPEN:
             member.open_cases += 1
         member.overdue += len(schedule.overdue)
-        member.due_soon += sum(1 for slot in schedule.slots if slot.state in (SlotState.DUE, SlotState.NOT_DUE)
-                               and today <= slot.due_on <= today + timedelta(days=DUE_SOON_DAYS))
+        member.due_soon += sum(
+            1
+            for slot in schedule.slots
+            if slot.state in (SlotState.DUE, SlotState.NOT_DUE)
+            and today <= slot.due_on <= today + timedelta(days=DUE_SOON_DAYS)
+        )
         member.conflicts += open_conflicts.get(case.id, 0)
     stale_before = today - timedelta(days=STALE_DRAFT_DAYS)
     for draft in drafts:
@@ -128,5 +139,8 @@ def missing_data(
                     labels[answer_id] = row.label if row is not None else spec.label
                 count(group, answer_id, assessment.answers.get(answer_id))
     order = [f for f in labels if f in overall]
-    return MissingData(fields=[(f, labels[f]) for f in order], overall=dict(overall),
-                       groups={g: dict(v) for g, v in sorted(groups.items())})
+    return MissingData(
+        fields=[(f, labels[f]) for f in order],
+        overall=dict(overall),
+        groups={g: dict(v) for g, v in sorted(groups.items())},
+    )

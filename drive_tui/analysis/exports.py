@@ -46,8 +46,10 @@ def write_export(exchange: ExchangeFile, forms: FormCatalogue, format: ExportFor
     else:
         from drive_tui.analysis.spss import write_sav
 
-        for path, table, wide in ((out, list(rows(exchange, newest)), False),
-                                  (wide_path, list(wide_rows(exchange, newest)), True)):
+        for path, table, wide in (
+            (out, list(rows(exchange, newest)), False),
+            (wide_path, list(wide_rows(exchange, newest)), True),
+        ):
             create_private(path, replace=True)
             write_sav(path, column_meta(newest, wide=wide), table)
     write_private(codebook_path, csv_text(codebook(newest)))

@@ -75,8 +75,9 @@ def _columns(assessments: Sequence[Assessment]) -> list[Column]:
         current = [a for a in here if a.status is AssessmentStatus.SUBMITTED]
         if not current:
             continue
-        older = sorted((a for a in here if a.status is AssessmentStatus.AMENDED), key=lambda a: a.created_at,
-                       reverse=True)
+        older = sorted(
+            (a for a in here if a.status is AssessmentStatus.AMENDED), key=lambda a: a.created_at, reverse=True
+        )
         columns.append(Column(timepoint=timepoint, current=current[0], superseded=tuple(older)))
     return columns
 

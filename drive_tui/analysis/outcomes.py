@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from itertools import pairwise
 from typing import Any
 
 from scipy.stats import binomtest
@@ -115,13 +116,18 @@ def complex_needs(cases: Iterable[CohortCase]) -> dict[str, Any]:
     per_need = {}
     for need in NEEDS:
         values = Counter(c.answer(Timepoint.INTAKE, need) for c in with_intake)
-        per_need[need] = {"yes": values["yes"], "no": values["no"], "not_known": values["not_known"],
-                          "unanswered": values[None]}
+        per_need[need] = {
+            "yes": values["yes"],
+            "no": values["no"],
+            "not_known": values["not_known"],
+            "unanswered": values[None],
+        }
     all_known = [c for c in with_intake if all(c.answer(Timepoint.INTAKE, n) in KNOWN for n in NEEDS)]
     distribution = Counter(sum(c.answer(Timepoint.INTAKE, n) == "yes" for n in NEEDS) for c in all_known)
     combinations = Counter(
         "+".join(n.removeprefix("need_") for n in NEEDS if c.answer(Timepoint.INTAKE, n) == "yes") or "none"
-        for c in all_known)
+        for c in all_known
+    )
     return {
         "per_need": per_need,
         "all_known": len(all_known),
@@ -136,32 +142,48 @@ def no_contact_reasons(cases: Iterable[CohortCase]) -> dict[str, Any]:
     changed: Counter[str] = Counter()
     cases_changed = 0
     for c in cases:
-        reasons = [a.answers["no_contact_reason"] for a in c.in_timepoint_order()
-                   if a.answers.get("contact_made") == "no" and "no_contact_reason" in a.answers]
+        reasons = [
+            a.answers["no_contact_reason"]
+            for a in c.in_timepoint_order()
+            if a.answers.get("contact_made") == "no" and "no_contact_reason" in a.answers
+        ]
         if not reasons:
             continue
         if len(set(reasons)) == 1:
             same[reasons[0]] += 1
             continue
         cases_changed += 1
-        for before, after in zip(reasons, reasons[1:]):
+        for before, after in pairwise(reasons):
             if before != after:
                 changed[f"{before} -> {after}"] += 1
-    return {"same_throughout": dict(sorted(same.items())), "cases_changed": cases_changed,
-            "changes": dict(sorted(changed.items()))}
+    return {
+        "same_throughout": dict(sorted(same.items())),
+        "cases_changed": cases_changed,
+        "changes": dict(sorted(changed.items())),
+    }
 
 
 def profile(cases: list[CohortCase]) -> dict[str, Any]:
     """Counts and percentages of the Service Users' characteristics; age summary."""
+
     def tally(get: Callable[[CohortCase], Any]) -> dict[str, Any]:
         counts = Counter(_code(get(c)) for c in cases)
         counts_dict = {key: counts[key] for key in sorted(counts, key=lambda k: (k == "unanswered", k))}
         return {"counts": counts_dict, "percent": _share(counts_dict, len(cases))}
 
     ages = [c.case.service_user.age for c in cases if c.case.service_user.age is not None]
-    age = ({"n": len(ages), "mean": round(statistics.fmean(ages), 1),
+    age = (
+        {
+            "n": len(ages),
+            "mean": round(statistics.fmean(ages), 1),
             "sd": round(statistics.stdev(ages), 1) if len(ages) > 1 else None,
-            "median": statistics.median(ages), "min": min(ages), "max": max(ages)} if ages else {"n": 0})
+            "median": statistics.median(ages),
+            "min": min(ages),
+            "max": max(ages),
+        }
+        if ages
+        else {"n": 0}
+    )
     su = lambda c: c.case.service_user  # noqa: E731 - a short accessor keeps the table below readable
     return {
         "gender": tally(lambda c: su(c).gender),
@@ -212,7 +234,10 @@ def outcomes(cohort: list[CohortCase]) -> dict[str, Any]:
             "no": _paired_analyses([c for c in cohort if c.case.id not in bcw_ids]),
         },
         "by_contact": {"contacted": _paired_analyses(contacted), "not_contacted": _paired_analyses(not_contacted)},
-        "risk_change": {"all": risk_change(cohort), "contacted": risk_change(contacted),
-                        "not_contacted": risk_change(not_contacted)},
+        "risk_change": {
+            "all": risk_change(cohort),
+            "contacted": risk_change(contacted),
+            "not_contacted": risk_change(not_contacted),
+        },
         "no_contact_reasons": no_contact_reasons(cohort),
     }

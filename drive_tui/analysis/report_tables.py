@@ -10,8 +10,12 @@ from rich.text import Text
 
 from drive_tui.domain.vocab import RiskChange
 
-DVA_LABELS = {"physical": "Physical", "sexual": "Sexual", "harassment_stalking": "Harassment/stalking",
-              "jealousy_coercion": "Jealousy/coercion"}
+DVA_LABELS = {
+    "physical": "Physical",
+    "sexual": "Sexual",
+    "harassment_stalking": "Harassment/stalking",
+    "jealousy_coercion": "Jealousy/coercion",
+}
 
 
 def _p(value: float) -> str:
@@ -21,25 +25,41 @@ def _p(value: float) -> str:
 def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
     """The outcome report as Rich renderables, for the terminal (`drive-tui report outcomes`) and the app."""
     out: list[RenderableType] = []
-    out.append(Text.from_markup(f"[bold]Outcomes over {document['cases']} closed case(s)[/]: {document['paired']} with intake and "
-                  f"closure; left out of paired analyses: {document['unpaired']['no_intake']} without intake, "
-                  f"{document['unpaired']['no_closure']} without closure."))
+    out.append(
+        Text.from_markup(
+            f"[bold]Outcomes over {document['cases']} closed case(s)[/]: {document['paired']} with intake and "
+            f"closure; left out of paired analyses: {document['unpaired']['no_intake']} without intake, "
+            f"{document['unpaired']['no_closure']} without closure."
+        )
+    )
     use = Table(title="Use of each type of abuse, intake vs exit (SUs with both known)")
     for column in ("Type", "n", "Used at intake", "Used at exit", "Used → not", "Not → used", "Exact McNemar p"):
         use.add_column(column, justify="right" if column != "Type" else "left")
     for key, label in DVA_LABELS.items():
         d = document["dva_use"][key]
-        use.add_row(label, str(d["n"]), str(d["intake_used"]), str(d["exit_used"]), str(d["used_to_not"]),
-                    str(d["not_to_used"]), _p(d["mcnemar_exact_p"]))
+        use.add_row(
+            label,
+            str(d["n"]),
+            str(d["intake_used"]),
+            str(d["exit_used"]),
+            str(d["used_to_not"]),
+            str(d["not_to_used"]),
+            _p(d["mcnemar_exact_p"]),
+        )
     out.append(use)
     severity = Table(title="Severity at intake → exit")
     for column in ("Type", "n", "Increased", "Decreased", "High: intake → exit", "None: intake → exit"):
         severity.add_column(column)
     for key, label in DVA_LABELS.items():
         s = document["severity_transitions"][key]
-        severity.add_row(label, str(s["n"]), str(s["increased"]), str(s["decreased"]),
-                         f"{s['intake_counts']['high']} → {s['exit_counts']['high']}",
-                         f"{s['intake_counts']['none']} → {s['exit_counts']['none']}")
+        severity.add_row(
+            label,
+            str(s["n"]),
+            str(s["increased"]),
+            str(s["decreased"]),
+            f"{s['intake_counts']['high']} → {s['exit_counts']['high']}",
+            f"{s['intake_counts']['none']} → {s['exit_counts']['none']}",
+        )
     out.append(severity)
     risk = Table(title="Case manager's judgement of risk change at closure")
     risk.add_column("Judgement")
@@ -54,9 +74,17 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
         risk.add_row(code.label, *cells)
     out.append(risk)
     needs = document["complex_needs"]
-    out.append(Text(f"Complex needs per SU (of {needs['all_known']} with all four known): " + ", ".join(
-        f"{k}: {v}" for k, v in needs["count_distribution"].items())))
+    out.append(
+        Text(
+            f"Complex needs per SU (of {needs['all_known']} with all four known): "
+            + ", ".join(f"{k}: {v}" for k, v in needs["count_distribution"].items())
+        )
+    )
     reasons = document["no_contact_reasons"]
-    out.append(Text(f"No contact: the same reason throughout for {sum(reasons['same_throughout'].values())} SU(s); "
-                    f"changed for {reasons['cases_changed']}. Full figures: drive-tui report outcomes --format json."))
+    out.append(
+        Text(
+            f"No contact: the same reason throughout for {sum(reasons['same_throughout'].values())} SU(s); "
+            f"changed for {reasons['cases_changed']}. Full figures: drive-tui report outcomes --format json."
+        )
+    )
     return out

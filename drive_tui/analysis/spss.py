@@ -14,8 +14,9 @@ from drive_tui.analysis.tabular import MULTI_SEPARATOR, ColumnMeta
 YES_NO = {0.0: "No", 1.0: "Yes"}
 
 
-def spss_variables(columns: Sequence[ColumnMeta], table: Sequence[Sequence[str]]) -> tuple[
-        dict[str, list[Any]], dict[str, str], dict[str, dict[float, str]]]:
+def spss_variables(
+    columns: Sequence[ColumnMeta], table: Sequence[Sequence[str]]
+) -> tuple[dict[str, list[Any]], dict[str, str], dict[str, dict[float, str]]]:
     """Data by variable, variable labels and value labels for the rows of ``table`` (header first)."""
     header, body = table[0], table[1:]
     index = {name: i for i, name in enumerate(header)}

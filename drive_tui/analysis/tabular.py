@@ -82,7 +82,7 @@ def wide_rows(exchange: ExchangeFile, forms: Iterable[FormSpec]) -> Iterator[lis
     for case in exchange.cases:
         by_timepoint = {a.timepoint: a for a in case.assessments}
         cells = _case_cells(case)
-        for _, timepoint, key in columns[len(cells):]:
+        for _, timepoint, key in columns[len(cells) :]:
             assessment = by_timepoint.get(timepoint) if timepoint is not None else None
             if assessment is None:
                 cells.append("")
@@ -96,19 +96,26 @@ def wide_rows(exchange: ExchangeFile, forms: Iterable[FormSpec]) -> Iterator[lis
 def pseudonymise(exchange: ExchangeFile, key: bytes) -> ExchangeFile:
     """A copy with every case reference and case manager replaced by a stable pseudonym (the same for the same
     input and ``key``, so exports can be linked over time) and free text dropped."""
+
     def pseudonym(prefix: str, value: str) -> str:
         return prefix + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
     cases = []
     for case in exchange.cases:
-        assessments = [a.model_copy(update={"answers": {k: v for k, v in a.answers.items() if k not in
-                                                        FREE_TEXT_COLUMNS}}) for a in case.assessments]
-        cases.append(case.model_copy(update={
-            "reference": pseudonym("P", f"{case.site}\x1f{case.reference}"),
-            "case_manager": pseudonym("CM", case.case_manager),
-            "service_user": case.service_user.model_copy(update={"ethnicity": None}),
-            "assessments": assessments,
-        }))
+        assessments = [
+            a.model_copy(update={"answers": {k: v for k, v in a.answers.items() if k not in FREE_TEXT_COLUMNS}})
+            for a in case.assessments
+        ]
+        cases.append(
+            case.model_copy(
+                update={
+                    "reference": pseudonym("P", f"{case.site}\x1f{case.reference}"),
+                    "case_manager": pseudonym("CM", case.case_manager),
+                    "service_user": case.service_user.model_copy(update={"ethnicity": None}),
+                    "assessments": assessments,
+                }
+            )
+        )
     return exchange.model_copy(update={"cases": cases})
 
 
@@ -117,11 +124,21 @@ def _case_cells(case: object) -> list[str]:
     su: ServiceUser = case.service_user  # type: ignore[attr-defined]
     c: object = case
     return [
-        c.reference, c.site, c.allocated_on.isoformat(), c.case_manager, c.status.value,  # type: ignore[attr-defined]
+        c.reference,
+        c.site,
+        c.allocated_on.isoformat(),
+        c.case_manager,
+        c.status.value,  # type: ignore[attr-defined]
         c.closed_on.isoformat() if c.closed_on else "",  # type: ignore[attr-defined]
-        _code(su.gender), "" if su.age is None else str(su.age), su.ethnicity or "", _code(su.employment),
-        _code(su.children_involved), _code(su.previous_dva_offences), _code(su.previous_other_offences),
-        _code(su.custody_status), str(len(c.victims)),  # type: ignore[attr-defined]
+        _code(su.gender),
+        "" if su.age is None else str(su.age),
+        su.ethnicity or "",
+        _code(su.employment),
+        _code(su.children_involved),
+        _code(su.previous_dva_offences),
+        _code(su.previous_other_offences),
+        _code(su.custody_status),
+        str(len(c.victims)),  # type: ignore[attr-defined]
         MULTI_SEPARATOR.join(_code(v.relationship) or "unrecorded" for v in c.victims),  # type: ignore[attr-defined]
     ]
 
@@ -160,18 +177,29 @@ class ColumnMeta:
     vocabulary: type[Coded] | None = None
 
 
-_CASE_KINDS = {"allocated_on": "date", "closed_on": "date", "su_age": "integer", "victim_count": "integer",
-               "completed_on": "date", "victim_relationships": "multi"}
+_CASE_KINDS = {
+    "allocated_on": "date",
+    "closed_on": "date",
+    "su_age": "integer",
+    "victim_count": "integer",
+    "completed_on": "date",
+    "victim_relationships": "multi",
+}
 
 
 def _case_vocabularies() -> dict[str, type[Coded]]:
     from drive_tui.domain import vocab
 
     return {
-        "case_status": vocab.CaseStatus, "su_gender": vocab.Gender, "su_employment": vocab.Employment,
-        "su_children_involved": vocab.YesNoNotKnown, "su_previous_dva_offences": vocab.YesNoNotKnown,
-        "su_previous_other_offences": vocab.YesNoNotKnown, "su_custody_status": vocab.CustodyStatus,
-        "victim_relationships": vocab.Relationship, "timepoint": Timepoint,
+        "case_status": vocab.CaseStatus,
+        "su_gender": vocab.Gender,
+        "su_employment": vocab.Employment,
+        "su_children_involved": vocab.YesNoNotKnown,
+        "su_previous_dva_offences": vocab.YesNoNotKnown,
+        "su_previous_other_offences": vocab.YesNoNotKnown,
+        "su_custody_status": vocab.CustodyStatus,
+        "victim_relationships": vocab.Relationship,
+        "timepoint": Timepoint,
     }
 
 
@@ -180,8 +208,12 @@ def _answer_meta(forms: list[FormSpec], answer_id: str, name: str, prefix: str =
     label = spec.label
     if spec.kind is FieldKind.SEVERITY_GRID:
         label = f"{spec.label}: {next(r.label for r in spec.rows if r.id == answer_id)}"
-    kind = {FieldKind.MULTI_CHOICE: "multi", FieldKind.INTEGER: "integer", FieldKind.DATE: "date",
-            FieldKind.TEXT: "text"}.get(spec.kind, "code")
+    kind = {
+        FieldKind.MULTI_CHOICE: "multi",
+        FieldKind.INTEGER: "integer",
+        FieldKind.DATE: "date",
+        FieldKind.TEXT: "text",
+    }.get(spec.kind, "code")
     return ColumnMeta(name=name, label=prefix + label, kind=kind, vocabulary=spec.vocab)
 
 
@@ -197,7 +229,8 @@ def column_meta(forms: Iterable[FormSpec], *, wide: bool = False) -> list[Column
 
     if not wide:
         return [case_column(n, d) for n, d in CASE_COLUMNS] + [
-            _answer_meta(forms, answer_id, answer_id) for answer_id in answer_columns(forms)]
+            _answer_meta(forms, answer_id, answer_id) for answer_id in answer_columns(forms)
+        ]
     columns = []
     for name, timepoint, key in wide_columns(forms):
         if timepoint is None:

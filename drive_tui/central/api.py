@@ -2,7 +2,6 @@
 carries a device token; every refusal is an ``ErrorBody``. Nothing here logs request bodies or case data.
 """
 
-
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -15,9 +14,17 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drive_tui.central import db
-from drive_tui.central.people import Device, EnrolmentRefused, TooManyAttempts, authenticate, enrol, record_refusal, touch
-from drive_tui.central.pull import pull
 from drive_tui.central.intake import Malformed, error_places, parse_push
+from drive_tui.central.people import (
+    Device,
+    EnrolmentRefused,
+    TooManyAttempts,
+    authenticate,
+    enrol,
+    record_refusal,
+    touch,
+)
+from drive_tui.central.pull import pull
 from drive_tui.central.push import Forbidden, apply_push
 from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.sync.protocol import (
@@ -56,8 +63,17 @@ def _parse(model: type[Wire], body: bytes) -> Wire:
 
 
 class Refusal(Exception):
-    def __init__(self, status: int, code: ErrorCode, message: str, *, wipe: bool = False,
-                 headers: dict[str, str] | None = None, device: Device | None = None, logged: bool = False) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: ErrorCode,
+        message: str,
+        *,
+        wipe: bool = False,
+        headers: dict[str, str] | None = None,
+        device: Device | None = None,
+        logged: bool = False,
+    ) -> None:
         super().__init__(message)
         self.status, self.body = status, ErrorBody(code=code, message=message, wipe=wipe)
         self.headers, self.device, self.logged = headers, device, logged
@@ -129,16 +145,20 @@ def _with_request_schemas(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-_REFUSALS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody} for status in (401, 403, 413, 422, 426, 429)}
+_REFUSALS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody} for status in (401, 403, 413, 422, 426, 429)}
 """Every refusal is an ``ErrorBody``, so the schema says so for each route."""
 
 
 def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -> FastAPI:
     """The API over the central store ``engine``; ``forms`` validates submitted assessments. ``openapi`` serves the
     schema at ``/openapi.json`` (for testing the API against it; off in production, like the docs)."""
-    app = FastAPI(title="drive-tui central", version=str(PROTOCOL_VERSION), docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json" if openapi else None)
+    app = FastAPI(
+        title="drive-tui central",
+        version=str(PROTOCOL_VERSION),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if openapi else None,
+    )
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     if openapi:
         default = app.openapi
@@ -167,9 +187,12 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
 
     def protocol(x_drive_protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None) -> None:
         if x_drive_protocol != str(PROTOCOL_VERSION):
-            raise Refusal(426, ErrorCode.PROTOCOL_MISMATCH,
-                          f"this server speaks sync protocol {PROTOCOL_VERSION}, the client {x_drive_protocol or 'none'}"
-                          ": update drive-tui")
+            raise Refusal(
+                426,
+                ErrorCode.PROTOCOL_MISMATCH,
+                f"this server speaks sync protocol {PROTOCOL_VERSION}, the client {x_drive_protocol or 'none'}"
+                ": update drive-tui",
+            )
 
     def authenticated(authorization: str | None, *, seen: bool) -> Device:
         scheme, _, token = (authorization or "").partition(" ")
@@ -182,11 +205,17 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
         if found is None or not found.user.active:
             raise Refusal(401, ErrorCode.UNAUTHENTICATED, "this device token is not valid: enrol again")
         if found.state is DeviceState.LOST:
-            raise Refusal(403, ErrorCode.DEVICE_LOST, "this device was reported lost or stolen", wipe=True,
-                          device=found)
+            raise Refusal(
+                403, ErrorCode.DEVICE_LOST, "this device was reported lost or stolen", wipe=True, device=found
+            )
         if not found.may_push(datetime.now(UTC)):
-            raise Refusal(403, ErrorCode.DEVICE_LOST, "this device was retired and told to wipe its store", wipe=True,
-                          device=found)
+            raise Refusal(
+                403,
+                ErrorCode.DEVICE_LOST,
+                "this device was retired and told to wipe its store",
+                wipe=True,
+                device=found,
+            )
         return found
 
     def device(authorization: Annotated[str | None, Header()] = None) -> Device:
@@ -198,8 +227,13 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
 
     def active(found: Annotated[Device, Depends(device)]) -> Device:
         if found.state is not DeviceState.ACTIVE:
-            raise Refusal(403, ErrorCode.DEVICE_RETIRED, "this device is retired: push pending work, then it is wiped",
-                          wipe=False, device=found)
+            raise Refusal(
+                403,
+                ErrorCode.DEVICE_RETIRED,
+                "this device is retired: push pending work, then it is wiped",
+                wipe=False,
+                device=found,
+            )
         return found
 
     def _server_id() -> str:
@@ -213,16 +247,24 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
     async def post_enrol(raw: Request) -> EnrolResponse:
         request = _parse(EnrolRequest, await raw.body())
         try:
-            found, token = await run_in_threadpool(enrol, engine, request.code, request.device_name,
-                                                   address=_address(raw))
+            found, token = await run_in_threadpool(
+                enrol, engine, request.code, request.device_name, address=_address(raw)
+            )
         except TooManyAttempts as exc:
-            raise Refusal(429, ErrorCode.TOO_MANY_ATTEMPTS, str(exc), headers={"Retry-After": str(exc.retry_after)},
-                          logged=True) from None
+            raise Refusal(
+                429, ErrorCode.TOO_MANY_ATTEMPTS, str(exc), headers={"Retry-After": str(exc.retry_after)}, logged=True
+            ) from None
         except EnrolmentRefused as exc:
             raise Refusal(403, ErrorCode.ENROLMENT, str(exc), logged=True) from None
         identity = await run_in_threadpool(_server_id)
-        return EnrolResponse(server_id=identity, device_id=found.id, token=token, user=found.user.username,
-                             role=found.user.role, sites=found.user.sites)
+        return EnrolResponse(
+            server_id=identity,
+            device_id=found.id,
+            token=token,
+            user=found.user.username,
+            role=found.user.role,
+            sites=found.user.sites,
+        )
 
     @app.get("/v1/hello", **route)
     def get_hello(found: Annotated[Device, Depends(visiting)]) -> HelloResponse:
@@ -232,10 +274,17 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
         with engine.connect() as connection:
             identity = db.server_id(connection)
             seq, stamp = db.head(connection)
-        return HelloResponse(protocol=PROTOCOL_VERSION, server_id=identity, device_id=found.id,
-                             device_state=found.state, user=found.user.username, role=found.user.role,
-                             sites=found.user.sites, accepted_changes=found.accepted_changes,
-                             head=Cursor(seq=seq, stamp=stamp))
+        return HelloResponse(
+            protocol=PROTOCOL_VERSION,
+            server_id=identity,
+            device_id=found.id,
+            device_state=found.state,
+            user=found.user.username,
+            role=found.user.role,
+            sites=found.user.sites,
+            accepted_changes=found.accepted_changes,
+            head=Cursor(seq=seq, stamp=stamp),
+        )
 
     # Push and pull parse and write their JSON with pydantic-core directly: for batches of a thousand changes that
     # is several times faster than FastAPI's generic body and response handling.
@@ -246,8 +295,7 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
         try:
             changes = parse_push(body)
             # A retired device may still push: unsynced work is never destroyed by a retire.
-            answer = await run_in_threadpool(apply_push, engine, found, changes, forms,
-                                             nul_possible=b"\\u0000" in body)
+            answer = await run_in_threadpool(apply_push, engine, found, changes, forms, nul_possible=b"\\u0000" in body)
         except Malformed as exc:
             raise Refusal(422, ErrorCode.INVALID, f"malformed request: {exc}") from None
         except Forbidden as exc:

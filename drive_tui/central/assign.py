@@ -35,9 +35,15 @@ def create_case(engine: Engine, *, reference: str, site: str, allocated_on: date
             raise CentralError(f"case {reference} already exists at {site}")
         case_id = str(uuid.uuid4())
         data = profile.model_dump(mode="json")
-        connection.execute(_cases.insert().values(
-            id=case_id, **{**data, "allocated_on": allocated_on, "closed_on": None}, created_at=now, updated_at=now,
-            seq=db.next_seqs(connection, 1, now=now)))
+        connection.execute(
+            _cases.insert().values(
+                id=case_id,
+                **{**data, "allocated_on": allocated_on, "closed_on": None},
+                created_at=now,
+                updated_at=now,
+                seq=db.next_seqs(connection, 1, now=now),
+            )
+        )
     return case_id
 
 
@@ -62,17 +68,23 @@ def assign_case(engine: Engine, *, site: str, reference: str, to: str, to_site: 
                 raise CentralError(f"case {reference} already exists at {target}")
         if row.case_manager == to and target == site:
             return
-        child_ids = [(table, [r.id for r in connection.execute(select(table.c.id).where(table.c.case_id == row.id))])
-                     for table in _children]
+        child_ids = [
+            (table, [r.id for r in connection.execute(select(table.c.id).where(table.c.case_id == row.id))])
+            for table in _children
+        ]
         moved = row.case_manager != to
         count = 1 + moved + sum(len(ids) for _, ids in child_ids)
         seq = db.next_seqs(connection, count, now=now)
-        connection.execute(update(_cases).where(_cases.c.id == row.id).values(case_manager=to, site=target,
-                                                                           updated_at=now, seq=seq))
+        connection.execute(
+            update(_cases).where(_cases.c.id == row.id).values(case_manager=to, site=target, updated_at=now, seq=seq)
+        )
         seq += 1
         if moved:
-            connection.execute(_moves.insert().values(id=str(uuid.uuid4()), case_id=row.id,
-                                                      from_user=row.case_manager, to_user=to, at=now, seq=seq))
+            connection.execute(
+                _moves.insert().values(
+                    id=str(uuid.uuid4()), case_id=row.id, from_user=row.case_manager, to_user=to, at=now, seq=seq
+                )
+            )
             seq += 1
         for table, ids in child_ids:
             for child_id in ids:

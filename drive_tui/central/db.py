@@ -61,7 +61,9 @@ def open_central(url: str) -> Engine:
             raise CentralError("PostgreSQL is reached through psycopg 3: use postgresql+psycopg://…")
         engine = create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True, hide_parameters=True)
     else:
-        raise CentralError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///… or postgresql+psycopg://…")
+        raise CentralError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///… or postgresql+psycopg://…"
+        )
     try:
         _migrate(engine)
     except BaseException:
@@ -76,8 +78,9 @@ def _sqlite_engine(database: str) -> Engine:
     path = Path(database)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     create_private(path)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "isolation_level": None},
-                           hide_parameters=True)
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False, "isolation_level": None}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -174,11 +177,11 @@ def among(connection: Connection, column: ColumnElement[Any], values: Collection
     SQLite, ``IN`` in chunks below its limit on bound parameters.
     """
     ordered = sorted(value for value in values if "\x00" not in value)  # never stored, so never matched; PostgreSQL
-    if not ordered:                                                     # would refuse it in the JSON parameter
+    if not ordered:  # would refuse it in the JSON parameter
         return
     if connection.dialect.name == "postgresql":
         listed = cast(bindparam(None, json.dumps(ordered), type_=String, unique=True), JSONB)
         yield column.in_(select(func.jsonb_array_elements_text(listed)))
         return
     for start in range(0, len(ordered), 900):
-        yield column.in_(ordered[start:start + 900])
+        yield column.in_(ordered[start : start + 900])

@@ -64,13 +64,19 @@ class Device:
         """An active device; or a retired one finishing the sync in which it was told to wipe."""
         if self.state is DeviceState.ACTIVE:
             return True
-        return self.state is DeviceState.RETIRED and (self.wipe_ordered_at is None
-                                                      or now < self.wipe_ordered_at + WIPE_GRACE)
+        return self.state is DeviceState.RETIRED and (
+            self.wipe_ordered_at is None or now < self.wipe_ordered_at + WIPE_GRACE
+        )
 
 
 def _user(row: object) -> User:
-    return User(id=row.id, username=row.username, role=Role(row.role), sites=list(row.sites),  # type: ignore[attr-defined]
-                active=bool(row.active))  # type: ignore[attr-defined]
+    return User(
+        id=row.id,
+        username=row.username,
+        role=Role(row.role),
+        sites=list(row.sites),  # type: ignore[attr-defined]
+        active=bool(row.active),
+    )  # type: ignore[attr-defined]
 
 
 def add_user(engine: Engine, username: str, role: Role, sites: list[str] | None = None) -> User:
@@ -83,8 +89,14 @@ def add_user(engine: Engine, username: str, role: Role, sites: list[str] | None 
     with engine.begin() as connection:
         if connection.execute(select(_users.c.id).where(_users.c.username == username)).first():
             raise CentralError(f"user {username!r} already exists")
-        row = {"id": str(uuid.uuid4()), "username": username, "role": role.value, "sites": sites or [],
-               "active": True, "created_at": datetime.now(UTC)}
+        row = {
+            "id": str(uuid.uuid4()),
+            "username": username,
+            "role": role.value,
+            "sites": sites or [],
+            "active": True,
+            "created_at": datetime.now(UTC),
+        }
         connection.execute(_users.insert().values(**row))
     return User(id=row["id"], username=username, role=role, sites=sites or [], active=True)
 
@@ -127,9 +139,12 @@ def issue_code(engine: Engine, username: str, *, minutes: int = ENROLMENT_MINUTE
         user = find_user(connection, username)
         if not user.active:
             raise CentralError(f"user {username!r} is disabled")
-        connection.execute(_enrolments.insert().values(
-            code_hash=_hash(raw), user_id=user.id, created_at=now, expires_at=now + timedelta(minutes=minutes)))
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+        connection.execute(
+            _enrolments.insert().values(
+                code_hash=_hash(raw), user_id=user.id, created_at=now, expires_at=now + timedelta(minutes=minutes)
+            )
+        )
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
 class EnrolmentRefused(CentralError):
@@ -142,19 +157,40 @@ class TooManyAttempts(CentralError):
         self.retry_after = retry_after
 
 
-def record_refusal(connection: Connection, *, action: str, reason: str, device: Device | None = None,
-                   address: str | None = None, entity_id: str | None = None) -> None:
+def record_refusal(
+    connection: Connection,
+    *,
+    action: str,
+    reason: str,
+    device: Device | None = None,
+    address: str | None = None,
+    entity_id: str | None = None,
+) -> None:
     """Log a refusal centrally and in the server's log: who, which device, what and why — never a value."""
-    connection.execute(_refusals.insert().values(
-        at=datetime.now(UTC), user_id=device.user.id if device else None, device_id=device.id if device else None,
-        address=address, action=action, entity_id=entity_id, reason=reason))
-    log.warning("refused %s: %s (user %s, device %s)", action, reason, device.user.username if device else "-",
-                device.id if device else address or "-")
+    connection.execute(
+        _refusals.insert().values(
+            at=datetime.now(UTC),
+            user_id=device.user.id if device else None,
+            device_id=device.id if device else None,
+            address=address,
+            action=action,
+            entity_id=entity_id,
+            reason=reason,
+        )
+    )
+    log.warning(
+        "refused %s: %s (user %s, device %s)",
+        action,
+        reason,
+        device.user.username if device else "-",
+        device.id if device else address or "-",
+    )
 
 
 def _failed_attempts(connection: Connection, address: str, now: datetime) -> tuple[int, datetime | None]:
     query = select(func.count(), func.min(_refusals.c.at)).where(
-        _refusals.c.action == "enrol", _refusals.c.address == address, _refusals.c.at > now - ENROLMENT_WINDOW)
+        _refusals.c.action == "enrol", _refusals.c.address == address, _refusals.c.at > now - ENROLMENT_WINDOW
+    )
     count, oldest = connection.execute(query).one()
     return count, oldest
 
@@ -189,18 +225,40 @@ def _enrol(engine: Engine, code: str, device_name: str, now: datetime) -> tuple[
         token = secrets.token_urlsafe(32)
         device_id = str(uuid.uuid4())
         connection.execute(update(_enrolments).where(_enrolments.c.code_hash == row.code_hash).values(used_at=now))
-        connection.execute(_devices.insert().values(
-            id=device_id, user_id=user.id, name=device_name, token_hash=_hash(token), state=DeviceState.ACTIVE.value,
-            enrolled_at=now, accepted_changes=0))
-    return Device(id=device_id, name=device_name, state=DeviceState.ACTIVE, user=user, enrolled_at=now,
-                  last_sync_at=None, accepted_changes=0), token
+        connection.execute(
+            _devices.insert().values(
+                id=device_id,
+                user_id=user.id,
+                name=device_name,
+                token_hash=_hash(token),
+                state=DeviceState.ACTIVE.value,
+                enrolled_at=now,
+                accepted_changes=0,
+            )
+        )
+    return Device(
+        id=device_id,
+        name=device_name,
+        state=DeviceState.ACTIVE,
+        user=user,
+        enrolled_at=now,
+        last_sync_at=None,
+        accepted_changes=0,
+    ), token
 
 
 def _device(row: object, user: User) -> Device:
-    return Device(id=row.id, name=row.name, state=DeviceState(row.state), user=user,  # type: ignore[attr-defined]
-                  enrolled_at=row.enrolled_at, last_sync_at=row.last_sync_at,  # type: ignore[attr-defined]
-                  accepted_changes=row.accepted_changes,  # type: ignore[attr-defined]
-                  wipe_ordered_at=row.wipe_ordered_at, pulled_seq=row.pulled_seq)  # type: ignore[attr-defined]
+    return Device(
+        id=row.id,
+        name=row.name,
+        state=DeviceState(row.state),
+        user=user,  # type: ignore[attr-defined]
+        enrolled_at=row.enrolled_at,
+        last_sync_at=row.last_sync_at,  # type: ignore[attr-defined]
+        accepted_changes=row.accepted_changes,  # type: ignore[attr-defined]
+        wipe_ordered_at=row.wipe_ordered_at,
+        pulled_seq=row.pulled_seq,
+    )  # type: ignore[attr-defined]
 
 
 def authenticate(connection: Connection, token: str) -> Device | None:
@@ -212,8 +270,9 @@ def authenticate(connection: Connection, token: str) -> Device | None:
     ).first()
     if row is None:
         return None
-    user = User(id=row.user_id, username=row.username, role=Role(row.role), sites=list(row.sites),
-                active=bool(row.user_active))
+    user = User(
+        id=row.user_id, username=row.username, role=Role(row.role), sites=list(row.sites), active=bool(row.user_active)
+    )
     return _device(row, user)
 
 
@@ -236,8 +295,15 @@ def revoke(engine: Engine, device_id: str, state: DeviceState) -> None:
             raise CentralError(f"no device {device_id!r}")
 
 
-def touch(connection: Connection, device_id: str, *, synced: bool, accepted: int = 0, pulled_seq: int | None = None,
-          wipe_ordered: bool = False) -> None:
+def touch(
+    connection: Connection,
+    device_id: str,
+    *,
+    synced: bool,
+    accepted: int = 0,
+    pulled_seq: int | None = None,
+    wipe_ordered: bool = False,
+) -> None:
     now = datetime.now(UTC)
     values: dict[str, object] = {"last_seen_at": now}
     if synced:
@@ -245,8 +311,11 @@ def touch(connection: Connection, device_id: str, *, synced: bool, accepted: int
     if accepted:
         values["accepted_changes"] = _devices.c.accepted_changes + accepted
     if pulled_seq is not None:
-        values["pulled_seq"] = func.greatest(_devices.c.pulled_seq, pulled_seq) \
-            if connection.dialect.name == "postgresql" else func.max(_devices.c.pulled_seq, pulled_seq)
+        values["pulled_seq"] = (
+            func.greatest(_devices.c.pulled_seq, pulled_seq)
+            if connection.dialect.name == "postgresql"
+            else func.max(_devices.c.pulled_seq, pulled_seq)
+        )
     query = update(_devices).where(_devices.c.id == device_id)
     connection.execute(query.values(**values))
     if wipe_ordered:

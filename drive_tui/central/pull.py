@@ -60,15 +60,40 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
         joined = _cases.c.id
         pages = {
             "cases": _page(connection, select(_cases).where(visible), after, head_seq, limit, _cases.c.seq),
-            "assessments": _page(connection, select(_assessments).join(_cases, joined == _assessments.c.case_id)
-                                 .where(visible), after, head_seq, limit, _assessments.c.seq),
-            "reviews": _page(connection, select(_reviews).join(_cases, joined == _reviews.c.case_id).where(visible),
-                             after, head_seq, limit, _reviews.c.seq),
-            "conflicts": _page(connection, select(_conflicts).join(_cases, joined == _conflicts.c.case_id)
-                               .where(visible), after, head_seq, limit, _conflicts.c.seq),
-            "moves": _page(connection, select(_moves).join(_cases, joined == _moves.c.case_id)
-                           .where(_moves.c.from_user == device.user.username, ~visible), after, head_seq, limit,
-                           _moves.c.seq),
+            "assessments": _page(
+                connection,
+                select(_assessments).join(_cases, joined == _assessments.c.case_id).where(visible),
+                after,
+                head_seq,
+                limit,
+                _assessments.c.seq,
+            ),
+            "reviews": _page(
+                connection,
+                select(_reviews).join(_cases, joined == _reviews.c.case_id).where(visible),
+                after,
+                head_seq,
+                limit,
+                _reviews.c.seq,
+            ),
+            "conflicts": _page(
+                connection,
+                select(_conflicts).join(_cases, joined == _conflicts.c.case_id).where(visible),
+                after,
+                head_seq,
+                limit,
+                _conflicts.c.seq,
+            ),
+            "moves": _page(
+                connection,
+                select(_moves)
+                .join(_cases, joined == _moves.c.case_id)
+                .where(_moves.c.from_user == device.user.username, ~visible),
+                after,
+                head_seq,
+                limit,
+                _moves.c.seq,
+            ),
         }
         # Each page is ordered by seq. Where a page is full, rows past its last seq may exist in that table, so the
         # response stops at the smallest such seq: everything up to the new cursor is then complete.
@@ -76,8 +101,11 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
         upto = min(full) if full else head_seq
         kept = {kind: [row for row in rows if row["seq"] <= upto] for kind, rows in pages.items()}
         _add_parents(connection, kept, visible)
-        cursor = Cursor(seq=head_seq, stamp=head_stamp) if not full else Cursor(
-            seq=upto, stamp=db.stamp_of(connection, upto) or "")
+        cursor = (
+            Cursor(seq=head_seq, stamp=head_stamp)
+            if not full
+            else Cursor(seq=upto, stamp=db.stamp_of(connection, upto) or "")
+        )
         response = PullResponse(
             cases=[CaseState.model_validate(_without_seq(row)) for row in kept["cases"]],
             assessments=[AssessmentState.model_validate(_without_seq(row)) for row in kept["assessments"]],
@@ -88,11 +116,18 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
             more=bool(full),
             reset=reset,
         )
-        read = sorted({c.id for c in response.cases} | {a.case_id for a in response.assessments}
-                      | {r.case_id for r in response.reviews} | {c.case_id for c in response.conflicts})
+        read = sorted(
+            {c.id for c in response.cases}
+            | {a.case_id for a in response.assessments}
+            | {r.case_id for r in response.reviews}
+            | {c.case_id for c in response.conflicts}
+        )
         if read:
-            connection.execute(_access.insert().values(at=datetime.now(UTC), user_id=device.user.id,
-                                                       device_id=device.id, action="pull", case_ids=read))
+            connection.execute(
+                _access.insert().values(
+                    at=datetime.now(UTC), user_id=device.user.id, device_id=device.id, action="pull", case_ids=read
+                )
+            )
         touch(connection, device.id, synced=True, pulled_seq=cursor.seq)
     return response
 
@@ -102,19 +137,27 @@ def _add_parents(connection: Connection, kept: dict[str, list[dict[str, Any]]], 
     number: the device's store keeps foreign keys, and a page must be applicable on its own."""
     have = {row["id"] for row in kept["assessments"]}
     wanted = {row["assessment_id"] for row in kept["reviews"]} | {
-        row["supersedes"] for row in kept["assessments"] if row["supersedes"]}
+        row["supersedes"] for row in kept["assessments"] if row["supersedes"]
+    }
     missing = wanted - have
     while missing:  # an amendment of an amendment: follow the chain
-        found = [dict(r) for r in connection.execute(select(_assessments).join(
-            _cases, _cases.c.id == _assessments.c.case_id).where(_assessments.c.id.in_(missing), visible)).mappings()]
+        found = [
+            dict(r)
+            for r in connection.execute(
+                select(_assessments)
+                .join(_cases, _cases.c.id == _assessments.c.case_id)
+                .where(_assessments.c.id.in_(missing), visible)
+            ).mappings()
+        ]
         kept["assessments"].extend(found)
         have |= {row["id"] for row in found}
         missing = {row["supersedes"] for row in found if row["supersedes"]} - have
     case_ids = {row["case_id"] for kind in ("assessments", "reviews", "conflicts") for row in kept[kind]}
     absent = case_ids - {row["id"] for row in kept["cases"]}
     if absent:
-        kept["cases"].extend(dict(r) for r in connection.execute(
-            select(_cases).where(_cases.c.id.in_(absent), visible)).mappings())
+        kept["cases"].extend(
+            dict(r) for r in connection.execute(select(_cases).where(_cases.c.id.in_(absent), visible)).mappings()
+        )
 
 
 def _without_seq(row: dict[str, Any]) -> dict[str, Any]:

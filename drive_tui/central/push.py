@@ -23,8 +23,8 @@ from drive_tui.central.intake import Incoming, Malformed, Unparsed, fingerprint,
 from drive_tui.central.people import Device, record_refusal, touch
 from drive_tui.central.rules import DRAFT, HELD_PREFIX, SUBMITTED, Forbidden, Held, Rejected, Work
 from drive_tui.central.tables import AssessmentRow, CaseMoveRow, CaseRow, ChangeRow, ConflictRow, DeviceRow, ReviewRow
-from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.domain.terms import Entity, Operation
+from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.sync.protocol import (
     AssessmentAmend,
     AssessmentImport,
@@ -86,12 +86,20 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
     refused: set[str] = set()
     held: dict[str, str] = {}
     for condition in db.among(connection, _changes.c.entity_id, case_ids | assessment_ids):
-        query = select(_changes.c.entity_id, _changes.c.outcome, _conflicts.c.case_id).outerjoin(
-            _conflicts, (_conflicts.c.incoming_change_id == _changes.c.change_id)
-            & (_conflicts.c.incoming_author == device.user.username)
-            & _conflicts.c.field.startswith(HELD_PREFIX)).where(
-            _changes.c.device_id == device.id, condition,
-            _changes.c.outcome.in_((ChangeOutcome.REJECTED.value, ChangeOutcome.HELD.value)))
+        query = (
+            select(_changes.c.entity_id, _changes.c.outcome, _conflicts.c.case_id)
+            .outerjoin(
+                _conflicts,
+                (_conflicts.c.incoming_change_id == _changes.c.change_id)
+                & (_conflicts.c.incoming_author == device.user.username)
+                & _conflicts.c.field.startswith(HELD_PREFIX),
+            )
+            .where(
+                _changes.c.device_id == device.id,
+                condition,
+                _changes.c.outcome.in_((ChangeOutcome.REJECTED.value, ChangeOutcome.HELD.value)),
+            )
+        )
         for entity_id, outcome, case_id in connection.execute(query):
             if outcome == ChangeOutcome.REJECTED.value:
                 refused.add(entity_id)
@@ -103,34 +111,55 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
             _named_by(conflict["incoming_value"].get("change"), case_ids, assessment_ids, conflict_ids)
     conflicts.update(_rows_by_id(connection, _conflicts, conflict_ids - set(conflicts)))
     assessments = _rows_by_id(connection, _assessments, assessment_ids)
-    case_ids |= {row["case_id"] for row in assessments.values()} | {row["case_id"] for row in conflicts.values()} | set(
-        held.values())
+    case_ids |= (
+        {row["case_id"] for row in assessments.values()}
+        | {row["case_id"] for row in conflicts.values()}
+        | set(held.values())
+    )
     cases = _rows_by_id(connection, _cases, case_ids)
     # The drafts and submitted assessments of these cases: one of each per timepoint, on every device.
     for condition in db.among(connection, _assessments.c.case_id, cases):
         query = select(_assessments).where(condition, _assessments.c.status.in_((DRAFT, SUBMITTED)))
         for row in connection.execute(query).mappings():
             assessments.setdefault(row["id"], dict(row))
-    slots = {(a["case_id"], a["timepoint"], a["status"]): a["id"] for a in assessments.values()
-             if a["status"] in (DRAFT, SUBMITTED)}
+    slots = {
+        (a["case_id"], a["timepoint"], a["status"]): a["id"]
+        for a in assessments.values()
+        if a["status"] in (DRAFT, SUBMITTED)
+    }
     moved_away: dict[str, tuple[int, datetime]] = {}
     for condition in db.among(connection, _moves.c.case_id, cases):
         query = select(_moves.c.case_id, _moves.c.seq, _moves.c.at).where(
-            _moves.c.from_user == device.user.username, condition)
+            _moves.c.from_user == device.user.username, condition
+        )
         for row in connection.execute(query):
             moved_away[row.case_id] = max((row.seq, row.at), moved_away.get(row.case_id, (0, row.at)))
     created_here: set[str] = set()
     for condition in db.among(connection, _changes.c.entity_id, set(moved_away)):
-        query = select(_changes.c.entity_id).where(_changes.c.device_id == device.id, condition,
-                                                   _changes.c.op == Operation.CASE_CREATE)
+        query = select(_changes.c.entity_id).where(
+            _changes.c.device_id == device.id, condition, _changes.c.op == Operation.CASE_CREATE
+        )
         created_here.update(connection.execute(query).scalars())
     taken = {(case["site"], case["reference"]): case_id for case_id, case in cases.items()}
     for condition in db.among(connection, _cases.c.reference, references):
         query = select(_cases.c.id, _cases.c.site, _cases.c.reference).where(condition)
         taken.update({(row.site, row.reference): row.id for row in connection.execute(query)})
-    work = Work(device=device, forms=forms, now=now, cases=cases, assessments=assessments, conflicts=conflicts,
-                 moved_away=moved_away, created_here=created_here, references=taken, looked_up=references, slots=slots, refused=refused,
-                 held=held, find_reference=lambda reference: _holders(connection, reference))
+    work = Work(
+        device=device,
+        forms=forms,
+        now=now,
+        cases=cases,
+        assessments=assessments,
+        conflicts=conflicts,
+        moved_away=moved_away,
+        created_here=created_here,
+        references=taken,
+        looked_up=references,
+        slots=slots,
+        refused=refused,
+        held=held,
+        find_reference=lambda reference: _holders(connection, reference),
+    )
     for condition in db.among(connection, _reviews.c.id, review_ids):
         query = select(_reviews.c.id, _reviews.c.assessment_id).where(condition)
         work.reviews_known.update({row.id: row.assessment_id for row in connection.execute(query)})
@@ -142,8 +171,9 @@ def _named_by(held: Any, case_ids: set[str], assessment_ids: set[str], conflict_
     if not isinstance(held, dict) or not isinstance(held.get("entity_id"), str):
         return
     payload = held.get("payload") if isinstance(held.get("payload"), dict) else {}
-    {"case": case_ids, "assessment": assessment_ids, "conflict": conflict_ids}.get(
-        str(held.get("entity")), set()).add(held["entity_id"])
+    {"case": case_ids, "assessment": assessment_ids, "conflict": conflict_ids}.get(str(held.get("entity")), set()).add(
+        held["entity_id"]
+    )
     for key, into in (("case_id", case_ids), ("supersedes", assessment_ids)):
         if isinstance(payload.get(key), str):
             into.add(payload[key])
@@ -178,7 +208,8 @@ def _insert(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> N
     names = list(rows[0])
     json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names)))
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
+    )
     values_of = itemgetter(*names)
     raw = connection.connection.driver_connection  # the same transaction as the rest of the batch
     with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
@@ -196,8 +227,11 @@ def _write(connection: Connection, work: Work, now: datetime) -> None:
     if not touched:
         return
     seq = db.next_seqs(connection, touched, now=now)
-    for kind, table, source in (("cases", _cases, work.cases), ("assessments", _assessments, work.assessments),
-                                ("conflicts", _conflicts, work.conflicts)):
+    for kind, table, source in (
+        ("cases", _cases, work.cases),
+        ("assessments", _assessments, work.assessments),
+        ("conflicts", _conflicts, work.conflicts),
+    ):
         inserts = []
         for entity_id in sorted(work.new[kind]):
             inserts.append({**source[entity_id], "seq": seq})
@@ -218,8 +252,9 @@ def _write(connection: Connection, work: Work, now: datetime) -> None:
         _insert(connection, _reviews, work.reviews)
 
 
-def apply_push(engine: Engine, device: Device, changes: list[Incoming], forms: FormCatalogue, *,
-               nul_possible: bool = True) -> PushResponse:
+def apply_push(
+    engine: Engine, device: Device, changes: list[Incoming], forms: FormCatalogue, *, nul_possible: bool = True
+) -> PushResponse:
     """Apply a batch in one transaction. Raises Forbidden (nothing stored, the refusal logged) if any change breaks
     an access rule, Malformed if one change id comes twice with different contents.
 
@@ -237,18 +272,30 @@ def apply_push(engine: Engine, device: Device, changes: list[Incoming], forms: F
         return _apply(engine, device, ids, firsts, forms, now, nul_possible)
     except Forbidden as exc:
         with engine.begin() as connection:
-            record_refusal(connection, action=f"push {exc.args[1]}", reason=str(exc.args[0]), device=device,
-                           entity_id=exc.args[2])
+            record_refusal(
+                connection, action=f"push {exc.args[1]}", reason=str(exc.args[0]), device=device, entity_id=exc.args[2]
+            )
         raise Forbidden(exc.args[0]) from None
 
 
-def _apply(engine: Engine, device: Device, ids: list[str], firsts: dict[str, Incoming], forms: FormCatalogue,
-           now: datetime, nul_possible: bool) -> PushResponse:
+def _apply(
+    engine: Engine,
+    device: Device,
+    ids: list[str],
+    firsts: dict[str, Incoming],
+    forms: FormCatalogue,
+    now: datetime,
+    nul_possible: bool,
+) -> PushResponse:
     with engine.begin() as connection:
         db.lock_head(connection)  # one writer at a time: a retried batch racing its original cannot apply twice
-        known = {change_id for condition in db.among(connection, _changes.c.change_id, firsts)
-                 for change_id in connection.execute(select(_changes.c.change_id).where(
-                     _changes.c.device_id == device.id, condition)).scalars()}
+        known = {
+            change_id
+            for condition in db.among(connection, _changes.c.change_id, firsts)
+            for change_id in connection.execute(
+                select(_changes.c.change_id).where(_changes.c.device_id == device.id, condition)
+            ).scalars()
+        }
         fresh = [change for change_id, change in firsts.items() if change_id not in known]
         work = _load(connection, [c for c in fresh if not isinstance(c, Unparsed)], device, forms, now)
         results: dict[str, ChangeResult] = {}
@@ -275,17 +322,29 @@ def _apply(engine: Engine, device: Device, ids: list[str], firsts: dict[str, Inc
             reason = storable(reason)  # a reason is the server's words, but never let one stop a batch
             results[change.change_id] = ChangeResult(change_id=change.change_id, outcome=outcome, reason=reason)
             envelope = change.envelope if isinstance(change, Unparsed) else change
-            records.append({
-                "change_id": change.change_id, "device_id": device.id, "user_id": device.user.id,
-                "received_at": now, "made_at": envelope.at.astimezone(UTC), "entity": envelope.entity,
-                "entity_id": envelope.entity_id, "op": envelope.op, "outcome": outcome.value, "reason": reason,
-                "payload": storable(envelope.model_dump(mode="json")["payload"])
-                if outcome is ChangeOutcome.REJECTED else None,
-            })
+            records.append(
+                {
+                    "change_id": change.change_id,
+                    "device_id": device.id,
+                    "user_id": device.user.id,
+                    "received_at": now,
+                    "made_at": envelope.at.astimezone(UTC),
+                    "entity": envelope.entity,
+                    "entity_id": envelope.entity_id,
+                    "op": envelope.op,
+                    "outcome": outcome.value,
+                    "reason": reason,
+                    "payload": storable(envelope.model_dump(mode="json")["payload"])
+                    if outcome is ChangeOutcome.REJECTED
+                    else None,
+                }
+            )
         _write(connection, work, now)
         _insert(connection, _changes, records)
         touch(connection, device.id, synced=True, accepted=len(records))
-        accepted = connection.execute(select(_devices.c.accepted_changes).where(_devices.c.id == device.id)).scalar_one()
+        accepted = connection.execute(
+            select(_devices.c.accepted_changes).where(_devices.c.id == device.id)
+        ).scalar_one()
     seen: set[str] = set()
     ordered = []
     for change_id in ids:

@@ -60,8 +60,11 @@ from drive_tui.sync.protocol import (
 
 Incoming = Change | Unparsed
 _PROFILE_KEYS = ("reference", "site", "allocated_on", "case_manager", "service_user", "victims", "status", "closed_on")
-DRAFT, SUBMITTED, AMENDED = AssessmentStatus.DRAFT.value, AssessmentStatus.SUBMITTED.value, \
-    AssessmentStatus.AMENDED.value
+DRAFT, SUBMITTED, AMENDED = (
+    AssessmentStatus.DRAFT.value,
+    AssessmentStatus.SUBMITTED.value,
+    AssessmentStatus.AMENDED.value,
+)
 HELD_PREFIX = "held."
 NOT_YOURS = "names a record this device may not write"
 """One refusal for a record of someone else's and for no record at all: a refusal reveals nothing."""
@@ -110,8 +113,9 @@ class Work:
     """Record → its case, for records this device made on a case after it moved away: later changes to them are
     held too."""
     new: dict[str, set[str]] = field(default_factory=lambda: {"cases": set(), "assessments": set(), "conflicts": set()})
-    dirty: dict[str, set[str]] = field(default_factory=lambda: {"cases": set(), "assessments": set(),
-                                                                 "conflicts": set()})
+    dirty: dict[str, set[str]] = field(
+        default_factory=lambda: {"cases": set(), "assessments": set(), "conflicts": set()}
+    )
     reviews: list[dict[str, Any]] = field(default_factory=list)
     find_reference: Callable[[str], Iterable[tuple[str, str]]] | None = None
     """(site, case id) of every case using a reference: for a rename the batch's first read could not foresee."""
@@ -218,8 +222,12 @@ class Work:
         self._claim_reference(change.entity_id, profile.site, profile.reference)
         data = profile.model_dump(mode="json")
         self.cases[change.entity_id] = {
-            "id": change.entity_id, **data, "allocated_on": profile.allocated_on, "closed_on": profile.closed_on,
-            "created_at": change.at, "updated_at": change.at,
+            "id": change.entity_id,
+            **data,
+            "allocated_on": profile.allocated_on,
+            "closed_on": profile.closed_on,
+            "created_at": change.at,
+            "updated_at": change.at,
         }
         self.new["cases"].add(change.entity_id)
         return ChangeOutcome.APPLIED
@@ -268,16 +276,25 @@ class Work:
         if profile.reference != case["reference"]:
             self._claim_reference(case["id"], profile.site, profile.reference)
         data = profile.model_dump(mode="json")
-        case.update(data, allocated_on=profile.allocated_on, closed_on=profile.closed_on,
-                    updated_at=max(at, case["updated_at"]))
+        case.update(
+            data, allocated_on=profile.allocated_on, closed_on=profile.closed_on, updated_at=max(at, case["updated_at"])
+        )
         self._mark("cases", case["id"])
 
     def _open_conflict(self, case_id: str, path: str, current: Any, incoming: Any, change: Change) -> None:
         conflict_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.device.id}/{change.change_id}/{path}"))
         self.conflicts[conflict_id] = {
-            "id": conflict_id, "case_id": case_id, "field": path, "central_value": current, "incoming_value": incoming,
-            "incoming_author": self.author, "incoming_change_id": change.change_id, "opened_at": self.now,
-            "resolved_at": None, "resolved_by": None, "resolution": None,
+            "id": conflict_id,
+            "case_id": case_id,
+            "field": path,
+            "central_value": current,
+            "incoming_value": incoming,
+            "incoming_author": self.author,
+            "incoming_change_id": change.change_id,
+            "opened_at": self.now,
+            "resolved_at": None,
+            "resolved_by": None,
+            "resolution": None,
         }
         self.new["conflicts"].add(conflict_id)
         self._mark("cases", case_id)
@@ -363,8 +380,15 @@ class Work:
         form = self._form(payload.form_id, payload.form_version)
         if payload.timepoint not in form.timepoints:
             raise Rejected(f"form {form.id} is not used at this timepoint")
-        self._add_draft(change, case_id=case["id"], timepoint=payload.timepoint.value, form_id=payload.form_id,
-                        form_version=payload.form_version, answers={}, supersedes=None)
+        self._add_draft(
+            change,
+            case_id=case["id"],
+            timepoint=payload.timepoint.value,
+            form_id=payload.form_id,
+            form_version=payload.form_version,
+            answers={},
+            supersedes=None,
+        )
         return ChangeOutcome.APPLIED
 
     def _assessment_amend(self, change: AssessmentAmend) -> ChangeOutcome:
@@ -375,22 +399,34 @@ class Work:
             raise Rejected("only a submitted assessment can be amended")
         form = self._form(original["form_id"], original["form_version"])
         answers = {answer_id: check_one(form, answer_id, value) for answer_id, value in change.payload.answers.items()}
-        self._add_draft(change, case_id=case["id"], timepoint=original["timepoint"], form_id=original["form_id"],
-                        form_version=original["form_version"], supersedes=original["id"],
-                        answers={k: v for k, v in answers.items() if v is not None},
-                        completed_on=original["completed_on"])
+        self._add_draft(
+            change,
+            case_id=case["id"],
+            timepoint=original["timepoint"],
+            form_id=original["form_id"],
+            form_version=original["form_version"],
+            supersedes=original["id"],
+            answers={k: v for k, v in answers.items() if v is not None},
+            completed_on=original["completed_on"],
+        )
         return ChangeOutcome.APPLIED
 
     def _add_draft(self, change: Change, **values: Any) -> None:
         slot = (values["case_id"], values["timepoint"], DRAFT)
         if self.slots.get(slot, change.entity_id) != change.entity_id:
-            raise Rejected("this assessment already has an open draft centrally (from another device): finish "
-                           "that one")
+            raise Rejected("this assessment already has an open draft centrally (from another device): finish that one")
         self.slots[slot] = change.entity_id
         self.assessments[change.entity_id] = {
-            "id": change.entity_id, "status": DRAFT, "author": self.author, "device_id": self.author_device,
-            "created_at": change.at, "updated_at": change.at, "submitted_at": None, "completed_on": None,
-            "received_at": self.now, **values,
+            "id": change.entity_id,
+            "status": DRAFT,
+            "author": self.author,
+            "device_id": self.author_device,
+            "created_at": change.at,
+            "updated_at": change.at,
+            "submitted_at": None,
+            "completed_on": None,
+            "received_at": self.now,
+            **values,
         }
         self.new["assessments"].add(change.entity_id)
 
@@ -412,8 +448,11 @@ class Work:
 
     def _assessment_submit(self, change: AssessmentSubmit | AssessmentImport) -> ChangeOutcome:
         incoming: Assessment = change.payload.assessment
-        if any(abs(time.utcoffset() or _NO_OFFSET) > MAX_UTC_OFFSET for time in (
-                incoming.created_at, incoming.updated_at, incoming.submitted_at) if time is not None):
+        if any(
+            abs(time.utcoffset() or _NO_OFFSET) > MAX_UTC_OFFSET
+            for time in (incoming.created_at, incoming.updated_at, incoming.submitted_at)
+            if time is not None
+        ):
             raise Rejected(_WIDE_OFFSET)
         case = self._writable_case(incoming.case_id)
         if incoming.id != change.entity_id or incoming.is_draft:
@@ -426,13 +465,18 @@ class Work:
         form = self._form(incoming.form_id, incoming.form_version)
         checked = validate_answers(form, incoming.answers, hidden="reject")
         if not checked.ok:
-            raise Rejected(f"the answers do not satisfy form {form.id} v{form.version} "
-                           f"({len(checked.problems)} wrong, {len(checked.missing)} missing)")
+            raise Rejected(
+                f"the answers do not satisfy form {form.id} v{form.version} "
+                f"({len(checked.problems)} wrong, {len(checked.missing)} missing)"
+            )
         outcome = ChangeOutcome.APPLIED
         if incoming.supersedes is not None:
             original, _ = self._own_assessment(incoming.supersedes)
-            if original["case_id"] != case["id"] or original["timepoint"] != incoming.timepoint.value \
-                    or original["status"] == DRAFT:
+            if (
+                original["case_id"] != case["id"]
+                or original["timepoint"] != incoming.timepoint.value
+                or original["status"] == DRAFT
+            ):
                 raise Forbidden(NOT_YOURS)
             if original["status"] == SUBMITTED:
                 self._retire(original)
@@ -448,8 +492,14 @@ class Work:
         if existing is not None:
             self.slots.pop((case["id"], existing["timepoint"], DRAFT), None)
         record = incoming.model_dump()
-        record.update(answers=checked.answers, timepoint=incoming.timepoint.value, status=incoming.status.value,
-                      author=self.author, device_id=self.author_device, received_at=self.now)
+        record.update(
+            answers=checked.answers,
+            timepoint=incoming.timepoint.value,
+            status=incoming.status.value,
+            author=self.author,
+            device_id=self.author_device,
+            received_at=self.now,
+        )
         if existing is None:
             self.assessments[incoming.id] = record
             self.new["assessments"].add(incoming.id)
@@ -482,21 +532,35 @@ class Work:
         comment = change.payload.comment.strip()
         if decision is ReviewDecision.RETURNED and not comment:
             raise Rejected("a returned assessment needs a comment saying what to correct")
-        self.reviews.append({"id": change.entity_id, "assessment_id": assessment["id"], "case_id": case["id"],
-                             "reviewer": self.user, "decision": decision.value, "comment": comment,
-                             "at": change.at, "received_at": self.now})
+        self.reviews.append(
+            {
+                "id": change.entity_id,
+                "assessment_id": assessment["id"],
+                "case_id": case["id"],
+                "reviewer": self.user,
+                "decision": decision.value,
+                "comment": comment,
+                "at": change.at,
+                "received_at": self.now,
+            }
+        )
         return ChangeOutcome.APPLIED
 
     def send_back(self, change: Incoming) -> None:
         """After a rejected change, give the central version of what it touched a new sequence number, so the
         device pulls it and does not keep a version the central store refused."""
-        entity, entity_id = (change.envelope.entity, change.envelope.entity_id) if isinstance(change, Unparsed) \
+        entity, entity_id = (
+            (change.envelope.entity, change.envelope.entity_id)
+            if isinstance(change, Unparsed)
             else (change.entity, change.entity_id)
+        )
         conflict = self.conflicts.get(entity_id) if entity == Entity.CONFLICT else None
         if conflict is not None:  # a refused resolution: the device gets the conflict back, still open
             visible = self.cases.get(conflict["case_id"])
-            if visible is not None and (visible["case_manager"] == self.user or (
-                    self.role is Role.SUPERVISOR and visible["site"] in self.device.user.sites)):
+            if visible is not None and (
+                visible["case_manager"] == self.user
+                or (self.role is Role.SUPERVISOR and visible["site"] in self.device.user.sites)
+            ):
                 self._mark("conflicts", conflict["id"])
                 self._mark("cases", visible["id"])
             return
@@ -521,10 +585,15 @@ class Work:
 
 
 _HANDLERS = {
-    CaseCreate: Work._case_create, CaseUpdate: Work._case_update, CaseAddVictim: Work._case_add_victim,
-    AssessmentStart: Work._assessment_start, AssessmentAnswer: Work._assessment_answer,
-    AssessmentSubmit: Work._assessment_submit, AssessmentImport: Work._assessment_import,
-    AssessmentAmend: Work._assessment_amend, ReviewSignOff: Work._review_sign_off,
+    CaseCreate: Work._case_create,
+    CaseUpdate: Work._case_update,
+    CaseAddVictim: Work._case_add_victim,
+    AssessmentStart: Work._assessment_start,
+    AssessmentAnswer: Work._assessment_answer,
+    AssessmentSubmit: Work._assessment_submit,
+    AssessmentImport: Work._assessment_import,
+    AssessmentAmend: Work._assessment_amend,
+    ReviewSignOff: Work._review_sign_off,
     ConflictResolve: Work._conflict_resolve,
 }
 
@@ -532,8 +601,11 @@ _HANDLERS = {
 def _reason(exc: BaseException) -> str:
     """Why a change does not fit, in words that never repeat what it held."""
     if isinstance(exc, ValidationError):
-        return "invalid: " + "; ".join(sorted({f"{'.'.join(map(place, e['loc'])) or 'value'}: {e['type']}"
-                                               for e in exc.errors(include_input=False)})[:20])
+        return "invalid: " + "; ".join(
+            sorted(
+                {f"{'.'.join(map(place, e['loc'])) or 'value'}: {e['type']}" for e in exc.errors(include_input=False)}
+            )[:20]
+        )
     if isinstance(exc, AnswerError):
         return f"invalid answer to {place(exc.answer_id)}"
     if isinstance(exc, KeyError):
@@ -543,7 +615,9 @@ def _reason(exc: BaseException) -> str:
 
 def _profile(case: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy({key: case[key] for key in _PROFILE_KEYS}) | {
-        "allocated_on": _iso(case["allocated_on"]), "closed_on": _iso(case["closed_on"])}
+        "allocated_on": _iso(case["allocated_on"]),
+        "closed_on": _iso(case["closed_on"]),
+    }
 
 
 def _iso(value: date | str | None) -> str | None:

@@ -194,8 +194,10 @@ class RefusalRow(CentralModel, table=True):
     """A request or change the server refused: who, from which device, what operation and why — never a value."""
 
     __tablename__ = "refusals"
-    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
-                                                          primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
     at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     user_id: str | None = None
     device_id: str | None = None
@@ -210,8 +212,10 @@ class AccessRow(CentralModel, table=True):
     """Who read which cases' data, from which device, when."""
 
     __tablename__ = "access_log"
-    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
-                                                          primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     user_id: str
     device_id: str

@@ -15,7 +15,9 @@ app = typer.Typer(help="Check the assessment forms and describe their file forma
 
 @app.command("check")
 def forms_check(
-    directory: Annotated[Path | None, typer.Argument(help="Folder of form files (default: the built-in forms).")] = None,
+    directory: Annotated[
+        Path | None, typer.Argument(help="Folder of form files (default: the built-in forms).")
+    ] = None,
 ) -> None:
     """Validate every form file; print each problem with file, line and field."""
     from drive_tui.forms.catalogue import builtin_forms_dir

@@ -1,4 +1,5 @@
-"""Commands on this laptop's store: ``init``, ``passphrase``, ``doctor``, ``cases``, ``import``, ``export``, ``demo``."""
+"""Commands on this laptop's store: ``init``, ``passphrase``, ``doctor``, ``cases``, ``import``, ``export``,
+``demo``."""
 
 from __future__ import annotations
 
@@ -93,7 +94,9 @@ def cases(
             next_slot = row.schedule.next
             overdue = ", ".join(slot.timepoint.label for slot in row.schedule.overdue)
             table.add_row(
-                row.case.reference, row.case.site, row.case.status.label,
+                row.case.reference,
+                row.case.site,
+                row.case.status.label,
                 next_slot.timepoint.label if next_slot else "—",
                 next_slot.due_on.isoformat() if next_slot else "—",
                 overdue or "—",
@@ -126,11 +129,19 @@ def import_command(file: Annotated[Path, typer.Argument(help="A drive-tui/1 JSON
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Option("--out", help="File to write; csv and sav also write NAME.wide.* and "
-                                                    "NAME.codebook.csv beside it.")],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="File to write; csv and sav also write NAME.wide.* and NAME.codebook.csv beside it."
+        ),
+    ],
     format: Annotated[str, typer.Option("--format", help="json (drive-tui/1), csv or sav (SPSS).")] = "json",
-    pseudonymise: Annotated[bool, typer.Option(
-        "--pseudonymise", help="Replace references and case managers with stable pseudonyms; drop free text.")] = False,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise", help="Replace references and case managers with stable pseudonyms; drop free text."
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
 ) -> None:
     """Export every case with its current submitted assessments: one row per assessment (long), one row per case
@@ -156,10 +167,14 @@ def export(
             forms = store.forms
         typer.echo(
             "warning: the export is NOT encrypted and holds sensitive case data. Keep it on an encrypted disk, "
-            "share it only as your data-sharing agreement allows, and delete it when done.", err=True)
+            "share it only as your data-sharing agreement allows, and delete it when done.",
+            err=True,
+        )
         written = write_export(exchange, forms, chosen, out)
-        typer.echo(f"Exported {len(exchange.cases)} case(s){' (pseudonymised)' if pseudonymise else ''} to "
-                   f"{', '.join(map(str, written))}")
+        typer.echo(
+            f"Exported {len(exchange.cases)} case(s){' (pseudonymised)' if pseudonymise else ''} to "
+            f"{', '.join(map(str, written))}"
+        )
 
     run(action)
 

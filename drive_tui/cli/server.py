@@ -17,8 +17,12 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="The central service: run it, and administer users, devices and cases.")
 
-DatabaseUrl = Annotated[str | None, typer.Option(
-    "--database-url", help="sqlite:///FILE (default: central.db in DRIVE_TUI_HOME) or postgresql+psycopg://…")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", help="sqlite:///FILE (default: central.db in DRIVE_TUI_HOME) or postgresql+psycopg://…"
+    ),
+]
 
 
 def _engine(url: str | None) -> Engine:
@@ -71,9 +75,16 @@ def server(
     typer.echo(f"drive-tui central service on {scheme}://{host}:{port}", err=True)
     gc.freeze()  # start-up objects live as long as the server: keep them out of every collection
     gc.set_threshold(50_000, 20, 20)  # a push batch makes ~100,000 short-lived, acyclic objects: collect less often
-    uvicorn.run(api, host=host, port=port, ssl_certfile=str(certfile) if certfile else None,
-                ssl_keyfile=str(keyfile) if keyfile else None, log_level="warning", access_log=False,
-                server_header=False)
+    uvicorn.run(
+        api,
+        host=host,
+        port=port,
+        ssl_certfile=str(certfile) if certfile else None,
+        ssl_keyfile=str(keyfile) if keyfile else None,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+    )
 
 
 @app.command("init")
@@ -100,9 +111,13 @@ def server_init(
 def server_add_user(
     username: str,
     role: Annotated[str, typer.Option(help="case_manager, supervisor or administrator.")],
-    site: Annotated[list[str] | None, typer.Option(
-        help="A site the user works at (repeat for several): a supervisor's team, where a case manager creates "
-             "cases.")] = None,
+    site: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A site the user works at (repeat for several): a supervisor's team, where a case manager creates "
+            "cases."
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a user with a role."""
@@ -115,8 +130,11 @@ def server_add_user(
     _admin(lambda: add_user(engine, username, Role(role), site or []))
     typer.echo(f"User {username} created ({role}).")
     if role == Role.CASE_MANAGER.value and not site:
-        typer.echo(f"{username} has no site: cases can be allocated to them, but they create none until given one "
-                   f"(drive-tui server sites {username} --site SITE).", err=True)
+        typer.echo(
+            f"{username} has no site: cases can be allocated to them, but they create none until given one "
+            f"(drive-tui server sites {username} --site SITE).",
+            err=True,
+        )
 
 
 @app.command("sites")
@@ -157,17 +175,21 @@ def server_devices(database_url: DatabaseUrl = None) -> None:
     engine = _engine(database_url)
     for device in list_devices(engine):
         last = device.last_sync_at.isoformat(timespec="seconds") if device.last_sync_at else "never"
-        typer.echo(f"{device.id}  {device.user.username:<16} {device.state.value:<8} {device.name:<20} "
-                   f"enrolled {device.enrolled_at.date().isoformat()}  last sync {last}")
+        typer.echo(
+            f"{device.id}  {device.user.username:<16} {device.state.value:<8} {device.name:<20} "
+            f"enrolled {device.enrolled_at.date().isoformat()}  last sync {last}"
+        )
 
 
 @app.command("revoke")
 def server_revoke(
     device_id: str,
-    lost: Annotated[bool, typer.Option("--lost", help="Lost or stolen: refuse it at once; it wipes if it connects.")]
-    = False,
-    retire: Annotated[bool, typer.Option("--retire", help="Retire: it pushes its pending work once, then wipes.")]
-    = False,
+    lost: Annotated[
+        bool, typer.Option("--lost", help="Lost or stolen: refuse it at once; it wipes if it connects.")
+    ] = False,
+    retire: Annotated[
+        bool, typer.Option("--retire", help="Retire: it pushes its pending work once, then wipes.")
+    ] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Revoke a device, as retired or as lost/stolen."""
@@ -207,8 +229,10 @@ def server_assign(
     reference: str,
     site: Annotated[str, typer.Option()],
     to: Annotated[str, typer.Option(help="The case manager who takes the case over.")],
-    to_site: Annotated[str | None, typer.Option(help="Move the case to this site too (only an administrator "
-                                                     "moves a case between sites).")] = None,
+    to_site: Annotated[
+        str | None,
+        typer.Option(help="Move the case to this site too (only an administrator moves a case between sites)."),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Move a case to another case manager, and if need be to another site (the old device removes it once its

@@ -42,8 +42,9 @@ def enrol(
 
 @app.command()
 def sync(
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be pushed and pulled; change nothing.")]
-    = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be pushed and pulled; change nothing.")
+    ] = False,
 ) -> None:
     """Push this device's changes to the central store and pull what it has for you."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -56,13 +57,21 @@ def sync(
 
     def action() -> None:
         terminal = console()
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=terminal,
-                      transient=True, disable=dry_run or not terminal.is_terminal) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=terminal,
+            transient=True,
+            disable=dry_run or not terminal.is_terminal,
+        ) as progress:
             pushing = progress.add_task("pushed", total=None)
             pulling = progress.add_task("pulled", total=None)
-            callbacks = Callbacks(push_total=lambda n: progress.update(pushing, total=n),
-                                  pushed=lambda n: progress.advance(pushing, n),
-                                  pulled=lambda n: progress.advance(pulling, n))
+            callbacks = Callbacks(
+                push_total=lambda n: progress.update(pushing, total=n),
+                pushed=lambda n: progress.advance(pushing, n),
+                pulled=lambda n: progress.advance(pulling, n),
+            )
             try:
                 report = sync_device(store, current, keychain(current), dry_run=dry_run, callbacks=callbacks)
             except SyncError as error:
@@ -76,8 +85,9 @@ def sync(
         for line in report.rejected[:20]:
             typer.echo(f"refused by the server (kept there for an administrator): {line}", err=True)
         if report.wiped:
-            typer.echo("This device is retired: its changes are all in the central store and its local store "
-                       "has been wiped.")
+            typer.echo(
+                "This device is retired: its changes are all in the central store and its local store has been wiped."
+            )
             return
         store.close()
         typer.echo(report.summary(dry_run=dry_run))
@@ -87,8 +97,9 @@ def sync(
 
 @app.command()
 def conflicts(
-    resolve: Annotated[str | None, typer.Option(help="Resolve the conflict with this id (or its first 8 characters).")]
-    = None,
+    resolve: Annotated[
+        str | None, typer.Option(help="Resolve the conflict with this id (or its first 8 characters).")
+    ] = None,
     keep: Annotated[str | None, typer.Option(help="With --resolve: 'central', 'incoming', or a JSON value.")] = None,
 ) -> None:
     """List open conflicts (two devices gave one case field different values, or work the previous case manager's

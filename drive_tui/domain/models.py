@@ -28,8 +28,9 @@ AnswerValue = str | BoundedInt | list[str]
 
 Answers = dict[str, AnswerValue]
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120,
-                                             pattern=r"^[^\x00-\x1f\x7f]+$")]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
 """One line of text (a reference, a site, a name): no control characters."""
 Age = Annotated[int, Field(ge=10, le=110)]
 

@@ -67,6 +67,7 @@ def _normaliser(spec: FieldSpec) -> Normaliser:
         allowed = frozenset(codes)
         listed = ", ".join(codes)
         if kind is FieldKind.MULTI_CHOICE:
+
             def several(answer_id: str, value: Any) -> AnswerValue | None:
                 if value is None:
                     return None
@@ -83,6 +84,7 @@ def _normaliser(spec: FieldSpec) -> Normaliser:
                 if len(set(value)) != len(value):
                     raise AnswerError(answer_id, "a code is given more than once")
                 return [code for code in codes if code in value] or None
+
             return several
 
         def one(answer_id: str, value: Any) -> AnswerValue | None:
@@ -93,8 +95,10 @@ def _normaliser(spec: FieldSpec) -> Normaliser:
             if value not in allowed:
                 raise AnswerError(answer_id, f"unknown code {value!r}; allowed: {listed}")
             return value
+
         return one
     if kind is FieldKind.INTEGER:
+
         def whole(answer_id: str, value: Any) -> AnswerValue | None:
             if value is None:
                 return None
@@ -102,8 +106,10 @@ def _normaliser(spec: FieldSpec) -> Normaliser:
                 raise AnswerError(answer_id, "expected a whole number")
             _check_bounds(spec, answer_id, value)
             return value
+
         return whole
     if kind is FieldKind.DATE:
+
         def day(answer_id: str, value: Any) -> AnswerValue | None:
             if value is None:
                 return None
@@ -120,6 +126,7 @@ def _normaliser(spec: FieldSpec) -> Normaliser:
                 raise AnswerError(answer_id, "expected a date as YYYY-MM-DD")
             _check_bounds(spec, answer_id, parsed)
             return parsed.isoformat()
+
         return day
     if kind is FieldKind.TEXT:
         limit = spec.max_length
@@ -133,12 +140,14 @@ def _normaliser(spec: FieldSpec) -> Normaliser:
             if len(stripped) > limit:
                 raise AnswerError(answer_id, f"longer than {limit} characters")
             return stripped or None
+
         return text
 
     def unsupported(answer_id: str, value: Any) -> AnswerValue | None:
         if value is None:
             return None
         raise AnswerError(answer_id, f"unsupported field kind {kind}")
+
     return unsupported
 
 
@@ -169,11 +178,17 @@ class _Plan:
     def __init__(self, form: FormSpec) -> None:
         read = {test.field for spec in form.fields() if spec.show_if for test in fields_referenced(spec.show_if)}
         self.fields = tuple(
-            _Field(spec=spec, answer_ids=tuple(spec.answer_ids), shown=spec.show_if.test if spec.show_if else None,
-                   required=spec.required, required_when=spec.require_if.test if spec.require_if else None,
-                   constraints=tuple((c.check.test, c.message) for c in spec.valid_if),
-                   conditioning=tuple(a for a in spec.answer_ids if a in read))
-            for spec in form.fields())
+            _Field(
+                spec=spec,
+                answer_ids=tuple(spec.answer_ids),
+                shown=spec.show_if.test if spec.show_if else None,
+                required=spec.required,
+                required_when=spec.require_if.test if spec.require_if else None,
+                constraints=tuple((c.check.test, c.message) for c in spec.valid_if),
+                conditioning=tuple(a for a in spec.answer_ids if a in read),
+            )
+            for spec in form.fields()
+        )
         self.checks: dict[str, Normaliser] = {}
         for spec in form.fields():
             check = _normaliser(spec)
@@ -255,8 +270,11 @@ def validate_answers(
     dropped = [answer_id for answer_id in normalised if answer_id in hidden_ids] if hidden_ids else []
     if hidden == "reject":
         problems.extend(Problem(a, "answered, but the field is hidden by its condition") for a in dropped)
-    kept = {answer_id: value for answer_id, value in normalised.items() if answer_id not in hidden_ids} if dropped \
+    kept = (
+        {answer_id: value for answer_id, value in normalised.items() if answer_id not in hidden_ids}
+        if dropped
         else normalised
+    )
 
     missing: list[str] = []
     wrong = {problem.answer_id for problem in problems}
@@ -266,15 +284,19 @@ def validate_answers(
                 if answer_id not in kept and answer_id not in wrong:
                     missing.append(answer_id)
         if field_plan.constraints and any(a in kept for a in field_plan.answer_ids):
-            problems.extend(Problem(field_plan.spec.id, message)
-                            for test, message in field_plan.constraints if not test(kept))
+            problems.extend(
+                Problem(field_plan.spec.id, message) for test, message in field_plan.constraints if not test(kept)
+            )
     return Checked(answers=kept, problems=problems, missing=missing, dropped=dropped if hidden == "drop" else [])
 
 
 def progress(form: FormSpec, answers: Mapping[str, Any]) -> tuple[int, int]:
     """(required answers given, required answers in all) for the fields now visible."""
     visible, _ = _plan(form).visible(answers)
-    required = [a for field_plan in visible if field_plan.required
-                or (field_plan.required_when is not None and field_plan.required_when(answers))
-                for a in field_plan.answer_ids]
+    required = [
+        a
+        for field_plan in visible
+        if field_plan.required or (field_plan.required_when is not None and field_plan.required_when(answers))
+        for a in field_plan.answer_ids
+    ]
     return sum(1 for a in required if answers.get(a) not in (None, [], "")), len(required)

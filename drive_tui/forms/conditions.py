@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property
-from typing import Annotated, Any, Union
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -124,12 +124,10 @@ def _kind(value: Any) -> str | None:
 
 
 Condition = Annotated[
-    Union[
-        Annotated[FieldTest, Tag("field")],
-        Annotated[AllOf, Tag("all")],
-        Annotated[AnyOf, Tag("any")],
-        Annotated[Not, Tag("not")],
-    ],
+    Annotated[FieldTest, Tag("field")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[Not, Tag("not")],
     Discriminator(_kind),
 ]
 

@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from drive_tui.domain.vocab import VOCABULARIES, Timepoint
 from drive_tui.forms.conditions import Condition, fields_referenced
 from drive_tui.forms.spec import CODED_KINDS, FieldKind, FormSpec
-from drive_tui.domain.vocab import VOCABULARIES, Timepoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +136,7 @@ def load_form_file(path: Path) -> FormSpec:
             where = ".".join(str(part) for part in loc)
             problems.append(FormProblem(path, line, field_id, f"{where}: {error['msg']}"))
         raise FormFileError(problems) from None
-    problems = [
-        FormProblem(path, *_locate(data, location), message) for location, message in semantic_problems(spec)
-    ]
+    problems = [FormProblem(path, *_locate(data, location), message) for location, message in semantic_problems(spec)]
     if problems:
         raise FormFileError(problems)
     return spec
@@ -167,7 +165,9 @@ def semantic_problems(spec: FormSpec) -> Iterator[tuple[tuple[Any, ...], str]]:
                 yield (*at, "vocabulary"), f"a {field.kind} field takes no vocabulary"
             if (field.kind is FieldKind.SEVERITY_GRID) != bool(field.rows):
                 yield at, "rows are given for a severity grid, and only for one"
-            if field.kind not in (FieldKind.INTEGER, FieldKind.DATE) and (field.min is not None or field.max is not None):
+            if field.kind not in (FieldKind.INTEGER, FieldKind.DATE) and (
+                field.min is not None or field.max is not None
+            ):
                 yield at, "min and max apply to integer and date fields only"
             if field.min is not None and field.max is not None and field.min > field.max:  # type: ignore[operator]
                 yield at, "min is greater than max"
@@ -209,7 +209,9 @@ def load_forms_dir(directory: Path) -> tuple[list[FormSpec], list[FormProblem]]:
             continue
         key = (spec.id, spec.version)
         if key in defined:
-            problems.append(FormProblem(path, None, None, f"form {spec.id} v{spec.version} is also defined in {defined[key].name}"))
+            problems.append(
+                FormProblem(path, None, None, f"form {spec.id} v{spec.version} is also defined in {defined[key].name}")
+            )
             continue
         defined[key] = path
         specs.append(spec)
@@ -217,6 +219,12 @@ def load_forms_dir(directory: Path) -> tuple[list[FormSpec], list[FormProblem]]:
     for spec in specs:
         for timepoint in spec.timepoints:
             if owners.setdefault(timepoint, spec.id) != spec.id:
-                problems.append(FormProblem(defined[(spec.id, spec.version)], None, None,
-                    f"timepoint {timepoint.value} is covered by both {owners[timepoint]!r} and {spec.id!r}"))
+                problems.append(
+                    FormProblem(
+                        defined[(spec.id, spec.version)],
+                        None,
+                        None,
+                        f"timepoint {timepoint.value} is covered by both {owners[timepoint]!r} and {spec.id!r}",
+                    )
+                )
     return specs, problems

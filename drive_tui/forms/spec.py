@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from typing import Annotated
 
 from drive_tui.domain.vocab import VOCABULARIES, Coded, Severity, Timepoint, YesNoNotKnown
 from drive_tui.forms.conditions import Condition

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from drive_tui.domain.terms import Operation
 from drive_tui.domain.models import Assessment, new_id
+from drive_tui.domain.terms import Operation
 from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
 from drive_tui.forms.answers import AnswerError, check_one, validate_answers
 from drive_tui.forms.spec import FormSpec
@@ -47,7 +47,9 @@ def _remember_form(tx: Tx, form: FormSpec) -> None:
     snapshot = tx.session.get(FormSnapshot, (form.id, form.version))
     fingerprint = form.fingerprint()
     if snapshot is None:
-        tx.session.add(FormSnapshot(form_id=form.id, version=form.version, fingerprint=fingerprint, spec=form.to_json()))
+        tx.session.add(
+            FormSnapshot(form_id=form.id, version=form.version, fingerprint=fingerprint, spec=form.to_json())
+        )
     elif snapshot.fingerprint != fingerprint:
         raise Conflict(
             f"form {form.id} v{form.version} differs from the v{form.version} this store already used: "
@@ -71,8 +73,17 @@ def _rows_at(tx: Tx, case_id: str, timepoint: Timepoint) -> list[AssessmentRow]:
     return list(tx.session.exec(query))
 
 
-def _new_row(tx: Tx, *, case_id: str, timepoint: str, form_id: str, form_version: int, answers: dict[str, Any],
-             status: AssessmentStatus, **extra: Any) -> AssessmentRow:
+def _new_row(
+    tx: Tx,
+    *,
+    case_id: str,
+    timepoint: str,
+    form_id: str,
+    form_version: int,
+    answers: dict[str, Any],
+    status: AssessmentStatus,
+    **extra: Any,
+) -> AssessmentRow:
     """A new assessment row by this device's user, timestamped with the transaction's time."""
     row = AssessmentRow(
         id=new_id(),
@@ -106,8 +117,15 @@ def start_assessment(tx: Tx, case_id: str, timepoint: Timepoint) -> Assessment:
         raise Conflict("the case is closed: no new assessments can be started")
     form = tx.forms.for_timepoint(timepoint)
     _remember_form(tx, form)
-    row = _new_row(tx, case_id=case_id, timepoint=timepoint.value, form_id=form.id, form_version=form.version,
-                   answers={}, status=AssessmentStatus.DRAFT)
+    row = _new_row(
+        tx,
+        case_id=case_id,
+        timepoint=timepoint.value,
+        form_id=form.id,
+        form_version=form.version,
+        answers={},
+        status=AssessmentStatus.DRAFT,
+    )
     journal(
         tx,
         action=Operation.ASSESSMENT_START,
@@ -148,7 +166,8 @@ def save_draft_answer(tx: Tx, assessment_id: str, answer_id: str, value: Any) ->
 class Submitted:
     assessment: Assessment
     dropped: list[str]
-    """Answers removed because their fields were hidden by the final answers (e.g. a contact type after 'no contact')."""
+    """Answers removed because their fields were hidden by the final answers (e.g. a contact type after 'no
+    contact')."""
 
 
 def submit_assessment(tx: Tx, assessment_id: str, *, completed_on: date | None = None) -> Submitted:
@@ -203,9 +222,17 @@ def amend_assessment(tx: Tx, assessment_id: str) -> Assessment:
             if row.supersedes == assessment_id:
                 return to_assessment(row)
             raise Conflict("a draft for this timepoint is already in progress")
-    row = _new_row(tx, case_id=original.case_id, timepoint=original.timepoint, form_id=original.form_id,
-                   form_version=original.form_version, answers=dict(original.answers), status=AssessmentStatus.DRAFT,
-                   completed_on=original.completed_on, supersedes=assessment_id)
+    row = _new_row(
+        tx,
+        case_id=original.case_id,
+        timepoint=original.timepoint,
+        form_id=original.form_id,
+        form_version=original.form_version,
+        answers=dict(original.answers),
+        status=AssessmentStatus.DRAFT,
+        completed_on=original.completed_on,
+        supersedes=assessment_id,
+    )
     journal(
         tx,
         action=Operation.ASSESSMENT_AMEND,
@@ -236,8 +263,17 @@ def record_submitted(
 ) -> Assessment:
     """Store an assessment completed elsewhere (an import) directly as submitted. ``answers`` must be validated."""
     _remember_form(tx, form)
-    row = _new_row(tx, case_id=case_id, timepoint=timepoint.value, form_id=form.id, form_version=form.version,
-                   answers=answers, status=AssessmentStatus.SUBMITTED, submitted_at=tx.now, completed_on=completed_on)
+    row = _new_row(
+        tx,
+        case_id=case_id,
+        timepoint=timepoint.value,
+        form_id=form.id,
+        form_version=form.version,
+        answers=answers,
+        status=AssessmentStatus.SUBMITTED,
+        submitted_at=tx.now,
+        completed_on=completed_on,
+    )
     journal(
         tx,
         action=Operation.ASSESSMENT_IMPORT,

@@ -28,7 +28,11 @@ CASELOAD_GUIDE = 20
 _CASE_STATUS = {status.value: status for status in CaseStatus}
 _TIMEPOINT = {tp.value: tp for tp in Timepoint}
 _ORDER = {tp.value: tp.order for tp in Timepoint}
-_DRAFT, _AMENDED, _SUBMITTED = AssessmentStatus.DRAFT.value, AssessmentStatus.AMENDED.value, AssessmentStatus.SUBMITTED.value
+_DRAFT, _AMENDED, _SUBMITTED = (
+    AssessmentStatus.DRAFT.value,
+    AssessmentStatus.AMENDED.value,
+    AssessmentStatus.SUBMITTED.value,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +45,6 @@ class CaseloadRow:
     @property
     def is_overdue(self) -> bool:
         return bool(self.schedule.overdue)
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +60,9 @@ def caseload(
     tx: Tx, *, today: date | None = None, include_closed: bool = True, case_id: str | None = None
 ) -> list[CaseloadRow]:
     """Every case (or just ``case_id``) with its schedule on ``today``: open cases first, then by next due date."""
-    return read_caseload(tx.dbapi, today=today or tx.today, grace_days=tx.grace_days,
-                         include_closed=include_closed, case_id=case_id)
+    return read_caseload(
+        tx.dbapi, today=today or tx.today, grace_days=tx.grace_days, include_closed=include_closed, case_id=case_id
+    )
 
 
 def read_caseload(
@@ -67,8 +71,15 @@ def read_caseload(
     """``caseload`` over a DB-API connection to the store."""
     where, parameters = ("WHERE id = ?", (case_id,)) if case_id is not None else ("", ())
     cases = [
-        CaseSummary(id_, reference, site, manager, _CASE_STATUS[status], date.fromisoformat(allocated),
-                    date.fromisoformat(closed) if closed else None)
+        CaseSummary(
+            id_,
+            reference,
+            site,
+            manager,
+            _CASE_STATUS[status],
+            date.fromisoformat(allocated),
+            date.fromisoformat(closed) if closed else None,
+        )
         for id_, reference, site, manager, status, allocated, closed in connection.execute(
             f"SELECT id, reference, site, case_manager, status, allocated_on, closed_on FROM cases {where}",  # noqa: S608 - fixed text
             parameters,
@@ -114,7 +125,9 @@ def read_caseload(
     return sorted(rows, key=order)
 
 
-
 def read_overview(connection: Any, *, today: date, grace_days: int, login: str) -> Overview:
-    return Overview(read_caseload(connection, today=today, grace_days=grace_days), read_sync_status(connection),
-                    read_identity(connection, login))
+    return Overview(
+        read_caseload(connection, today=today, grace_days=grace_days),
+        read_sync_status(connection),
+        read_identity(connection, login),
+    )

@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from drive_tui.domain.terms import Operation
 from drive_tui.domain.models import Case, CaseProfile, new_id
+from drive_tui.domain.terms import Operation
 from drive_tui.store.errors import Conflict, Invalid, NotFound
 from drive_tui.store.journal import journal
 from drive_tui.store.store import Tx
@@ -122,8 +122,10 @@ def update_case(tx: Tx, case_id: str, changes: dict[str, Any], *, journalled: bo
     change itself (resolving a conflict sends the resolution, not a field edit).
     """
     if journalled and any(path.split(".")[0] == "case_manager" for path in changes) and not tx.identity.may_reassign:
-        raise Invalid("cases are assigned centrally: ask an administrator to reassign this case "
-                      "(the central store would refuse the change)")
+        raise Invalid(
+            "cases are assigned centrally: ask an administrator to reassign this case "
+            "(the central store would refuse the change)"
+        )
     row = _get_row(tx, case_id)
     data = _stored_profile(row)
     old_values: dict[str, Any] = {}
@@ -162,6 +164,11 @@ def add_victim(tx: Tx, case_id: str, victim: dict[str, Any]) -> Case:
     profile = _validated(data, "victim/survivor")
     row.victims, row.updated_at = _profile_dict(profile)["victims"], tx.now
     tx.session.add(row)
-    journal(tx, action=Operation.CASE_ADD_VICTIM, entity_id=case_id,
-            payload={"victim": row.victims[-1]}, detail={"victims": len(row.victims)})
+    journal(
+        tx,
+        action=Operation.CASE_ADD_VICTIM,
+        entity_id=case_id,
+        payload={"victim": row.victims[-1]},
+        detail={"victims": len(row.victims)},
+    )
     return to_case(row)

@@ -17,9 +17,22 @@ from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, CaseRow
 
-
-_ASSESSMENT_FIELDS = ("id", "case_id", "timepoint", "form_id", "form_version", "answers", "status", "author",
-                      "device_id", "created_at", "updated_at", "submitted_at", "completed_on", "supersedes")
+_ASSESSMENT_FIELDS = (
+    "id",
+    "case_id",
+    "timepoint",
+    "form_id",
+    "form_version",
+    "answers",
+    "status",
+    "author",
+    "device_id",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "completed_on",
+    "supersedes",
+)
 
 
 def cohort(
@@ -51,8 +64,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _cohort(tx: Tx, *, closed_only: bool, site: str | None, closed_from: date | None,
-            closed_to: date | None) -> list[CohortCase]:
+def _cohort(
+    tx: Tx, *, closed_only: bool, site: str | None, closed_from: date | None, closed_to: date | None
+) -> list[CohortCase]:
     cases, assessments = CaseRow.__table__, AssessmentRow.__table__  # type: ignore[attr-defined]
     wanted: list[ColumnElement[bool]] = []
     if closed_only or closed_from is not None or closed_to is not None:
@@ -64,15 +78,28 @@ def _cohort(tx: Tx, *, closed_only: bool, site: str | None, closed_from: date | 
     if closed_to is not None:
         wanted.append(cases.c.closed_on <= closed_to)
     connection = tx.session.connection()
-    found = [Case.model_validate(row) for row in connection.execute(
-        select(cases).where(*wanted).order_by(cases.c.site, cases.c.reference)).mappings().all()]
+    found = [
+        Case.model_validate(row)
+        for row in connection.execute(select(cases).where(*wanted).order_by(cases.c.site, cases.c.reference))
+        .mappings()
+        .all()
+    ]
     current: dict[str, dict[Timepoint, Assessment]] = defaultdict(dict)
     # Each row comes back as one JSON document, parsed and validated by pydantic-core: for tens of thousands of
     # assessments that is several times quicker than building SQLAlchemy rows and then models from them.
-    as_json = func.json_object(*[part for name in _ASSESSMENT_FIELDS for part in (
-        literal(name), func.json(assessments.c[name]) if name == "answers" else assessments.c[name])])
-    query = (select(as_json).select_from(assessments).join(cases, cases.c.id == assessments.c.case_id)
-             .where(assessments.c.status == AssessmentStatus.SUBMITTED.value, *wanted))
+    as_json = func.json_object(
+        *[
+            part
+            for name in _ASSESSMENT_FIELDS
+            for part in (literal(name), func.json(assessments.c[name]) if name == "answers" else assessments.c[name])
+        ]
+    )
+    query = (
+        select(as_json)
+        .select_from(assessments)
+        .join(cases, cases.c.id == assessments.c.case_id)
+        .where(assessments.c.status == AssessmentStatus.SUBMITTED.value, *wanted)
+    )
     for (document,) in connection.execute(query).all():
         assessment = Assessment.model_validate_json(document)
         current[assessment.case_id][assessment.timepoint] = assessment

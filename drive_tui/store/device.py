@@ -36,6 +36,7 @@ def read_identity(connection: Any, login: str) -> Identity:
     ).fetchall()
     return identity_of(dict(rows), login)
 
+
 @dataclass(frozen=True, slots=True)
 class SyncStatus:
     """What the app shows: enrolled or not, when the last sync finished, how many changes wait to be pushed."""
@@ -53,10 +54,12 @@ class SyncStatus:
 
 def read_sync_status(connection: Any) -> SyncStatus:
     """Enrolment, last sync and pending changes, over a DB-API connection to the store."""
-    raw = dict(connection.execute(
-        "SELECT substr(key, ?), value FROM store_meta WHERE key IN (?, ?, ?)",
-        (len(SYNC_PREFIX) + 1, *(SYNC_PREFIX + name for name in ("server_url", "token", "last_sync_at"))),
-    ).fetchall())
+    raw = dict(
+        connection.execute(
+            "SELECT substr(key, ?), value FROM store_meta WHERE key IN (?, ?, ?)",
+            (len(SYNC_PREFIX) + 1, *(SYNC_PREFIX + name for name in ("server_url", "token", "last_sync_at"))),
+        ).fetchall()
+    )
     (pending,) = connection.execute("SELECT count(*) FROM outbox WHERE acknowledged_at IS NULL").fetchone()
     return SyncStatus(
         enrolled=bool(raw.get("server_url") and raw.get("token")),

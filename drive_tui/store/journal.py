@@ -100,7 +100,11 @@ def verify_chain(session: Session) -> ChainCheck:
     """Walk the audit events in order, recomputing every hash."""
     prev_hash, expected_seq, count = GENESIS, 1, 0
     for row in session.exec(select(AuditRow).order_by(col(AuditRow.seq))):
-        if row.seq != expected_seq or row.prev_hash != prev_hash or row.hash != _event_hash(expected_seq, row, prev_hash):
+        if (
+            row.seq != expected_seq
+            or row.prev_hash != prev_hash
+            or row.hash != _event_hash(expected_seq, row, prev_hash)
+        ):
             return ChainCheck(events=count, broken_at=expected_seq)
         prev_hash, expected_seq, count = row.hash, expected_seq + 1, count + 1
     head = session.get(StoreMeta, AUDIT_HEAD)

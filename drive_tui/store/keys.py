@@ -15,7 +15,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from drive_tui.store.errors import KeyFileDamaged, KeyFileMissing, WeakPassphrase, WrongPassphrase
 
 DATA_KEY_BYTES = 32
@@ -26,8 +25,18 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 MIN_PASSPHRASE_LENGTH = 12
 _COMMON = frozenset(
-    {"password1234", "passwordpassword", "123456789012", "qwertyuiopas", "letmeinletmein", "drivedrivedrive",
-     "iloveyou1234", "changemechangeme", "welcome12345", "administrator"}
+    {
+        "password1234",
+        "passwordpassword",
+        "123456789012",
+        "qwertyuiopas",
+        "letmeinletmein",
+        "drivedrivedrive",
+        "iloveyou1234",
+        "changemechangeme",
+        "welcome12345",
+        "administrator",
+    }
 )
 
 

@@ -87,8 +87,9 @@ def open_file(
             keychain.put(key_file.store_id, data_key)  # the keychain works now: unlock from it next time
         except KeychainUnavailable:
             pass
-    return OpenedFile(settings=settings, store_id=key_file.store_id, how=how, data_key=data_key,
-                      connection=connection, meta=meta)
+    return OpenedFile(
+        settings=settings, store_id=key_file.store_id, how=how, data_key=data_key, connection=connection, meta=meta
+    )
 
 
 def open_for_caseload(
@@ -100,7 +101,9 @@ def open_for_caseload(
     if not opened.schema_current:
         return opened, None
     try:
-        return opened, read_overview(opened.connection, today=today, grace_days=settings.grace_days, login=settings.user)
+        return opened, read_overview(
+            opened.connection, today=today, grace_days=settings.grace_days, login=settings.user
+        )
     except BaseException:
         opened.close()
         raise

@@ -22,8 +22,20 @@ from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, CaseRow, ConflictRow, OutboxRow, ReleasedCase, ReviewRow, StoreMeta
 
 _PREFIX = SYNC_PREFIX
-_STATE_KEYS = ("server_url", "server_id", "device_id", "token", "user", "role", "sites", "cursor_seq",
-               "cursor_stamp", "last_sync_at", "ca_file", "acked_total")
+_STATE_KEYS = (
+    "server_url",
+    "server_id",
+    "device_id",
+    "token",
+    "user",
+    "role",
+    "sites",
+    "cursor_seq",
+    "cursor_stamp",
+    "last_sync_at",
+    "ca_file",
+    "acked_total",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +66,18 @@ def sync_state(tx: Tx) -> SyncState:
     rows = tx.session.exec(select(StoreMeta).where(col(StoreMeta.key).startswith(_PREFIX)))
     raw = {row.key.removeprefix(_PREFIX): row.value for row in rows}
     return SyncState(
-        server_url=raw.get("server_url"), server_id=raw.get("server_id"), device_id=raw.get("device_id"),
-        token=raw.get("token"), user=raw.get("user"), role=Role(raw["role"]) if raw.get("role") else None,
+        server_url=raw.get("server_url"),
+        server_id=raw.get("server_id"),
+        device_id=raw.get("device_id"),
+        token=raw.get("token"),
+        user=raw.get("user"),
+        role=Role(raw["role"]) if raw.get("role") else None,
         sites=json.loads(raw["sites"]) if "sites" in raw else [],
-        cursor_seq=int(raw.get("cursor_seq", "0")), cursor_stamp=raw.get("cursor_stamp", ""),
+        cursor_seq=int(raw.get("cursor_seq", "0")),
+        cursor_stamp=raw.get("cursor_stamp", ""),
         last_sync_at=datetime.fromisoformat(raw["last_sync_at"]) if raw.get("last_sync_at") else None,
-        ca_file=raw.get("ca_file"), acked_total=int(raw.get("acked_total", "0")),
+        ca_file=raw.get("ca_file"),
+        acked_total=int(raw.get("acked_total", "0")),
     )
 
 
@@ -74,8 +92,13 @@ def save_sync_state(tx: Tx, **values: Any) -> None:
             if row is not None:
                 tx.session.delete(row)
             continue
-        text = json.dumps(value) if isinstance(value, list) else value.isoformat() if isinstance(value, datetime) \
+        text = (
+            json.dumps(value)
+            if isinstance(value, list)
+            else value.isoformat()
+            if isinstance(value, datetime)
             else str(value)
+        )
         row = row or StoreMeta(key=key, value=text)
         row.value = text
         tx.session.add(row)
@@ -107,7 +130,9 @@ def outbox_batch(tx: Tx, limit: int, *, after: int = 0) -> list[PendingChange]:
     otherwise spend most of its time building ORM objects and decoding JSON only to encode it again."""
     rows = tx.dbapi.execute(
         "SELECT seq, change_id, created_at, entity, entity_id, op, payload FROM outbox "
-        "WHERE acknowledged_at IS NULL AND seq > ? ORDER BY seq LIMIT ?", (after, limit))
+        "WHERE acknowledged_at IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+        (after, limit),
+    )
     return [PendingChange._make(row) for row in rows]
 
 
@@ -117,15 +142,17 @@ def acknowledge(tx: Tx, seqs: list[int]) -> None:
 
 def pending_by_operation(tx: Tx) -> dict[str, int]:
     """Pending changes counted by operation (what a dry run would push)."""
-    query = (select(OutboxRow.op, func.count()).where(col(OutboxRow.acknowledged_at).is_(None))
-             .group_by(col(OutboxRow.op)))
+    query = (
+        select(OutboxRow.op, func.count()).where(col(OutboxRow.acknowledged_at).is_(None)).group_by(col(OutboxRow.op))
+    )
     return {op: count for op, count in tx.session.exec(query)}
 
 
 def resend_all(tx: Tx) -> int:
     """Mark every acknowledged change as pending again (the central store lost some); returns how many."""
-    result = tx.session.exec(update(OutboxRow).where(col(OutboxRow.acknowledged_at).is_not(None))
-                             .values(acknowledged_at=None))
+    result = tx.session.exec(
+        update(OutboxRow).where(col(OutboxRow.acknowledged_at).is_not(None)).values(acknowledged_at=None)
+    )
     return result.rowcount
 
 
@@ -147,10 +174,33 @@ class Applied:
     """Rows not overwritten because this device still has changes to them to push."""
 
 
-_CASE_COLUMNS = ("reference", "site", "allocated_on", "case_manager", "service_user", "victims", "status", "closed_on",
-                 "created_at", "updated_at")
-_ASSESSMENT_COLUMNS = ("case_id", "timepoint", "form_id", "form_version", "answers", "status", "author", "device_id",
-                       "created_at", "updated_at", "submitted_at", "completed_on", "supersedes")
+_CASE_COLUMNS = (
+    "reference",
+    "site",
+    "allocated_on",
+    "case_manager",
+    "service_user",
+    "victims",
+    "status",
+    "closed_on",
+    "created_at",
+    "updated_at",
+)
+_ASSESSMENT_COLUMNS = (
+    "case_id",
+    "timepoint",
+    "form_id",
+    "form_version",
+    "answers",
+    "status",
+    "author",
+    "device_id",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "completed_on",
+    "supersedes",
+)
 _STATUS_ORDER = {AssessmentStatus.AMENDED: 0, AssessmentStatus.SUBMITTED: 1, AssessmentStatus.DRAFT: 2}
 
 
@@ -217,10 +267,13 @@ def apply_pulled(
             tx.session.add(ReviewRow(**data))
             applied.reviews += 1
     for data in conflicts:
-        row = tx.session.get(ConflictRow, data["id"]) or ConflictRow(id=data["id"], case_id=data["case_id"],
-                                                                      field=data["field"],
-                                                                      incoming_author=data["incoming_author"],
-                                                                      opened_at=data["opened_at"])
+        row = tx.session.get(ConflictRow, data["id"]) or ConflictRow(
+            id=data["id"],
+            case_id=data["case_id"],
+            field=data["field"],
+            incoming_author=data["incoming_author"],
+            opened_at=data["opened_at"],
+        )
         for name in ("central_value", "incoming_value", "resolved_at", "resolved_by", "resolution"):
             setattr(row, name, data[name])
         tx.session.add(row)
@@ -238,8 +291,12 @@ def _slots(tx: Tx, case_ids: set[str]) -> dict[tuple[str, str, str], str]:
     ids = sorted(case_ids)
     for start in range(0, len(ids), 900):
         query = select(AssessmentRow.id, AssessmentRow.case_id, AssessmentRow.timepoint, AssessmentRow.status).where(
-            col(AssessmentRow.case_id).in_(ids[start:start + 900]), col(AssessmentRow.status).in_((AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED)))
-        found.update({(case_id, timepoint, status): row_id for row_id, case_id, timepoint, status in tx.session.exec(query)})
+            col(AssessmentRow.case_id).in_(ids[start : start + 900]),
+            col(AssessmentRow.status).in_((AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED)),
+        )
+        found.update(
+            {(case_id, timepoint, status): row_id for row_id, case_id, timepoint, status in tx.session.exec(query)}
+        )
     return found
 
 
@@ -248,7 +305,7 @@ def _by_id(tx: Tx, table: Any, ids: list[str], key: str = "id") -> dict[str, Any
     column = getattr(table, key)
     found: dict[str, Any] = {}
     for start in range(0, len(ids), 900):
-        for row in tx.session.exec(select(table).where(col(column).in_(ids[start:start + 900]))):
+        for row in tx.session.exec(select(table).where(col(column).in_(ids[start : start + 900]))):
             found[getattr(row, key)] = row
     return found
 
@@ -276,4 +333,3 @@ def release_cases(tx: Tx) -> list[str]:
         tx.session.exec(delete(CaseRow).where(col(CaseRow.id) == case_id))
         released.append(case_id)
     return released
-

@@ -75,8 +75,14 @@ class Store:
         full disk): ``StoreError``s like any other refusal, which the app shows and the CLI exits on."""
         try:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                yield Tx(session=session, identity=self.identity, forms=self.forms,
-                         form_snapshots=self.form_snapshots, grace_days=self.grace_days, now=now or datetime.now(UTC))
+                yield Tx(
+                    session=session,
+                    identity=self.identity,
+                    forms=self.forms,
+                    form_snapshots=self.form_snapshots,
+                    grace_days=self.grace_days,
+                    now=now or datetime.now(UTC),
+                )
         except (OperationalError, sqlcipher.OperationalError) as exc:
             raise _translated(exc) from None
 
@@ -182,9 +188,12 @@ def destroy(store: Store, settings: Settings, *, keychain: Keychain | None = Non
             keychain.delete(store.store_id)
         except KeychainUnavailable:
             pass
-    for path in (settings.key_file_path, settings.database_path,
-                 settings.database_path.with_name(settings.database_path.name + "-wal"),
-                 settings.database_path.with_name(settings.database_path.name + "-shm")):
+    for path in (
+        settings.key_file_path,
+        settings.database_path,
+        settings.database_path.with_name(settings.database_path.name + "-wal"),
+        settings.database_path.with_name(settings.database_path.name + "-shm"),
+    ):
         path.unlink(missing_ok=True)
 
 

@@ -32,8 +32,14 @@ class TeamSnapshot:
 
 def team_snapshot(tx: Tx, *, today: date) -> TeamSnapshot:
     rows = caseload(tx, today=today)
-    drafts = [to_assessment(row) for row in
-              tx.session.exec(select(AssessmentRow).where(AssessmentRow.status == AssessmentStatus.DRAFT.value))]
+    drafts = [
+        to_assessment(row)
+        for row in tx.session.exec(select(AssessmentRow).where(AssessmentRow.status == AssessmentStatus.DRAFT.value))
+    ]
     conflicts = Counter(tx.session.exec(select(ConflictRow.case_id).where(col(ConflictRow.resolved_at).is_(None))))
-    return TeamSnapshot(schedules=[(row.case, row.schedule) for row in rows], drafts=drafts,
-                        open_conflicts=dict(conflicts), cases=cohort(tx))
+    return TeamSnapshot(
+        schedules=[(row.case, row.schedule) for row in rows],
+        drafts=drafts,
+        open_conflicts=dict(conflicts),
+        cases=cohort(tx),
+    )

@@ -60,7 +60,9 @@ def parse_exchange(data: Any, forms: FormCatalogue | None = None) -> ExchangeFil
     assessment's answers against the form of its timepoint. Raises Invalid listing all problems."""
     problems: list[str] = []
     if not isinstance(data, Mapping):
-        raise Invalid(f"not a {FORMAT} file (expected a JSON object); nothing was imported", ["(top level): not an object"])
+        raise Invalid(
+            f"not a {FORMAT} file (expected a JSON object); nothing was imported", ["(top level): not an object"]
+        )
     if data.get("format") != FORMAT:
         problems.append(f"format: {str(data.get('format'))[:40]!r} is not {FORMAT}")
     extra = sorted(set(data) - {"format", "cases"})
@@ -75,7 +77,8 @@ def parse_exchange(data: Any, forms: FormCatalogue | None = None) -> ExchangeFil
             case = ExchangedCase.model_validate(raw)
         except ValidationError as exc:
             problems.extend(
-                f"{_where(('cases', index, *e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False, include_url=False)
+                f"{_where(('cases', index, *e['loc']))}: {e['msg']}"
+                for e in exc.errors(include_input=False, include_url=False)
             )
             continue
         cases.append(case)
@@ -125,8 +128,10 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
         present += 1
         stored_profile = existing.model_dump(mode="json", exclude={"id", "created_at", "updated_at"})
         if stored_profile != case.profile().model_dump(mode="json"):
-            problems.append(f"{at}: {case.reference} at {case.site} is stored with a different profile; "
-                            "import does not overwrite it")
+            problems.append(
+                f"{at}: {case.reference} at {case.site} is stored with a different profile; "
+                "import does not overwrite it"
+            )
             continue
         current = current_assessments(tx, existing.id)
         new: list[ExchangedAssessment] = []
@@ -138,8 +143,10 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
             form = tx.forms.for_timepoint(assessment.timepoint)
             answers = validate_answers(form, assessment.answers, hidden="reject").answers
             if stored.answers != answers or stored.completed_on != assessment.completed_on:
-                problems.append(f"{at}.assessments[{a_index}]: {assessment.timepoint.value} is stored with "
-                                "different answers; import does not overwrite a submitted assessment")
+                problems.append(
+                    f"{at}.assessments[{a_index}]: {assessment.timepoint.value} is stored with "
+                    "different answers; import does not overwrite a submitted assessment"
+                )
             else:
                 already += 1
         added += len(new)

@@ -76,8 +76,15 @@ def is_loopback(host: str) -> bool:
 class Client:
     """One central service, as one device (or, before enrolment, as nobody)."""
 
-    def __init__(self, url: str, *, token: str | None = None, ca_file: str | None = None, timeout: float = 60.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        ca_file: str | None = None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.url = check_url(url)
         headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "User-Agent": f"drive-tui/{PROTOCOL_VERSION}"}
         if token:
@@ -85,8 +92,14 @@ class Client:
         # Plain http (loopback only, see check_url) has no TLS to verify: skip building a CA store (~45 ms).
         plain = self.url.startswith("http://")
         verify: Any = False if plain else ssl.create_default_context(cafile=ca_file) if ca_file else True
-        self._http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, verify=verify,
-                                  transport=transport, follow_redirects=False)
+        self._http = httpx.Client(
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout,
+            verify=verify,
+            transport=transport,
+            follow_redirects=False,
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -122,8 +135,9 @@ class Client:
     def _call(self, method: str, path: str, body: BaseModel | bytes | None, answer: type[Model]) -> Model:
         return _read(self._send(method, path, body), answer)
 
-    def _send(self, method: str, path: str, body: BaseModel | bytes | Iterator[bytes] | None, *,
-              length: int | None = None) -> bytes:
+    def _send(
+        self, method: str, path: str, body: BaseModel | bytes | Iterator[bytes] | None, *, length: int | None = None
+    ) -> bytes:
         """The body of a 200 answer; any other outcome is a SyncError."""
         content = body.model_dump_json().encode("utf-8") if isinstance(body, BaseModel) else body
         headers = {"Content-Type": "application/json"} if content is not None else None
@@ -133,11 +147,16 @@ class Client:
             response = self._http.request(method, path, content=content, headers=headers)
         except httpx.ConnectError as exc:
             if isinstance(exc.__cause__, ssl.SSLError) or "CERTIFICATE" in str(exc).upper() or "SSL" in str(exc):
-                raise SyncError(FailureKind.TLS, f"TLS failure talking to {self.url}: the server's certificate "
-                                "could not be verified (give its CA with --ca-file)") from None
+                raise SyncError(
+                    FailureKind.TLS,
+                    f"TLS failure talking to {self.url}: the server's certificate "
+                    "could not be verified (give its CA with --ca-file)",
+                ) from None
             raise SyncError(FailureKind.UNREACHABLE, f"the central server at {self.url} cannot be reached") from None
         except httpx.TimeoutException:
-            raise SyncError(FailureKind.UNREACHABLE, f"the central server at {self.url} did not answer in time") from None
+            raise SyncError(
+                FailureKind.UNREACHABLE, f"the central server at {self.url} did not answer in time"
+            ) from None
         except httpx.TransportError:
             raise SyncError(FailureKind.UNREACHABLE, f"the connection to {self.url} failed") from None
         if response.status_code == 200:

@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from drive_tui.domain.terms import Identity
 from drive_tui.store.journal import pending_changes
 from drive_tui.store.replica import (
     PendingChange,
@@ -33,7 +34,6 @@ from drive_tui.store.replica import (
     save_sync_state,
     sync_state,
 )
-from drive_tui.domain.terms import Identity
 from drive_tui.store.store import Store, destroy
 from drive_tui.sync.client import Client, FailureKind, SyncError
 from drive_tui.sync.protocol import (
@@ -52,7 +52,6 @@ from drive_tui.sync.protocol import (
 if TYPE_CHECKING:
     from drive_tui.config import Settings
     from drive_tui.store.keychain import Keychain
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +87,10 @@ class SyncReport:
     def summary(self, *, dry_run: bool = False) -> str:
         pulled = sum(self.pulled.values())
         if dry_run:
-            return (f"dry run: {sum(self.would_push.values())} change(s) would be pushed, {pulled} record(s) would be "
-                    "pulled; nothing was changed")
+            return (
+                f"dry run: {sum(self.would_push.values())} change(s) would be pushed, {pulled} record(s) would be "
+                "pulled; nothing was changed"
+            )
         parts = [f"pushed {self.pushed} change(s)", f"pulled {pulled} record(s)"]
         if self.duplicates:
             parts.append(f"{self.duplicates} already held")
@@ -129,17 +130,35 @@ def enrol(store: Store, url: str, code: str, device_name: str, *, ca_file: str |
     with Client(url, ca_file=ca_file) as client:
         answer = client.enrol(code, device_name)
     with store.transaction() as tx:
-        save_sync_state(tx, server_url=client.url, server_id=answer.server_id, device_id=answer.device_id,
-                        token=answer.token, user=answer.user, role=answer.role.value, sites=answer.sites,
-                        cursor_seq=0, cursor_stamp="", ca_file=ca_file, acked_total=0)
+        save_sync_state(
+            tx,
+            server_url=client.url,
+            server_id=answer.server_id,
+            device_id=answer.device_id,
+            token=answer.token,
+            user=answer.user,
+            role=answer.role.value,
+            sites=answer.sites,
+            cursor_seq=0,
+            cursor_stamp="",
+            ca_file=ca_file,
+            acked_total=0,
+        )
         resend_all(tx)  # a new central store gets everything this device holds
-    store.identity = Identity(user=answer.user, device_id=store.identity.device_id, role=answer.role,
-                              sites=tuple(answer.sites))
+    store.identity = Identity(
+        user=answer.user, device_id=store.identity.device_id, role=answer.role, sites=tuple(answer.sites)
+    )
     return answer
 
 
-def sync(store: Store, *, dry_run: bool = False, callbacks: Callbacks | None = None,
-         client: Client | None = None, limits: Limits = Limits()) -> SyncReport:
+def sync(
+    store: Store,
+    *,
+    dry_run: bool = False,
+    callbacks: Callbacks | None = None,
+    client: Client | None = None,
+    limits: Limits = Limits(),
+) -> SyncReport:
     """Exchange everything with the central store. Raises SyncError; a ``wipe`` error means: destroy the store."""
     callbacks = callbacks or Callbacks()
     with store.transaction() as tx:
@@ -153,8 +172,14 @@ def sync(store: Store, *, dry_run: bool = False, callbacks: Callbacks | None = N
             client.close()
 
 
-def sync_device(store: Store, settings: Settings, keychain: Keychain | None, *, dry_run: bool = False,
-                callbacks: Callbacks | None = None) -> SyncReport:
+def sync_device(
+    store: Store,
+    settings: Settings,
+    keychain: Keychain | None,
+    *,
+    dry_run: bool = False,
+    callbacks: Callbacks | None = None,
+) -> SyncReport:
     """``sync``, then do what the central store said of this device: a retired device whose changes are all in
     (``report.wiped``), or a revoked one (a ``SyncError`` with ``wipe``), has its store destroyed — key file and
     keychain entry first — before this returns or raises. The CLI and the app both sync through here."""
@@ -169,8 +194,9 @@ def sync_device(store: Store, settings: Settings, keychain: Keychain | None, *, 
     return report
 
 
-def _run(store: Store, client: Client, state: SyncState, dry_run: bool, callbacks: Callbacks,
-         limits: Limits) -> SyncReport:
+def _run(
+    store: Store, client: Client, state: SyncState, dry_run: bool, callbacks: Callbacks, limits: Limits
+) -> SyncReport:
     report = SyncReport()
     hello = client.hello()
     if state.server_id and hello.server_id != state.server_id:
@@ -234,9 +260,12 @@ def _next_batch(store: Store, limits: Limits, *, after: int, limit: int | None =
         if len(body) <= limits.body_bytes:
             return _Batch(rows, body)
         if len(rows) == 1:
-            raise SyncError(FailureKind.REFUSED, f"a change waiting to be pushed ({rows[0].op}) is larger than the "
-                            f"server accepts ({limits.body_bytes / (1024 * 1024):g} MiB)")
-        rows = rows[:len(rows) // 2]
+            raise SyncError(
+                FailureKind.REFUSED,
+                f"a change waiting to be pushed ({rows[0].op}) is larger than the "
+                f"server accepts ({limits.body_bytes / (1024 * 1024):g} MiB)",
+            )
+        rows = rows[: len(rows) // 2]
     return None
 
 
@@ -253,8 +282,9 @@ class _NotSent(Exception):
     pass
 
 
-def _acknowledge(store: Store, rows: list[PendingChange], answer: PushResponse, report: SyncReport,
-                 callbacks: Callbacks) -> None:
+def _acknowledge(
+    store: Store, rows: list[PendingChange], answer: PushResponse, report: SyncReport, callbacks: Callbacks
+) -> None:
     """Count the server's answer for a batch and mark its changes acknowledged."""
     outcomes = {result.change_id: result for result in answer.results}
     for row in rows:
@@ -276,8 +306,9 @@ def _acknowledge(store: Store, rows: list[PendingChange], answer: PushResponse, 
     callbacks.pushed(len(rows))
 
 
-def _pull(store: Store, client: Client, state: SyncState, report: SyncReport, callbacks: Callbacks,
-          limits: Limits) -> None:
+def _pull(
+    store: Store, client: Client, state: SyncState, report: SyncReport, callbacks: Callbacks, limits: Limits
+) -> None:
     cursor = Cursor(seq=state.cursor_seq, stamp=state.cursor_stamp)
     while True:
         page = client.pull(cursor, limits.pull_page)
@@ -286,8 +317,9 @@ def _pull(store: Store, client: Client, state: SyncState, report: SyncReport, ca
         with store.transaction() as tx:
             applied = apply_pulled(tx, **_rows(page))
             save_sync_state(tx, cursor_seq=page.cursor.seq, cursor_stamp=page.cursor.stamp)
-        report.pulled.update(cases=applied.cases, assessments=applied.assessments, reviews=applied.reviews,
-                             conflicts=applied.conflicts)
+        report.pulled.update(
+            cases=applied.cases, assessments=applied.assessments, reviews=applied.reviews, conflicts=applied.conflicts
+        )
         report.kept_local += applied.kept_local
         callbacks.pulled(applied.cases + applied.assessments + applied.reviews + applied.conflicts)
         cursor = page.cursor
@@ -311,8 +343,12 @@ def _dry_run(store: Store, client: Client, state: SyncState, report: SyncReport)
     cursor = Cursor(seq=state.cursor_seq, stamp=state.cursor_stamp)
     while True:
         page = client.pull(cursor)
-        report.pulled.update(cases=len(page.cases), assessments=len(page.assessments), reviews=len(page.reviews),
-                             conflicts=len(page.conflicts))
+        report.pulled.update(
+            cases=len(page.cases),
+            assessments=len(page.assessments),
+            reviews=len(page.reviews),
+            conflicts=len(page.conflicts),
+        )
         if not page.more:
             return report
         cursor = page.cursor

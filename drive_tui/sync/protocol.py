@@ -35,15 +35,17 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_PULL = 2000
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120,
-                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
 """A person's or a device's name: one line of printable text."""
 Comment = Annotated[str, StringConstraints(max_length=4000)]
 Seq = Annotated[int, Field(ge=0, le=2**63 - 1)]
 """A place in the server's commit log: a 64-bit integer, as the database keeps it."""
 FormVersion = Annotated[int, Field(ge=1, le=10_000)]
-ProfilePath = Annotated[str, StringConstraints(min_length=1, max_length=120,
-                                               pattern=r"^[a-z_]{1,40}(\.[0-9a-z_]{1,40}){0,3}$")]
+ProfilePath = Annotated[
+    str, StringConstraints(min_length=1, max_length=120, pattern=r"^[a-z_]{1,40}(\.[0-9a-z_]{1,40}){0,3}$")
+]
 """A case profile field by dotted path: ``status``, ``service_user.age``, ``victims.0.relationship``."""
 Scalar = Annotated[str, StringConstraints(max_length=4000)] | BoundedInt | bool | None
 ProfileValue = Scalar | Annotated[list[dict[Id, Scalar]], Field(max_length=100)] | dict[Id, Scalar]
@@ -175,8 +177,19 @@ class ConflictResolve(_ChangeOf):
     payload: ConflictResolved
 
 
-Change = Annotated[CaseCreate | CaseUpdate | CaseAddVictim | AssessmentStart | AssessmentAnswer | AssessmentSubmit
-                   | AssessmentImport | AssessmentAmend | ReviewSignOff | ConflictResolve, Field(discriminator="op")]
+Change = Annotated[
+    CaseCreate
+    | CaseUpdate
+    | CaseAddVictim
+    | AssessmentStart
+    | AssessmentAnswer
+    | AssessmentSubmit
+    | AssessmentImport
+    | AssessmentAmend
+    | ReviewSignOff
+    | ConflictResolve,
+    Field(discriminator="op"),
+]
 """One change made on a device, typed by its operation: nothing untyped reaches the central store's rules."""
 
 
@@ -213,10 +226,15 @@ def encode_push(changes: Iterable[tuple[str, str, str, str, str, str]]) -> bytes
     otherwise decode every payload only to encode it again. The server parses it as a ``PushRequest`` like any other.
     """
     dumps = json.dumps
-    return ('{"changes":[' + ",".join(
-        f'{{"change_id":{dumps(change_id)},"at":{dumps(at)},"entity":{dumps(entity)},"entity_id":{dumps(entity_id)},'
-        f'"op":{dumps(op)},"payload":{payload}}}'
-        for change_id, at, entity, entity_id, op, payload in changes) + "]}").encode()
+    return (
+        '{"changes":['
+        + ",".join(
+            f'{{"change_id":{dumps(change_id)},"at":{dumps(at)},"entity":{dumps(entity)},"entity_id":{dumps(entity_id)},'
+            f'"op":{dumps(op)},"payload":{payload}}}'
+            for change_id, at, entity, entity_id, op, payload in changes
+        )
+        + "]}"
+    ).encode()
 
 
 class ChangeOutcome(StrEnum):
@@ -340,8 +358,9 @@ class HelloResponse(_Wire):
 
 
 class EnrolRequest(_Wire):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=64,
-                                           pattern=r"^[0-9A-Za-z -]+$")]
+    code: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=6, max_length=64, pattern=r"^[0-9A-Za-z -]+$")
+    ]
     device_name: Name
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from drive_tui.store.opening import OpenedFile
     from drive_tui.store.store import Store
 
+
 class DriveApp(App[None]):
     """Unlock → caseload → case → assessment, with visit mode and an idle lock over all of it."""
 
@@ -179,7 +180,10 @@ class DriveApp(App[None]):
             self.locked = False
             self._last_activity = self.clock()
 
-        self.push_screen(VerifyScreen("Locked. Your drafts are saved. Enter your passphrase to continue.", cancellable=False), unlocked)
+        self.push_screen(
+            VerifyScreen("Locked. Your drafts are saved. Enter your passphrase to continue.", cancellable=False),
+            unlocked,
+        )
 
     def action_help(self) -> None:
         from drive_tui.ui.screens.help import HelpScreen
@@ -193,7 +197,9 @@ class DriveApp(App[None]):
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
                 yield command
-        yield SystemCommand("Visit mode", "Hide or show victim/survivor details, risk and notes", self.action_toggle_visit_mode)
+        yield SystemCommand(
+            "Visit mode", "Hide or show victim/survivor details, risk and notes", self.action_toggle_visit_mode
+        )
         yield SystemCommand("Lock", "Lock the app now (drafts are already saved)", self.action_lock)
         yield SystemCommand("Help", "Every key of this screen", self.action_help)
         for binding in screen.active_bindings.values():
@@ -229,10 +235,12 @@ class DriveApp(App[None]):
         frames = "".join(traceback.format_tb(trace)) if trace is not None else ""
         name = error_type.__name__ if error_type is not None else "unknown error"
         self.bell()
-        self.panic(Text(
-            f"drive-tui stopped on an internal error ({name}). Every answer saved before it is safe in the store.\n"
-            f"Where it happened (no case data):\n{frames}"
-        ))
+        self.panic(
+            Text(
+                f"drive-tui stopped on an internal error ({name}). Every answer saved before it is safe in the store.\n"
+                f"Where it happened (no case data):\n{frames}"
+            )
+        )
 
     def on_unmount(self) -> None:
         if self.store is not None:

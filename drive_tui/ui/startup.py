@@ -68,8 +68,11 @@ class FirstOpen:
         from drive_tui.store.opening import open_for_caseload
 
         passphrase = settings.passphrase.get_secret_value() if settings.passphrase is not None else None
-        return cls(in_background(lambda: open_for_caseload(settings, passphrase, keychain=keychain, today=today()),
-                                 name="drive-tui-open"))
+        return cls(
+            in_background(
+                lambda: open_for_caseload(settings, passphrase, keychain=keychain, today=today()), name="drive-tui-open"
+            )
+        )
 
     async def within(self, seconds: float) -> Opened | None:
         """The opened file and caseload if opening ends within ``seconds`` without needing a passphrase (then it is

@@ -76,8 +76,17 @@ class Central:
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DRIVE_TUI_")}
         env["DRIVE_TUI_HOME"] = str(self.home)
-        command = [sys.executable, "-m", "drive_tui", "server", "--port", str(self.port),
-                   "--database-url", self.database_url, *self.extra_args]
+        command = [
+            sys.executable,
+            "-m",
+            "drive_tui",
+            "server",
+            "--port",
+            str(self.port),
+            "--database-url",
+            self.database_url,
+            *self.extra_args,
+        ]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -132,8 +141,10 @@ class Central:
 
 def _rows(engine: Engine, table: Any, drop: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     with engine.connect() as connection:
-        return {row["id"]: {k: v for k, v in row.items() if k not in drop}
-                for row in connection.execute(select(table)).mappings()}
+        return {
+            row["id"]: {k: v for k, v in row.items() if k not in drop}
+            for row in connection.execute(select(table)).mappings()
+        }
 
 
 def new_device(central: Central, tmp_path: Path, username: str, *, name: str | None = None) -> Store:
@@ -180,8 +191,17 @@ def comparable(rows: dict[str, dict[str, Any]], keys: tuple[str, ...]) -> dict[s
 CASE_KEYS = ("reference", "site", "allocated_on", "case_manager", "service_user", "victims", "status", "closed_on")
 
 
-ASSESSMENT_KEYS = ("case_id", "timepoint", "form_id", "form_version", "answers", "status", "submitted_at",
-                   "completed_on", "supersedes")
+ASSESSMENT_KEYS = (
+    "case_id",
+    "timepoint",
+    "form_id",
+    "form_version",
+    "answers",
+    "status",
+    "submitted_at",
+    "completed_on",
+    "supersedes",
+)
 
 
 def work_on_a_case(store: Store, reference: str = "DRV-0001", site: str = "Essex") -> tuple[str, str]:

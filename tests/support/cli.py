@@ -16,6 +16,10 @@ def run(home: Path, *args: str, passphrase: str | None = PASSPHRASE, **env: str)
     if passphrase is not None:
         environment["DRIVE_TUI_PASSPHRASE"] = passphrase
     return subprocess.run(
-        [sys.executable, "-m", "drive_tui", *args], capture_output=True, text=True, env=environment,
-        stdin=subprocess.DEVNULL, timeout=120,
+        [sys.executable, "-m", "drive_tui", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
     )

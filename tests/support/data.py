@@ -67,23 +67,48 @@ def sample() -> dict:
         "format": "drive-tui/1",
         "cases": [
             {
-                "reference": "DRV-0001", "site": "Essex", "allocated_on": "2016-05-03", "case_manager": "cm1",
-                "service_user": {"gender": "man", "age": 34, "ethnicity": "White British", "employment": "unemployed",
-                                 "children_involved": "yes", "previous_dva_offences": "yes",
-                                 "previous_other_offences": "no"},
+                "reference": "DRV-0001",
+                "site": "Essex",
+                "allocated_on": "2016-05-03",
+                "case_manager": "cm1",
+                "service_user": {
+                    "gender": "man",
+                    "age": 34,
+                    "ethnicity": "White British",
+                    "employment": "unemployed",
+                    "children_involved": "yes",
+                    "previous_dva_offences": "yes",
+                    "previous_other_offences": "no",
+                },
                 "victims": [{"relationship": "ex_partner", "gender": "woman", "age": 30, "idva_engaged": True}],
-                "status": "closed", "closed_on": "2017-03-01",
+                "status": "closed",
+                "closed_on": "2017-03-01",
                 "assessments": [
                     {"timepoint": "intake", "completed_on": "2016-05-10", "answers": INTAKE_COMPLETE},
                     {"timepoint": "closure", "completed_on": "2017-03-01", "answers": CLOSURE_COMPLETE},
                 ],
             },
             {
-                "reference": "DRV-0002", "site": "Essex", "allocated_on": "2016-06-01", "case_manager": "cm1",
-                "service_user": {}, "victims": [], "status": "open",
-                "assessments": [{"timepoint": "intake", "completed_on": "2016-06-02",
-                                 "answers": {**INTAKE_COMPLETE, "contact_made": "no", "contact_types": None,
-                                             "contact_setting": None, "engagement": None}}],
+                "reference": "DRV-0002",
+                "site": "Essex",
+                "allocated_on": "2016-06-01",
+                "case_manager": "cm1",
+                "service_user": {},
+                "victims": [],
+                "status": "open",
+                "assessments": [
+                    {
+                        "timepoint": "intake",
+                        "completed_on": "2016-06-02",
+                        "answers": {
+                            **INTAKE_COMPLETE,
+                            "contact_made": "no",
+                            "contact_types": None,
+                            "contact_setting": None,
+                            "engagement": None,
+                        },
+                    }
+                ],
             },
         ],
     }
@@ -98,5 +123,10 @@ def clean(data: dict) -> dict:
     return data
 
 
-CLOSURE_COMPLETE = {**INTAKE_COMPLETE, "behaviour_change_work": "yes", "risk_change": "reduced_greatly",
-                    "closure_reason": "completed", "onward_referral": ["dvpp"]}
+CLOSURE_COMPLETE = {
+    **INTAKE_COMPLETE,
+    "behaviour_change_work": "yes",
+    "risk_change": "reduced_greatly",
+    "closure_reason": "completed",
+    "onward_referral": ["dvpp"],
+}

@@ -50,8 +50,6 @@ def known_case_id(store: Store) -> str:
     return case.id
 
 
-
-
 class Clock:
     """A clock the test moves: the app's idle lock reads it instead of ``time.monotonic``."""
 

@@ -42,5 +42,3 @@ def central(database_url: str, tmp_path: Path) -> Iterator[Central]:
     finally:
         server.stop()
         engine.dispose()
-
-

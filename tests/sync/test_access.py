@@ -24,8 +24,14 @@ from tests.support.data import profile
 
 
 def _change(case_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    return {"change_id": str(uuid.uuid4()), "at": datetime.now(UTC).isoformat(), "entity": "case",
-            "entity_id": case_id, "op": "case.update", "payload": {"changes": changes}}
+    return {
+        "change_id": str(uuid.uuid4()),
+        "at": datetime.now(UTC).isoformat(),
+        "entity": "case",
+        "entity_id": case_id,
+        "op": "case.update",
+        "payload": {"changes": changes},
+    }
 
 
 def test_a_case_manager_cannot_read_or_write_another_case_managers_case(central: Central, tmp_path: Path) -> None:
@@ -58,8 +64,9 @@ def test_a_supervisor_cannot_write(central: Central, tmp_path: Path) -> None:
     before_cases, before_changes = central.cases(), central.change_count()
 
     with http_client(central, supervisor) as http:
-        refused = http.post("/v1/push", json={"changes": [_change(case_id, {"status": {"old": "open",
-                                                                                         "new": "closed"}})]})
+        refused = http.post(
+            "/v1/push", json={"changes": [_change(case_id, {"status": {"old": "open", "new": "closed"}})]}
+        )
     assert refused.status_code == 403
     with pytest.raises(Conflict), supervisor.transaction() as tx:  # and the device itself refuses first
         create_case(tx, profile("SUP-0001", case_manager="sup"))
@@ -72,8 +79,9 @@ def test_malformed_and_oversized_requests_are_refused_storing_nothing(central: C
     laptop = new_device(central, tmp_path, "cm1")
     before = central.change_count()
     with http_client(central, laptop) as http:
-        assert http.post("/v1/push", content=b"{not json", headers={"Content-Type": "application/json"}
-                         ).status_code == 422
+        assert (
+            http.post("/v1/push", content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 422
+        )
         assert http.post("/v1/push", json={"changes": []}).status_code == 422
         bad_op = _change(str(uuid.uuid4()), {}) | {"op": "case.delete_everything"}
         invalid = http.post("/v1/push", json={"changes": [bad_op]})
@@ -82,7 +90,9 @@ def test_malformed_and_oversized_requests_are_refused_storing_nothing(central: C
         assert huge.status_code == 413 and huge.json()["code"] == "too_large"
         too_many = [_change(str(uuid.uuid4()), {}) for _ in range(MAX_BATCH + 1)]
         assert http.post("/v1/push", json={"changes": too_many}).status_code == 422
-        not_a_number = json.dumps({"changes": [_change(str(uuid.uuid4()), {"service_user.age": {"old": None, "new": 1}})]})
+        not_a_number = json.dumps(
+            {"changes": [_change(str(uuid.uuid4()), {"service_user.age": {"old": None, "new": 1}})]}
+        )
         not_a_number = not_a_number.replace('"new": 1', '"new": NaN')
         refused = http.post("/v1/push", content=not_a_number, headers={"Content-Type": "application/json"})
         assert refused.status_code == 422 and refused.json()["message"] == "malformed request: the body is not JSON"
@@ -102,8 +112,17 @@ def test_text_holding_nul_is_rejected_and_kept_never_logged(central: Central, tm
     bad = profile("DRV-0100", case_manager="cm1").model_dump(mode="json")
     bad["service_user"]["ethnicity"] = "SENTINEL\u0000VALUE"
     good = profile("DRV-0101", case_manager="cm1").model_dump(mode="json")
-    changes = [{"change_id": str(uuid.uuid4()), "at": datetime.now(UTC).isoformat(), "entity": "case",
-                "entity_id": str(uuid.uuid4()), "op": "case.create", "payload": {"profile": p}} for p in (bad, good)]
+    changes = [
+        {
+            "change_id": str(uuid.uuid4()),
+            "at": datetime.now(UTC).isoformat(),
+            "entity": "case",
+            "entity_id": str(uuid.uuid4()),
+            "op": "case.create",
+            "payload": {"profile": p},
+        }
+        for p in (bad, good)
+    ]
     with http_client(central, laptop) as http:
         answer = http.post("/v1/push", json={"changes": changes})
     assert answer.status_code == 200
@@ -112,8 +131,9 @@ def test_text_holding_nul_is_rejected_and_kept_never_logged(central: Central, tm
     assert set(central.cases()) == {changes[1]["entity_id"]}
     with central.engine.connect() as connection:
         kept = connection.execute(text("SELECT payload FROM changes WHERE outcome = 'rejected'")).scalar_one()
-    assert (kept if isinstance(kept, dict) else json.loads(kept))["profile"]["service_user"]["ethnicity"] == \
-        "SENTINEL\ufffdVALUE"
+    assert (kept if isinstance(kept, dict) else json.loads(kept))["profile"]["service_user"][
+        "ethnicity"
+    ] == "SENTINEL\ufffdVALUE"
     process = central.process
     central.stop()
     assert process is not None and process.stderr is not None and b"SENTINEL" not in process.stderr.read()
@@ -173,8 +193,8 @@ def test_malformed_payloads_are_rejected_and_kept_not_a_server_error(central: Ce
     sync(laptop)
     before = central.cases()
     bad = [
-        _change(case_id, {"victims.7.age": {"old": None, "new": 30}}),         # no such victim
-        _change(case_id, {"service_user.age": {"old": 34}}),                   # no new value
+        _change(case_id, {"victims.7.age": {"old": None, "new": 30}}),  # no such victim
+        _change(case_id, {"service_user.age": {"old": 34}}),  # no new value
         {**_change(case_id, {}), "payload": {"changes": ["not", "a", "map"]}},
         {**_change(case_id, {}), "op": "case.add_victim", "payload": {"victim": {"age": "old"}}},
     ]

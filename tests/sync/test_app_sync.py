@@ -66,8 +66,9 @@ async def test_not_enrolled_says_how(tmp_path: Path) -> None:
 
 
 @SQLITE_ONLY
-async def test_sign_off_round_trips_from_the_supervisors_app_to_the_case_managers(central: Central,
-                                                                                   tmp_path: Path) -> None:
+async def test_sign_off_round_trips_from_the_supervisors_app_to_the_case_managers(
+    central: Central, tmp_path: Path
+) -> None:
     from drive_tui.sync.engine import sync
     from drive_tui.sync.protocol import Role
     from drive_tui.ui.screens.case import CaseScreen
@@ -114,7 +115,9 @@ async def test_sign_off_round_trips_from_the_supervisors_app_to_the_case_manager
 
 
 @SQLITE_ONLY
-async def test_an_enrolled_device_shows_the_case_manager_but_does_not_change_it(central: Central, tmp_path: Path) -> None:
+async def test_an_enrolled_device_shows_the_case_manager_but_does_not_change_it(
+    central: Central, tmp_path: Path
+) -> None:
     """Cases are assigned centrally: the central store would refuse (and quarantine) a change of case manager, so
     the device does not make one — the field is shown disabled, and the store refuses it too."""
     from textual.widgets import Input

@@ -41,19 +41,39 @@ from tests.support.data import INTAKE_COMPLETE, profile
 SENTINEL = "SENTINEL-7f3a"
 
 
-def _change(op: str, entity_id: str, payload: dict[str, Any], *, at: datetime | None = None,
-            change_id: str | None = None) -> dict[str, Any]:
-    return {"change_id": change_id or str(uuid.uuid4()), "at": (at or datetime.now(UTC)).isoformat(),
-            "entity": op.split(".")[0], "entity_id": entity_id, "op": op, "payload": payload}
+def _change(
+    op: str, entity_id: str, payload: dict[str, Any], *, at: datetime | None = None, change_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "change_id": change_id or str(uuid.uuid4()),
+        "at": (at or datetime.now(UTC)).isoformat(),
+        "entity": op.split(".")[0],
+        "entity_id": entity_id,
+        "op": op,
+        "payload": payload,
+    }
 
 
-def _submitted(case_id: str, *, assessment_id: str | None = None, supersedes: str | None = None,
-               **overrides: Any) -> dict[str, Any]:
+def _submitted(
+    case_id: str, *, assessment_id: str | None = None, supersedes: str | None = None, **overrides: Any
+) -> dict[str, Any]:
     now = datetime.now(UTC).isoformat()
-    return {"id": assessment_id or str(uuid.uuid4()), "case_id": case_id, "timepoint": "intake", "form_id": "intake",
-            "form_version": 1, "answers": INTAKE_COMPLETE | {"notes": SENTINEL}, "status": "submitted",
-            "author": "cm2", "device_id": "x", "created_at": now, "updated_at": now, "submitted_at": now,
-            "completed_on": "2026-01-20", "supersedes": supersedes} | overrides
+    return {
+        "id": assessment_id or str(uuid.uuid4()),
+        "case_id": case_id,
+        "timepoint": "intake",
+        "form_id": "intake",
+        "form_version": 1,
+        "answers": INTAKE_COMPLETE | {"notes": SENTINEL},
+        "status": "submitted",
+        "author": "cm2",
+        "device_id": "x",
+        "created_at": now,
+        "updated_at": now,
+        "submitted_at": now,
+        "completed_on": "2026-01-20",
+        "supersedes": supersedes,
+    } | overrides
 
 
 class World:
@@ -117,8 +137,11 @@ def test_1_an_amendment_or_submit_cannot_reach_into_another_case(world: World) -
 
 def test_2_injected_drafts_and_cross_site_amendments_cannot_wedge_other_devices(world: World) -> None:
     for _ in range(2):
-        start = _change("assessment.start", str(uuid.uuid4()), {"case_id": world.case_id, "timepoint": "month_3",
-                                                                "form_id": "review", "form_version": 1})
+        start = _change(
+            "assessment.start",
+            str(uuid.uuid4()),
+            {"case_id": world.case_id, "timepoint": "month_3", "form_id": "review", "form_version": 1},
+        )
         assert world.push(start).status_code == 403
     forged = _submitted(world.own_case, supersedes=world.intake_id, timepoint="intake")
     assert world.push(_change("assessment.import", forged["id"], {"assessment": forged})).status_code == 403
@@ -171,8 +194,7 @@ def test_4_after_a_move_the_old_device_cannot_write_by_claiming_an_older_clock(w
     sync(world.victim)  # the victim's laptop is told of the move (and releases the case)
     assert world.case_id not in local_cases(world.victim)
     long_ago = datetime(2026, 1, 1, tzinfo=UTC)
-    edit = _change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 34, "new": 70}}},
-                   at=long_ago)
+    edit = _change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 34, "new": 70}}}, at=long_ago)
     result = world.push(edit, store=world.victim).json()["results"][0]
     assert result["outcome"] == "held"
     assert central.cases()[world.case_id]["service_user"]["age"] == 34  # not applied on the device's word
@@ -186,8 +208,9 @@ def test_4_after_a_move_the_old_device_cannot_write_by_claiming_an_older_clock(w
     assert not sync(new_cm).rejected
     assert central.cases()[world.case_id]["service_user"]["age"] == 70
     with central.engine.connect() as connection:  # what was accepted is recorded as it was held, whatever was sent
-        recorded = connection.execute(text("SELECT resolution FROM conflicts WHERE field = 'held.case.update'")
-                                      ).scalar_one()
+        recorded = connection.execute(
+            text("SELECT resolution FROM conflicts WHERE field = 'held.case.update'")
+        ).scalar_one()
     recorded = recorded if isinstance(recorded, dict) else json.loads(recorded)
     assert recorded["author"] == "cm1" and recorded["change"]["payload"]["changes"]["service_user.age"]["new"] == 70
     sync(world.supervisor)
@@ -213,8 +236,9 @@ def test_4c_a_device_that_never_held_a_moved_case_cannot_write_it_nor_settle_its
     held = world.push(edit | {"change_id": str(uuid.uuid4())}, store=world.victim).json()["results"][0]
     assert held["outcome"] == "held"
     with central.engine.connect() as connection:
-        conflict_id, incoming = connection.execute(text(
-            "SELECT id, incoming_value FROM conflicts WHERE field = 'held.case.update'")).one()
+        conflict_id, incoming = connection.execute(
+            text("SELECT id, incoming_value FROM conflicts WHERE field = 'held.case.update'")
+        ).one()
     incoming = incoming if isinstance(incoming, dict) else json.loads(incoming)
     settle = _change("conflict.resolve", conflict_id, {"case_id": world.case_id, "value": incoming})
     answer = world.push(settle, store=world.victim).json()["results"][0]
@@ -235,8 +259,11 @@ def test_4b_work_begun_after_the_move_is_held_whole_and_never_wedges_the_old_dev
     with http_client(central, world.victim) as http:  # told of the move before pushing
         assert http.post("/v1/pull", json={}).status_code == 200
     draft_id = str(uuid.uuid4())
-    start = _change("assessment.start", draft_id, {"case_id": world.case_id, "timepoint": "month_3",
-                                                   "form_id": "review", "form_version": 1})
+    start = _change(
+        "assessment.start",
+        draft_id,
+        {"case_id": world.case_id, "timepoint": "month_3", "form_id": "review", "form_version": 1},
+    )
     first = world.push(start, store=world.victim).json()["results"]
     answer = _change("assessment.answer", draft_id, {"answer_id": "contact_made", "value": "yes"})
     later = world.push(answer, store=world.victim).json()["results"]
@@ -282,17 +309,25 @@ def test_5_a_retired_device_pushes_once_then_is_refused_like_a_lost_one(world: W
     assert report.pushed == 1 and report.wiped
     assert central.cases()[world.case_id]["service_user"]["age"] == 35
     with central.engine.begin() as connection:  # the sync that told it to wipe is over
-        connection.execute(update(DeviceRow.__table__).values(  # type: ignore[attr-defined]
-            wipe_ordered_at=datetime.now(UTC) - timedelta(hours=1)).where(DeviceRow.__table__.c.id == device_id))
-    after = world.push(_change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 35, "new": 36}}}),
-                       store=world.victim)
+        connection.execute(
+            update(DeviceRow.__table__)
+            .values(  # type: ignore[attr-defined]
+                wipe_ordered_at=datetime.now(UTC) - timedelta(hours=1)
+            )
+            .where(DeviceRow.__table__.c.id == device_id)
+        )
+    after = world.push(
+        _change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 35, "new": 36}}}),
+        store=world.victim,
+    )
     assert after.status_code == 403 and after.json()["wipe"] is True
     assert central.cases()[world.case_id]["service_user"]["age"] == 35
 
 
 def test_6_author_device_and_receipt_are_the_servers_facts(world: World) -> None:
-    forged = _submitted(world.own_case, author="cm1", device_id="victims-laptop",
-                        submitted_at="2020-01-01T00:00:00+00:00")
+    forged = _submitted(
+        world.own_case, author="cm1", device_id="victims-laptop", submitted_at="2020-01-01T00:00:00+00:00"
+    )
     answer = world.push(_change("assessment.submit", forged["id"], {"assessment": forged}))
     assert answer.json()["results"][0]["outcome"] == "conflict"  # a second intake: kept, shown as a conflict
     stored = world.central.assessments()[forged["id"]]
@@ -304,8 +339,13 @@ def test_6_author_device_and_receipt_are_the_servers_facts(world: World) -> None
 
 def test_7_odd_numbers_times_and_strings_are_refused_with_4xx_never_a_server_error(world: World) -> None:
     with http_client(world.central, world.attacker) as http:
-        huge = json.dumps({"changes": [_change("case.update", world.own_case, {"changes": {
-            "service_user.age": {"old": 34, "new": 1}}})]}).replace('"new": 1', f'"new": 1e400, "x": "{SENTINEL}"')
+        huge = json.dumps(
+            {
+                "changes": [
+                    _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 34, "new": 1}}})
+                ]
+            }
+        ).replace('"new": 1', f'"new": 1e400, "x": "{SENTINEL}"')
         assert http.post("/v1/push", content=huge, headers={"Content-Type": "application/json"}).status_code < 500
         far = _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 34, "new": 40}}})
         far["at"] = "2026-03-01T10:00:00+16:00"
@@ -324,17 +364,25 @@ def test_7_odd_numbers_times_and_strings_are_refused_with_4xx_never_a_server_err
         assert nul_key.status_code == 200 and nul_key.json()["results"][0]["outcome"] == "rejected"
         assert "\x00" not in nul_key.json()["results"][0]["reason"]
         for value in ("1e400", "-1e400", '"50"'):  # infinity is not null, and text is not a number
-            raw = json.dumps({"changes": [_change("case.update", world.own_case, {"changes": {
-                "service_user.age": {"old": 34, "new": 1}}})]}).replace('"new": 1', f'"new": {value}')
+            raw = json.dumps(
+                {
+                    "changes": [
+                        _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 34, "new": 1}}})
+                    ]
+                }
+            ).replace('"new": 1', f'"new": {value}')
             answer = http.post("/v1/push", content=raw, headers={"Content-Type": "application/json"})
             assert answer.status_code == 200 and answer.json()["results"][0]["outcome"] == "rejected"
         nul_reference = profile("KNT-9", site="Kent", case_manager="cm2").model_dump(mode="json") | {
-            "reference": "KNT-\u0000"}
-        created = http.post("/v1/push", json={"changes": [_change("case.create", str(uuid.uuid4()),
-                                                                  {"profile": nul_reference})]})
+            "reference": "KNT-\u0000"
+        }
+        created = http.post(
+            "/v1/push", json={"changes": [_change("case.create", str(uuid.uuid4()), {"profile": nul_reference})]}
+        )
         assert created.status_code == 200 and created.json()["results"][0]["outcome"] == "rejected"
-        ancient = _change("case.update", world.own_case, {"changes": {"allocated_on": {"old": "2026-01-05",
-                                                                                       "new": "0001-01-01"}}})
+        ancient = _change(
+            "case.update", world.own_case, {"changes": {"allocated_on": {"old": "2026-01-05", "new": "0001-01-01"}}}
+        )
         assert http.post("/v1/push", json={"changes": [ancient]}).json()["results"][0]["outcome"] == "rejected"
     assert world.central.cases()[world.own_case]["service_user"]["age"] == 34
     code = world.central.code("cm2")
@@ -346,19 +394,22 @@ def test_7_odd_numbers_times_and_strings_are_refused_with_4xx_never_a_server_err
 
 def test_8_change_ids_are_per_device_and_a_repeated_id_must_mean_one_change(world: World) -> None:
     shared_id = str(uuid.uuid4())
-    mine = _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 34, "new": 44}}},
-                   change_id=shared_id)
+    mine = _change(
+        "case.update", world.own_case, {"changes": {"service_user.age": {"old": 34, "new": 44}}}, change_id=shared_id
+    )
     assert world.push(mine).json()["results"][0]["outcome"] == "applied"
-    theirs = _change("case.update", world.case_id, {"changes": {"service_user.age": {"old": 34, "new": 50}}},
-                     change_id=shared_id)
+    theirs = _change(
+        "case.update", world.case_id, {"changes": {"service_user.age": {"old": 34, "new": 50}}}, change_id=shared_id
+    )
     assert world.push(theirs, store=world.victim).json()["results"][0]["outcome"] == "applied"
     assert world.central.cases()[world.case_id]["service_user"]["age"] == 50
     again = _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 44, "new": 45}}})
     same = world.push(again, again)
     assert [r["outcome"] for r in same.json()["results"]] == ["applied", "duplicate"]
     other = again | {"payload": {"changes": {"service_user.age": {"old": 45, "new": 46}}}}
-    assert world.push(again | {"change_id": str(uuid.uuid4())}, other | {"change_id": shared_id + "x"}
-                      ).status_code == 200
+    assert (
+        world.push(again | {"change_id": str(uuid.uuid4())}, other | {"change_id": shared_id + "x"}).status_code == 200
+    )
     clash = world.push(other | {"change_id": "dup-1"}, again | {"change_id": "dup-1"})
     assert clash.status_code == 422
     world.before = world.victims_rows()
@@ -389,8 +440,10 @@ def test_10_failed_enrolments_are_rate_limited_per_address(world: World) -> None
         limited = http.post("/v1/enrol", json={"code": code, "device_name": "x"})
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
     with world.central.engine.begin() as connection:  # a minute later
-        connection.execute(text("UPDATE refusals SET at = :at WHERE action = 'enrol'"),
-                           {"at": datetime.now(UTC) - timedelta(minutes=2)})
+        connection.execute(
+            text("UPDATE refusals SET at = :at WHERE action = 'enrol'"),
+            {"at": datetime.now(UTC) - timedelta(minutes=2)},
+        )
     with http_client(world.central) as http:
         assert http.post("/v1/enrol", json={"code": code, "device_name": "x"}).status_code == 200
 
@@ -425,24 +478,46 @@ def test_no_hostile_request_makes_postgresql_log_an_error_or_case_data(central: 
     world = World(central, tmp_path)
     mark = f"{SENTINEL}\u0000"
     hostile = [
-        _change("case.create", str(uuid.uuid4()), {"profile": profile("KNT-9", site="Kent", case_manager="cm2",
-                                                                      service_user={"ethnicity": mark}
-                                                                      ).model_dump(mode="json")}),
+        _change(
+            "case.create",
+            str(uuid.uuid4()),
+            {
+                "profile": profile(
+                    "KNT-9", site="Kent", case_manager="cm2", service_user={"ethnicity": mark}
+                ).model_dump(mode="json")
+            },
+        ),
         _change("case.update", world.own_case, {"changes": {"service_user.ethnicity": {"old": None, "new": mark}}}),
-        _change("case.update", world.own_case, {"changes": {"reference": {"old": "KNT-001", "new": "KNT-001"},
-                                                            "service_user.ethnicity": {"old": None, "new": SENTINEL}}}),
+        _change(
+            "case.update",
+            world.own_case,
+            {
+                "changes": {
+                    "reference": {"old": "KNT-001", "new": "KNT-001"},
+                    "service_user.ethnicity": {"old": None, "new": SENTINEL},
+                }
+            },
+        ),
         _change("assessment.submit", "x", {"assessment": _submitted(world.own_case)}),
         _change("assessment.answer", world.own_intake, {"answer_id": "notes", "value": mark}),
     ]
-    wide = _change("case.update", world.own_case, {"changes": {"service_user.ethnicity": {"old": None,
-                                                                                         "new": SENTINEL}}})
-    hostile += [wide | {"at": "2026-03-01T10:00:00+16:00"}, wide | {"at": "2026-03-01T10:00:00-23:59",
-                                                                   "change_id": str(uuid.uuid4()), "payload": {}}]
+    wide = _change(
+        "case.update", world.own_case, {"changes": {"service_user.ethnicity": {"old": None, "new": SENTINEL}}}
+    )
+    hostile += [
+        wide | {"at": "2026-03-01T10:00:00+16:00"},
+        wide | {"at": "2026-03-01T10:00:00-23:59", "change_id": str(uuid.uuid4()), "payload": {}},
+    ]
     for change in hostile:
         assert world.push(change).status_code < 500
     with http_client(central, world.attacker) as http:
-        body = json.dumps({"changes": [_change("case.update", world.own_case, {"changes": {
-            "service_user.age": {"old": 34, "new": 1}}})]}).replace('"new": 1', f'"new": 1e400, "n": "{SENTINEL}"')
+        body = json.dumps(
+            {
+                "changes": [
+                    _change("case.update", world.own_case, {"changes": {"service_user.age": {"old": 34, "new": 1}}})
+                ]
+            }
+        ).replace('"new": 1', f'"new": 1e400, "n": "{SENTINEL}"')
         assert http.post("/v1/push", content=body, headers={"Content-Type": "application/json"}).status_code < 500
         assert http.post("/v1/pull", json={"cursor": {"seq": 2**63, "stamp": ""}}).status_code == 422
     world.assert_untouched_and_flowing()

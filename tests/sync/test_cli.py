@@ -31,8 +31,9 @@ def drive(home: Path, *args: str, database_url: str | None = None) -> subprocess
     env.update(DRIVE_TUI_HOME=str(home), DRIVE_TUI_PASSPHRASE=PASSPHRASE, DRIVE_TUI_KEYRING="0")
     if database_url:
         env["DRIVE_TUI_SERVER_DATABASE_URL"] = database_url
-    return subprocess.run([sys.executable, "-m", "drive_tui", *args], env=env, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "drive_tui", *args], env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def _pending(store: Store) -> int:
@@ -73,7 +74,9 @@ def test_dry_run_lists_and_changes_nothing(central: Central, tmp_path: Path) -> 
     laptop.close()
     result = drive(laptop.home, "sync", "--dry-run")
     assert result.returncode == 0, result.stderr
-    assert "would push       1  case.create" in result.stdout and "would push      14  assessment.answer" in result.stdout
+    assert (
+        "would push       1  case.create" in result.stdout and "would push      14  assessment.answer" in result.stdout
+    )
     assert "nothing was changed" in result.stdout
     assert central.change_count() == held
     from drive_tui.store.store import unlock
@@ -127,17 +130,23 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "drive test server")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / "server.pem", directory / "server.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 

@@ -39,7 +39,8 @@ def test_two_devices_editing_one_profile_offline(central: Central, tmp_path: Pat
         assert case.service_user.age == 35 and case.victims[0].idva_engaged is False  # merged field by field
         assert case.service_user.employment.value == "full_time"  # the first value stays until someone chooses
         assert [(c.field, c.central_value, c.incoming_value, c.incoming_author) for c in conflicts] == [
-            ("service_user.employment", "full_time", "part_time", "cm1")]
+            ("service_user.employment", "full_time", "part_time", "cm1")
+        ]
 
     with spare.transaction() as tx:
         resolve_conflict(tx, conflicts[0].id, "part_time")
@@ -52,9 +53,7 @@ def test_two_devices_editing_one_profile_offline(central: Central, tmp_path: Pat
     assert_converged(central, laptop, spare)
 
 
-def test_a_change_the_server_refuses_is_replaced_by_the_central_version(
-    central: Central, tmp_path: Path
-) -> None:
+def test_a_change_the_server_refuses_is_replaced_by_the_central_version(central: Central, tmp_path: Path) -> None:
     """Cases are assigned centrally: a device that edits its case manager gets the central value back. (Today's
     device refuses to make that change; one from before that check, or a tampered one, still could.)"""
     central.user("cm1")

@@ -76,11 +76,17 @@ def test_a_supervisor_pulls_the_team_read_only_and_signs_off_back_to_the_case_ma
     with laptop.transaction() as tx:
         reviews = reviews_of(tx, essex_case)
     assert [(r.reviewer, r.decision, r.comment) for r in reviews] == [
-        ("sup", "returned", "Risk to children: please check with children's services")]
+        ("sup", "returned", "Risk to children: please check with children's services")
+    ]
 
     with central.engine.connect() as connection:
-        reads = connection.execute(text("SELECT a.case_ids FROM access_log a JOIN users u ON u.id = a.user_id "
-                                        "WHERE u.username = 'sup'")).scalars().all()
+        reads = (
+            connection.execute(
+                text("SELECT a.case_ids FROM access_log a JOIN users u ON u.id = a.user_id WHERE u.username = 'sup'")
+            )
+            .scalars()
+            .all()
+        )
     assert any(essex_case in ids for ids in reads)
 
 
@@ -88,8 +94,9 @@ def test_cases_allocated_and_reassigned_centrally_move_between_devices(central: 
     central.user("cm1")
     central.user("cm2")
     first, second = new_device(central, tmp_path, "cm1"), new_device(central, tmp_path, "cm2")
-    new_case = create_case(central.engine, reference="DRV-0100", site="Essex", allocated_on=date(2026, 3, 1),
-                           case_manager="cm1")
+    new_case = create_case(
+        central.engine, reference="DRV-0100", site="Essex", allocated_on=date(2026, 3, 1), case_manager="cm1"
+    )
     sync(first)
     assert set(local_cases(first)) == {new_case}
 
@@ -137,8 +144,10 @@ def test_a_new_device_pulling_in_tiny_pages_gets_every_row_with_its_parents(cent
         submit_assessment(tx, amendment.id)
     sync(laptop)
 
-    fresh_supervisor, fresh_laptop = new_device(central, tmp_path, "sup", name="new"), new_device(
-        central, tmp_path, "cm1", name="new")
+    fresh_supervisor, fresh_laptop = (
+        new_device(central, tmp_path, "sup", name="new"),
+        new_device(central, tmp_path, "cm1", name="new"),
+    )
     for device in (fresh_supervisor, fresh_laptop):
         sync(device, limits=Limits(pull_page=1))
         assert_converged(central, device)

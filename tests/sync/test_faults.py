@@ -53,8 +53,9 @@ class SendThrice(httpx.HTTPTransport):
             return super().handle_request(request)
         body = request.read()
         for _ in range(2):
-            super().handle_request(httpx.Request(request.method, request.url, headers=request.headers,
-                                                 content=body)).read()
+            super().handle_request(
+                httpx.Request(request.method, request.url, headers=request.headers, content=body)
+            ).read()
         return super().handle_request(request)
 
 
@@ -142,8 +143,10 @@ def _backup(central: Central, tmp_path: Path) -> object:
     central.stop()
     if central.database_url.startswith("sqlite"):
         copy = tmp_path / "backup.db"
-        with sqlite3.connect(central.database_url.removeprefix("sqlite:///")) as source, \
-                sqlite3.connect(copy) as target:
+        with (
+            sqlite3.connect(central.database_url.removeprefix("sqlite:///")) as source,
+            sqlite3.connect(copy) as target,
+        ):
             source.backup(target)  # SQLite's online backup: the WAL's contents included
         central.start()
         return copy
@@ -153,8 +156,9 @@ def _backup(central: Central, tmp_path: Path) -> object:
     url = make_url(central.database_url)
     name = url.database + "_backup"
     central.engine.dispose()
-    with psycopg.connect(url.set(drivername="postgresql", database="postgres")
-                         .render_as_string(hide_password=False), autocommit=True) as connection:
+    with psycopg.connect(
+        url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False), autocommit=True
+    ) as connection:
         connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"')
     central.start()
     return name
@@ -164,16 +168,19 @@ def _restore(central: Central, backup: object) -> None:
     central.stop()
     central.engine.dispose()
     if isinstance(backup, Path):
-        with sqlite3.connect(backup) as source, \
-                sqlite3.connect(central.database_url.removeprefix("sqlite:///")) as target:
+        with (
+            sqlite3.connect(backup) as source,
+            sqlite3.connect(central.database_url.removeprefix("sqlite:///")) as target,
+        ):
             source.backup(target)
     else:
         import psycopg
         from sqlalchemy import make_url
 
         url = make_url(central.database_url)
-        with psycopg.connect(url.set(drivername="postgresql", database="postgres")
-                             .render_as_string(hide_password=False), autocommit=True) as connection:
+        with psycopg.connect(
+            url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False), autocommit=True
+        ) as connection:
             connection.execute(f'DROP DATABASE "{url.database}" WITH (FORCE)')
             connection.execute(f'ALTER DATABASE "{backup}" RENAME TO "{url.database}"')
     central.start()

@@ -62,7 +62,13 @@ def test_changes_are_sent_exactly_as_the_outbox_holds_them(central: Central, tmp
     assert len(request.changes) == len(stored) == 18
     for change, row in zip(request.changes, stored, strict=True):
         assert (change.change_id, change.at, change.entity, change.entity_id, change.op.value, change.payload) == (
-            row.change_id, row.created_at, row.entity, row.entity_id, row.op, row.payload)
+            row.change_id,
+            row.created_at,
+            row.entity,
+            row.entity_id,
+            row.op,
+            row.payload,
+        )
 
     assert sync(laptop).pushed == 18
     assert central.cases()[case_id]["service_user"]["ethnicity"] == AWKWARD

@@ -40,13 +40,15 @@ def test_every_endpoint_answers_as_its_schema_says_and_never_fails(central: Cent
     with laptop.transaction() as tx:
         token = sync_state(tx).token
     raw = create_app(central.engine, load_catalogue(None), openapi=True).openapi()  # production serves no schema
-    operation = schemathesis.openapi.from_dict(raw).find_operation_by_path("POST" if path != "/v1/hello" else "GET",
-                                                                           path)
+    operation = schemathesis.openapi.from_dict(raw).find_operation_by_path(
+        "POST" if path != "/v1/hello" else "GET", path
+    )
     headers = {PROTOCOL_HEADER: "1", "Authorization": f"Bearer {token}"}
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(case=operation.as_strategy())
     def answers_within_its_schema(case: schemathesis.Case) -> None:
         if path == "/v1/push" and isinstance(case.body, dict):

@@ -12,7 +12,7 @@ from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.confirm import ConfirmScreen
 from drive_tui.ui.widgets.field_box import FieldBox
 from tests.support.data import PASSPHRASE
-from tests.support.ui import open_test_case, screen_text, start_review, known_case_id, visible_fields
+from tests.support.ui import known_case_id, open_test_case, screen_text, start_review, visible_fields
 
 
 async def test_complete_a_review_with_the_keyboard_alone(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
@@ -46,10 +46,19 @@ async def test_complete_a_review_with_the_keyboard_alone(populated: Store, app_f
     with populated.transaction() as tx:
         review = current_assessments(tx, known_case_id(populated))[Timepoint.MONTH_3]
     assert review.answers == {
-        "contact_made": "no", "no_contact_reason": "on_hold_cjs_pending",
-        "need_substance_misuse": "yes", "need_alcohol_misuse": "yes", "need_housing": "yes", "need_mental_health": "yes",
-        "dva_physical": "none", "dva_sexual": "none", "dva_harassment_stalking": "none", "dva_jealousy_coercion": "none",
-        "risk_to_victim": "standard", "risk_to_children": "standard", "behaviour_change_work": "yes",
+        "contact_made": "no",
+        "no_contact_reason": "on_hold_cjs_pending",
+        "need_substance_misuse": "yes",
+        "need_alcohol_misuse": "yes",
+        "need_housing": "yes",
+        "need_mental_health": "yes",
+        "dva_physical": "none",
+        "dva_sexual": "none",
+        "dva_harassment_stalking": "none",
+        "dva_jealousy_coercion": "none",
+        "risk_to_victim": "standard",
+        "risk_to_children": "standard",
+        "behaviour_change_work": "yes",
     }
 
 

@@ -18,16 +18,43 @@ def _pull_conflicts(store: Store) -> None:
         case = find_case(tx, site="Essex", reference="TEST-0001")
         assert case is not None
         opened = datetime(2026, 11, 20, tzinfo=UTC)
-        held = {"change": {"change_id": "c1", "at": "2026-11-19T09:00:00+00:00", "entity": "case", "entity_id": case.id,
-                           "op": "case.update", "payload": {"changes": {"service_user.age": {"old": 41, "new": 42}}}},
-                "author": "cm0", "device_id": "d0"}
+        held = {
+            "change": {
+                "change_id": "c1",
+                "at": "2026-11-19T09:00:00+00:00",
+                "entity": "case",
+                "entity_id": case.id,
+                "op": "case.update",
+                "payload": {"changes": {"service_user.age": {"old": 41, "new": 42}}},
+            },
+            "author": "cm0",
+            "device_id": "d0",
+        }
         conflicts = [
-            {"id": "k1", "case_id": case.id, "field": "service_user.employment", "central_value": "unemployed",
-             "incoming_value": "part_time", "incoming_author": "cm1", "opened_at": opened, "resolved_at": None,
-             "resolved_by": None, "resolution": None},
-            {"id": "k2", "case_id": case.id, "field": "held.case.update", "central_value": None,
-             "incoming_value": held, "incoming_author": "cm0", "opened_at": opened, "resolved_at": None,
-             "resolved_by": None, "resolution": None},
+            {
+                "id": "k1",
+                "case_id": case.id,
+                "field": "service_user.employment",
+                "central_value": "unemployed",
+                "incoming_value": "part_time",
+                "incoming_author": "cm1",
+                "opened_at": opened,
+                "resolved_at": None,
+                "resolved_by": None,
+                "resolution": None,
+            },
+            {
+                "id": "k2",
+                "case_id": case.id,
+                "field": "held.case.update",
+                "central_value": None,
+                "incoming_value": held,
+                "incoming_author": "cm0",
+                "opened_at": opened,
+                "resolved_at": None,
+                "resolved_by": None,
+                "resolution": None,
+            },
         ]
         apply_pulled(tx, cases=[], assessments=[], reviews=[], conflicts=conflicts, removed_cases=[])
 

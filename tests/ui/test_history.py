@@ -20,8 +20,12 @@ from drive_tui.ui.screens.history import HistoryScreen
 from tests.support.data import INTAKE_COMPLETE
 from tests.support.ui import screen_text
 
-REVIEW = INTAKE_COMPLETE | {"dva_sexual": "moderate", "risk_to_victim": "medium",
-                                                       "behaviour_change_work": "yes", "support_areas": ["housing"]}
+REVIEW = INTAKE_COMPLETE | {
+    "dva_sexual": "moderate",
+    "risk_to_victim": "medium",
+    "behaviour_change_work": "yes",
+    "support_areas": ["housing"],
+}
 
 
 def _reviewed_case(store: Store) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from drive_tui.store.assessments import case_history
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.assessment import AssessmentScreen
-from tests.support.ui import screen_text, start_review, known_case_id
+from tests.support.ui import known_case_id, screen_text, start_review
 
 
 def _short_busy_timeout(store: Store) -> None:

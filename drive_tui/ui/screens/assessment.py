@@ -29,10 +29,9 @@ from drive_tui.store.assessments import (
 from drive_tui.store.cases import get_case
 from drive_tui.store.errors import Invalid, StoreError
 from drive_tui.store.store import Tx
-from drive_tui.ui.widgets.field_box import FieldBox
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.field_box import FieldBox
 from drive_tui.ui.widgets.visit_badge import VisitBadge
-
 
 
 class AssessmentScreen(DriveScreenMixin, Screen[None]):
@@ -51,7 +50,6 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         self.form: FormSpec
         self.previous: dict[str, Any] | None = None
 
-
     @property
     def read_only(self) -> bool:
         return not self.assessment.is_draft
@@ -60,8 +58,9 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         self.assessment = get_assessment(tx, self.assessment_id)
         self.case = get_case(tx, self.assessment.case_id)
         self.form = form_for(tx, self.assessment.form_id, self.assessment.form_version)
-        earlier = [a for tp, a in current_assessments(tx, self.case.id).items()
-                   if tp.order < self.assessment.timepoint.order]
+        earlier = [
+            a for tp, a in current_assessments(tx, self.case.id).items() if tp.order < self.assessment.timepoint.order
+        ]
         self.previous = max(earlier, key=lambda a: a.timepoint.order).answers if earlier else None
         return True
 
@@ -74,12 +73,16 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
 
     def _body(self) -> Iterator[Widget]:
         """The form itself, rebuilt after a submit or a change of visit mode (sensitive fields not even built)."""
-        status = {AssessmentStatus.DRAFT: "draft — saved as you type", AssessmentStatus.SUBMITTED: "submitted — read-only",
-                  AssessmentStatus.AMENDED: "superseded by an amendment — read-only"}[self.assessment.status]
+        status = {
+            AssessmentStatus.DRAFT: "draft — saved as you type",
+            AssessmentStatus.SUBMITTED: "submitted — read-only",
+            AssessmentStatus.AMENDED: "superseded by an amendment — read-only",
+        }[self.assessment.status]
         amendment = " · amendment" if self.assessment.supersedes and self.assessment.is_draft else ""
         yield Static(
             f"{self.case.reference} · {self.assessment.timepoint.label} · {self.form.title} v{self.form.version}"
-            f" · {status}{amendment}", id="assessment-title",
+            f" · {status}{amendment}",
+            id="assessment-title",
         )
         yield Static("", id="progress")
         visit = self.drive.visit_mode
@@ -90,10 +93,19 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
                 continue
             form.compose_add_child(Static(section.title, classes="section-title"))
             for spec in fields:
-                form.compose_add_child(FieldBox(spec, dict(self.assessment.answers), self.previous,
-                                                read_only=self.read_only, required=spec.required))
+                form.compose_add_child(
+                    FieldBox(
+                        spec,
+                        dict(self.assessment.answers),
+                        self.previous,
+                        read_only=self.read_only,
+                        required=spec.required,
+                    )
+                )
         if visit and any(spec.sensitive for spec in self.form.fields()):
-            form.compose_add_child(Static("Some fields are hidden in visit mode (F2).", classes="muted", id="visit-note"))
+            form.compose_add_child(
+                Static("Some fields are hidden in visit mode (F2).", classes="muted", id="visit-note")
+            )
         yield form
 
     async def rebuild(self) -> None:
@@ -169,8 +181,10 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
     def _save(self, box: FieldBox, answer_id: str, value: Any) -> None:
         if self.read_only or self.assessment.answers.get(answer_id) == value:
             return
-        saved = self.in_store(lambda tx: save_draft_answer(tx, self.assessment_id, answer_id, value),
-                              refused=lambda exc: self._refused(box, exc))
+        saved = self.in_store(
+            lambda tx: save_draft_answer(tx, self.assessment_id, answer_id, value),
+            refused=lambda exc: self._refused(box, exc),
+        )
         if saved is None:
             return
         self.assessment = saved
@@ -225,12 +239,17 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         if not checked.ok:
             items = [f"{self._label(a)}: required" for a in checked.missing]
             items += [f"{self._label(p.answer_id)}: {p.message}" for p in checked.problems]
-            self.app.push_screen(ConfirmScreen(f"Not ready to submit: {len(items)} answer(s) missing or wrong.", items,
-                                               can_confirm=False))
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Not ready to submit: {len(items)} answer(s) missing or wrong.", items, can_confirm=False
+                )
+            )
             return
         items = [f"{self._label(a)} will be dropped (hidden by your answers)" for a in checked.dropped]
-        question = (f"Submit the {self.assessment.timepoint.label.lower()} assessment for {self.case.reference}? "
-                    "It cannot be changed afterwards, only amended.")
+        question = (
+            f"Submit the {self.assessment.timepoint.label.lower()} assessment for {self.case.reference}? "
+            "It cannot be changed afterwards, only amended."
+        )
         if self.assessment.timepoint is Timepoint.CLOSURE:
             question += " Submitting closure closes the case."
         self.app.push_screen(ConfirmScreen(question, items, yes="Submit"), self._submit_confirmed)

@@ -20,15 +20,14 @@ from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.terms import ReviewDecision
 from drive_tui.domain.vocab import AssessmentStatus, Timepoint
 from drive_tui.store.assessments import amend_assessment, case_history, start_assessment
-from drive_tui.store.cases import get_case
 from drive_tui.store.caseload import CaseloadRow, caseload
+from drive_tui.store.cases import get_case
 from drive_tui.store.reviews import HELD_PREFIX, open_conflicts, reviews_of, sign_off
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import ConflictRow, ReviewRow
 from drive_tui.ui.labels import code_label
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
-
 
 STATE_STYLE = {
     SlotState.OVERDUE: "bold red",
@@ -68,7 +67,6 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self.conflicts: list[ConflictRow] = []
         self._resumed_before = False
         self._rebuilding = asyncio.Lock()
-
 
     def _load(self, tx: Tx) -> bool:
         self.overview = caseload(tx, today=self.drive.today, case_id=self.case_id)[0]
@@ -145,15 +143,21 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             if review is not None:
                 state.append(*_review_note(review, hide_comment=self.drive.visit_mode))
             table.add_row(
-                slot.timepoint.label, slot.due_on.isoformat(), state,
+                slot.timepoint.label,
+                slot.due_on.isoformat(),
+                state,
                 main.completed_on.isoformat() if main and main.completed_on else "—",
                 main.author if main else "—",
                 key=main.id if main else f"slot:{slot.timepoint.value}",
             )
             for old in (a for a in records if a.status is AssessmentStatus.AMENDED):
                 table.add_row(
-                    Text(f"  ↳ {slot.timepoint.label} as first submitted", style="dim"), "", Text("Superseded", style="dim"),
-                    old.completed_on.isoformat() if old.completed_on else "—", old.author, key=old.id,
+                    Text(f"  ↳ {slot.timepoint.label} as first submitted", style="dim"),
+                    "",
+                    Text("Superseded", style="dim"),
+                    old.completed_on.isoformat() if old.completed_on else "—",
+                    old.author,
+                    key=old.id,
                 )
         keys = [str(k.value) for k in table.rows]
         if keep in keys:
@@ -261,8 +265,13 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             if comment:
                 await self._record_review(chosen, ReviewDecision.RETURNED, comment)
 
-        self.app.push_screen(CommentScreen(f"Return the {chosen.timepoint.label.lower()} assessment: what needs "
-                                           "correcting?", "e.g. check the contact setting"), returned)
+        self.app.push_screen(
+            CommentScreen(
+                f"Return the {chosen.timepoint.label.lower()} assessment: what needs correcting?",
+                "e.g. check the contact setting",
+            ),
+            returned,
+        )
 
     def action_history(self) -> None:
         from drive_tui.ui.screens.history import HistoryScreen

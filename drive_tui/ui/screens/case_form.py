@@ -19,7 +19,6 @@ from drive_tui.store.store import Tx
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
-
 SERVICE_USER_CHOICES: dict[str, tuple[str, type[Coded]]] = {
     "gender": ("Gender", Gender),
     "employment": ("Employment", Employment),
@@ -46,19 +45,31 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
         store = self.drive.store
         assert store is not None
         self.enrolled = not store.identity.may_reassign
-        current = self.current or {"reference": "", "site": "", "allocated_on": self.drive.today.isoformat(),
-                                   "case_manager": store.identity.user, "service_user": {}}
+        current = self.current or {
+            "reference": "",
+            "site": "",
+            "allocated_on": self.drive.today.isoformat(),
+            "case_manager": store.identity.user,
+            "service_user": {},
+        }
         su = current.get("service_user", {})
         yield VisitBadge()
         with Vertical(id="case-form"):
-            yield Static("New case" if self.case_id is None else f"Edit case {current['reference']}", id="case-form-title")
+            yield Static(
+                "New case" if self.case_id is None else f"Edit case {current['reference']}", id="case-form-title"
+            )
             with VerticalScroll(), Grid(id="case-form-grid"):
-                for name, label in (("reference", "Reference"), ("site", "Site"),
-                                    ("allocated_on", "Allocated on (YYYY-MM-DD)"), ("case_manager", "Case manager")):
+                for name, label in (
+                    ("reference", "Reference"),
+                    ("site", "Site"),
+                    ("allocated_on", "Allocated on (YYYY-MM-DD)"),
+                    ("case_manager", "Case manager"),
+                ):
                     yield Label(label)
                     # on an enrolled device cases are assigned centrally: the case manager is shown, not edited
-                    yield Input(str(current.get(name) or ""), id=f"f-{name}",
-                                disabled=name == "case_manager" and self.enrolled)
+                    yield Input(
+                        str(current.get(name) or ""), id=f"f-{name}", disabled=name == "case_manager" and self.enrolled
+                    )
                 yield Label("Age")
                 yield Input("" if su.get("age") is None else str(su["age"]), id="f-age", type="integer")
                 yield Label("Ethnicity")
@@ -66,8 +77,12 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
                 for name, (label, vocab) in SERVICE_USER_CHOICES.items():
                     yield Label(label)
                     value = su.get(name)
-                    yield Select([(m.label, m.value) for m in vocab], id=f"f-{name}", prompt="Not recorded",
-                                 value=value if value is not None else Select.NULL)
+                    yield Select(
+                        [(m.label, m.value) for m in vocab],
+                        id=f"f-{name}",
+                        prompt="Not recorded",
+                        value=value if value is not None else Select.NULL,
+                    )
             yield Static("", id="case-form-error", classes="error")
             yield Button("Save (Ctrl+S)", variant="primary", id="save")
 
@@ -78,11 +93,15 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
         self.action_save()
 
     def _values(self) -> dict[str, Any]:
-        values: dict[str, Any] = {name: self.query_one(f"#f-{name}", Input).value.strip()
-                                  for name in ("reference", "site", "allocated_on", "case_manager")}
+        values: dict[str, Any] = {
+            name: self.query_one(f"#f-{name}", Input).value.strip()
+            for name in ("reference", "site", "allocated_on", "case_manager")
+        }
         age = self.query_one("#f-age", Input).value.strip()
-        su: dict[str, Any] = {"age": int(age) if age.lstrip("-").isdigit() else (age or None),
-                              "ethnicity": self.query_one("#f-ethnicity", Input).value.strip() or None}
+        su: dict[str, Any] = {
+            "age": int(age) if age.lstrip("-").isdigit() else (age or None),
+            "ethnicity": self.query_one("#f-ethnicity", Input).value.strip() or None,
+        }
         for name in SERVICE_USER_CHOICES:
             value = self.query_one(f"#f-{name}", Select).value
             su[name] = None if value is Select.NULL else value
@@ -108,8 +127,9 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
     def _update(tx: Tx, case_id: str, values: dict[str, Any]) -> str:
         current = get_case(tx, case_id).model_dump(mode="json")
         changes = {k: v for k, v in values.items() if k != "service_user" and current[k] != v}
-        changes.update({f"service_user.{k}": v for k, v in values["service_user"].items()
-                        if current["service_user"].get(k) != v})
+        changes.update(
+            {f"service_user.{k}": v for k, v in values["service_user"].items() if current["service_user"].get(k) != v}
+        )
         if changes:
             update_case(tx, case_id, changes)
         return case_id

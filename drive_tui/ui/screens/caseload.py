@@ -10,8 +10,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from drive_tui.domain.schedule import SlotState
-from drive_tui.domain.vocab import CaseStatus, RiskToVictim
 from drive_tui.domain.terms import Identity
+from drive_tui.domain.vocab import CaseStatus, RiskToVictim
 from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, Overview, SyncStatus, read_overview
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.cell import Cell
@@ -69,7 +69,8 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
 
     def reload(self) -> None:
         overview = self.in_store(
-            lambda tx: read_overview(tx.dbapi, today=self.drive.today, grace_days=tx.grace_days, login=tx.identity.user))
+            lambda tx: read_overview(tx.dbapi, today=self.drive.today, grace_days=tx.grace_days, login=tx.identity.user)
+        )
         if overview is not None:
             self.rows, self.sync_status, self.identity = overview.rows, overview.sync, overview.identity
         self.render_table()
@@ -105,7 +106,9 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
             table.move_cursor(row=table.get_row_index(selected))
         open_cases = sum(1 for row in self.rows if row.case.status is CaseStatus.OPEN)
         overdue_cases = sum(1 for row in self.rows if row.is_overdue)
-        guide = f"{open_cases} open (guide {CASELOAD_GUIDE})" + (" — over the guide" if open_cases > CASELOAD_GUIDE else "")
+        guide = f"{open_cases} open (guide {CASELOAD_GUIDE})" + (
+            " — over the guide" if open_cases > CASELOAD_GUIDE else ""
+        )
         filtered = f" · showing {len(shown)} of {len(self.rows)}" if needle else ""
         syncing = "syncing…" if self.syncing else self.sync_status.describe() if self.sync_status else ""
         self.query_one("#caseload-summary", Static).update(

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
+
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 
@@ -14,7 +15,9 @@ class ConfirmScreen(ModalScreen[bool]):
     CSS_PATH = "confirm.tcss"
     BINDINGS = [Binding("escape,n", "answer(False)", "No"), Binding("y", "answer(True)", "Yes")]
 
-    def __init__(self, question: str, items: list[str] | None = None, *, yes: str = "Yes", can_confirm: bool = True) -> None:
+    def __init__(
+        self, question: str, items: list[str] | None = None, *, yes: str = "Yes", can_confirm: bool = True
+    ) -> None:
         super().__init__()
         self.question = question
         self.items = items or []

@@ -25,8 +25,8 @@ from drive_tui.analysis.dashboard import (
 )
 from drive_tui.store.assessments import form_for
 from drive_tui.store.caseload import CASELOAD_GUIDE
-from drive_tui.store.team import team_snapshot
 from drive_tui.store.store import Tx
+from drive_tui.store.team import team_snapshot
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -86,8 +86,14 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
     def render_team(self) -> None:
         table = self.query_one("#team", DataTable)
         table.clear(columns=True)
-        for label in ("Case manager", f"Open (guide {CASELOAD_GUIDE})", "Overdue", f"Due ≤{DUE_SOON_DAYS} days",
-                      f"Drafts >{STALE_DRAFT_DAYS} days", "Conflicts"):
+        for label in (
+            "Case manager",
+            f"Open (guide {CASELOAD_GUIDE})",
+            "Overdue",
+            f"Due ≤{DUE_SOON_DAYS} days",
+            f"Drafts >{STALE_DRAFT_DAYS} days",
+            "Conflicts",
+        ):
             table.add_column(label)
         for member in self.load:
             over = member.open_cases > CASELOAD_GUIDE
@@ -104,8 +110,11 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
         missing = self.missing_by[self.by]
         self.missing = missing
         grouping = "site" if self.by == "site" else "case manager"
-        self.query_one("#missing-title", Static).update(Text.assemble(
-            ("Missing data", "bold"), f"  per field: % not known, % unanswered (where asked); by {grouping} (g)"))
+        self.query_one("#missing-title", Static).update(
+            Text.assemble(
+                ("Missing data", "bold"), f"  per field: % not known, % unanswered (where asked); by {grouping} (g)"
+            )
+        )
         table = self.query_one("#missing", DataTable)
         table.clear(columns=True)
         table.add_column("Field")

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
+
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 ABOUT = (

@@ -26,9 +26,14 @@ from drive_tui.ui.widgets.visit_badge import VisitBadge
 COLUMN_WIDTH = 24
 """Each timepoint's column: long free text is cut (it reads in full on the assessment itself)."""
 MARKS = {"up": ("▲", "bold red"), "down": ("▼", "bold green"), "changed": ("•", "yellow")}
-CHARTED = (("dva_physical", "Physical"), ("dva_sexual", "Sexual"), ("dva_harassment_stalking", "Harassment"),
-           ("dva_jealousy_coercion", "Jealousy/coercion"), ("risk_to_victim", "Risk to victim"),
-           ("risk_to_children", "Risk to children"))
+CHARTED = (
+    ("dva_physical", "Physical"),
+    ("dva_sexual", "Sexual"),
+    ("dva_harassment_stalking", "Harassment"),
+    ("dva_jealousy_coercion", "Jealousy/coercion"),
+    ("risk_to_victim", "Risk to victim"),
+    ("risk_to_children", "Risk to children"),
+)
 
 
 class HistoryScreen(DriveScreenMixin, Screen[None]):
@@ -85,8 +90,11 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
         for column in self.history.columns:
             done = column.completed_on.isoformat() if column.completed_on else "—"
             amended = " (amended)" if column.superseded else ""
-            table.add_column(Text(f"{column.timepoint.label}{amended} {done} {column.current.author}"),
-                             key=column.timepoint.value, width=COLUMN_WIDTH)
+            table.add_column(
+                Text(f"{column.timepoint.label}{amended} {done} {column.current.author}"),
+                key=column.timepoint.value,
+                width=COLUMN_WIDTH,
+            )
         for row in self.history.rows:
             if row.sensitive and self.drive.visit_mode:
                 continue  # not rendered at all, not merely dimmed

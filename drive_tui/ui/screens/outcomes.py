@@ -34,8 +34,10 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
             self.app.pop_screen()
             return
         self.document = outcomes(cases)
-        await self.refill(self.query_one("#report", VerticalScroll),
-                          (Static(renderable) for renderable in outcome_tables(self.document)))
+        await self.refill(
+            self.query_one("#report", VerticalScroll),
+            (Static(renderable) for renderable in outcome_tables(self.document)),
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -75,7 +75,9 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
         """Open the file and read the caseload (no SQLAlchemy yet); hand both to the app. In a worker thread."""
         from drive_tui.store.opening import open_for_caseload
 
-        opened = open_for_caseload(self.drive.settings, passphrase, keychain=self.drive.keychain, today=self.drive.today)
+        opened = open_for_caseload(
+            self.drive.settings, passphrase, keychain=self.drive.keychain, today=self.drive.today
+        )
         self.app.call_from_thread(self.drive.file_opened, *opened)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -111,4 +113,3 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
         for field in self.query(Input):
             field.value = ""
         self.query_one("#passphrase", Input).focus()
-

@@ -70,8 +70,15 @@ class FieldBox(Vertical):
         answer_id: str
         value: Any
 
-    def __init__(self, spec: FieldSpec, answers: dict[str, Any], previous: dict[str, Any] | None, *, read_only: bool,
-                 required: bool) -> None:
+    def __init__(
+        self,
+        spec: FieldSpec,
+        answers: dict[str, Any],
+        previous: dict[str, Any] | None,
+        *,
+        read_only: bool,
+        required: bool,
+    ) -> None:
         super().__init__(id=f"field-{spec.id}")
         self.spec = spec
         self.answers = answers
@@ -110,7 +117,9 @@ class FieldBox(Vertical):
         assert vocab is not None
         current = self.answers.get(answer_id)
         buttons = [RadioButton(member.label, value=member.value == current, name=member.value) for member in vocab]
-        radio = AnswerChoice(*buttons, name=answer_id, disabled=self.read_only, classes="-inline" if inline else "", compact=True)
+        radio = AnswerChoice(
+            *buttons, name=answer_id, disabled=self.read_only, classes="-inline" if inline else "", compact=True
+        )
         return radio
 
     def _input(self) -> Any:
@@ -124,15 +133,25 @@ class FieldBox(Vertical):
             vocab = spec.vocab
             assert vocab is not None
             chosen = set(value or [])
-            return SelectionList[str](*[(m.label, m.value, m.value in chosen) for m in vocab], name=spec.id,
-                                      disabled=self.read_only, compact=True)
+            return SelectionList[str](
+                *[(m.label, m.value, m.value in chosen) for m in vocab],
+                name=spec.id,
+                disabled=self.read_only,
+                compact=True,
+            )
         if spec.kind is FieldKind.TEXT:
             area = TextArea(str(value or ""), name=spec.id, disabled=self.read_only, soft_wrap=True, compact=True)
             area.read_only = self.read_only
             return area
         placeholder = "YYYY-MM-DD" if spec.kind is FieldKind.DATE else "a whole number"
-        return Input("" if value is None else str(value), placeholder=placeholder, name=spec.id, compact=True,
-                     disabled=self.read_only, type="integer" if spec.kind is FieldKind.INTEGER else "text")
+        return Input(
+            "" if value is None else str(value),
+            placeholder=placeholder,
+            name=spec.id,
+            compact=True,
+            disabled=self.read_only,
+            type="integer" if spec.kind is FieldKind.INTEGER else "text",
+        )
 
     def show_error(self, message: str) -> None:
         """Show ``message`` under the field ("" hides it). Unchanged, nothing is redrawn: the screen calls this for

@@ -18,8 +18,19 @@ branch_labels = None
 depends_on = None
 
 _ASSESSMENT_CONTENT = (
-    "id", "case_id", "timepoint", "form_id", "form_version", "answers", "author", "device_id",
-    "created_at", "updated_at", "submitted_at", "completed_on", "supersedes",
+    "id",
+    "case_id",
+    "timepoint",
+    "form_id",
+    "form_version",
+    "answers",
+    "author",
+    "device_id",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "completed_on",
+    "supersedes",
 )
 
 
@@ -64,11 +75,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_assessments_case_timepoint", "assessments", ["case_id", "timepoint"])
     op.create_index(
-        "uq_assessments_one_draft", "assessments", ["case_id", "timepoint"], unique=True,
+        "uq_assessments_one_draft",
+        "assessments",
+        ["case_id", "timepoint"],
+        unique=True,
         sqlite_where=sa.text("status = 'draft'"),
     )
     op.create_index(
-        "uq_assessments_one_current", "assessments", ["case_id", "timepoint"], unique=True,
+        "uq_assessments_one_current",
+        "assessments",
+        ["case_id", "timepoint"],
+        unique=True,
         sqlite_where=sa.text("status = 'submitted'"),
     )
     op.create_table(

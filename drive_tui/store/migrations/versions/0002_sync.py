@@ -1,5 +1,5 @@
-"""Sync: an index of the outbox rows still to push, supervisors' reviews and open conflicts pulled from the central store, and cases released to another
-case manager (the only cases whose submitted assessments may leave this device).
+"""Sync: an index of the outbox rows still to push, supervisors' reviews and open conflicts pulled from the central
+store, and cases released to another case manager (the only cases whose submitted assessments may leave this device).
 
 Revision ID: 0002
 Revises: 0001

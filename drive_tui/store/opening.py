@@ -10,19 +10,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from drive_tui.config import Settings
 from drive_tui.store import keys
 from drive_tui.store.caseload import Overview, read_overview
 from drive_tui.store.connection import SCHEMA_HEAD, connect, read_meta, schema_revision
 from drive_tui.store.errors import PassphraseNeeded, StoreMissing, WrongKey
 from drive_tui.store.keychain import Keychain, KeychainUnavailable
+from drive_tui.store.settings import StoreSettings
 
 
 @dataclass
 class OpenedFile:
     """The store's file, opened and checked; its connection is for reading only, and is closed by ``attach``."""
 
-    settings: Settings
+    settings: StoreSettings
     store_id: str
     how: str
     """'keychain' or 'passphrase'."""
@@ -40,7 +40,7 @@ class OpenedFile:
 
 
 def open_file(
-    settings: Settings,
+    settings: StoreSettings,
     passphrase: str | Callable[[], str] | None = None,
     *,
     keychain: Keychain | None = None,
@@ -93,7 +93,7 @@ def open_file(
 
 
 def open_for_caseload(
-    settings: Settings, passphrase: str | None, *, keychain: Keychain | None, today: date
+    settings: StoreSettings, passphrase: str | None, *, keychain: Keychain | None, today: date
 ) -> tuple[OpenedFile, Overview | None]:
     """Open the file and read what the caseload screen shows; the overview is None when the file must be migrated
     first (``attach`` does that). The app's first step, run in a thread."""

@@ -15,7 +15,6 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
-from drive_tui.config import Settings
 from drive_tui.domain.terms import Identity
 from drive_tui.forms.catalogue import FormCatalogue, load_catalogue
 from drive_tui.forms.spec import FormSpec
@@ -25,6 +24,7 @@ from drive_tui.store.engine import open_engine
 from drive_tui.store.errors import KeyFileMissing, StoreBusy, StoreError, StoreExists, StoreFailed, WrongKey
 from drive_tui.store.keychain import Keychain, KeychainUnavailable
 from drive_tui.store.opening import OpenedFile, open_file
+from drive_tui.store.settings import StoreSettings
 from drive_tui.store.tables import StoreMeta
 
 
@@ -108,7 +108,7 @@ def _meta(session: Session) -> dict[str, str]:
     return {row.key: row.value for row in session.exec(select(StoreMeta))}
 
 
-def create(settings: Settings, passphrase: str, *, keychain: Keychain | None = None) -> Store:
+def create(settings: StoreSettings, passphrase: str, *, keychain: Keychain | None = None) -> Store:
     """Create a new store in ``settings.home``: data key, key file, database. Refuses to touch an existing one."""
     db_path, key_path = settings.database_path, settings.key_file_path
     for existing in (db_path, key_path):
@@ -141,7 +141,7 @@ def create(settings: Settings, passphrase: str, *, keychain: Keychain | None = N
 
 
 def unlock(
-    settings: Settings,
+    settings: StoreSettings,
     passphrase: str | Callable[[], str] | None = None,
     *,
     keychain: Keychain | None = None,
@@ -168,7 +168,7 @@ def attach(opened: OpenedFile) -> Store:
         raise
 
 
-def change_passphrase(settings: Settings, old: str, new: str) -> None:
+def change_passphrase(settings: StoreSettings, old: str, new: str) -> None:
     """Re-wrap the data key under a new passphrase. The database is not touched or re-encrypted."""
     key_path = settings.key_file_path
     if not key_path.exists():
@@ -179,7 +179,7 @@ def change_passphrase(settings: Settings, old: str, new: str) -> None:
     keys.write_key_file(key_path, keys.wrap(data_key, new, key_file.store_id))
 
 
-def destroy(store: Store, settings: Settings, *, keychain: Keychain | None = None) -> None:
+def destroy(store: Store, settings: StoreSettings, *, keychain: Keychain | None = None) -> None:
     """Wipe this device's store: the key file and keychain entry (without them the encrypted data is unreadable
     noise), then the database and its WAL files. Used when the central service says this device is revoked."""
     store.close()
@@ -197,7 +197,7 @@ def destroy(store: Store, settings: Settings, *, keychain: Keychain | None = Non
         path.unlink(missing_ok=True)
 
 
-def _handle(engine: Engine, settings: Settings, store_id: str, identity: Identity, how: str) -> Store:
+def _handle(engine: Engine, settings: StoreSettings, store_id: str, identity: Identity, how: str) -> Store:
     return Store(
         engine=engine,
         home=settings.home,

@@ -50,8 +50,8 @@ from drive_tui.sync.protocol import (
 )
 
 if TYPE_CHECKING:
-    from drive_tui.config import Settings
     from drive_tui.store.keychain import Keychain
+    from drive_tui.store.settings import StoreSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +174,7 @@ def sync(
 
 def sync_device(
     store: Store,
-    settings: Settings,
+    settings: StoreSettings,
     keychain: Keychain | None,
     *,
     dry_run: bool = False,

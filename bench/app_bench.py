@@ -50,7 +50,7 @@ def child_app(home: str, key_hex: str) -> None:
     import base64
     import gc
 
-    gc.disable()  # as ``drive-tui`` does before it imports the app (cli._run_app); the app resumes it
+    gc.disable()  # as ``drive-tui`` does before it imports the app (ui.startup.run); the app resumes it
 
     os.environ["PYTHON_KEYRING_BACKEND"] = "bench_keyring.BenchKeyring"  # imported by the app, as a real one is
     os.environ["DRIVE_TUI_BENCH_KEY"] = base64.b64encode(bytes.fromhex(key_hex)).decode()

@@ -17,6 +17,7 @@ from textual.screen import Screen
 
 from drive_tui.config import Settings
 from drive_tui.store.keychain import Keychain
+from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.startup import FIRST_OPEN_WAIT, FirstOpen, resume_gc
 
 if TYPE_CHECKING:
@@ -217,9 +218,8 @@ class DriveApp(App[None]):
 
     async def action_quit(self) -> None:
         for screen in self.screen_stack:
-            prepare = getattr(screen, "prepare_to_quit", None)
-            if prepare is not None:
-                prepare()
+            if isinstance(screen, DriveScreenMixin):
+                screen.prepare_to_quit()
         self.exit()
 
     def _fatal_error(self) -> None:

@@ -57,3 +57,6 @@ class DriveScreenMixin:
 
     async def visit_mode_changed(self) -> None:
         """Visit mode went on or off: a screen that draws anything sensitive redraws without it."""
+
+    def prepare_to_quit(self) -> None:
+        """The app is about to exit: save what is waiting to be saved (typed text before its pause)."""

@@ -53,3 +53,11 @@ def test_assessment_light_theme(snap_compare, populated: Store, settings: Settin
     """You should see the same review in the light theme, every label readable."""
     press = [*OPEN_TEST_CASE, "a", "right", "enter"]
     assert snap_compare(app(settings, populated, False, "textual-light"), press=press, terminal_size=(80, 24))
+
+
+def test_assessment_without_colour(snap_compare, populated: Store, settings: Settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """You should see the review with NO_COLOR at 80×24: the chosen answer marked (•), the others ( ), readable with
+    no colour at all."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    press = [*OPEN_TEST_CASE, "a", "right", "enter"]
+    assert snap_compare(app(settings, populated, False), press=press, terminal_size=(80, 24))

@@ -38,7 +38,7 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
     CSS_PATH = "assessment.tcss"
     BINDINGS = [
         Binding("ctrl+s", "submit", "Submit…"),
-        Binding("m", "amend", "Amend", show=False),
+        Binding("m", "amend", "Amend"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -125,7 +125,18 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
             return
         await self._redraw()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Submit only a draft; amend only the current submitted record (the footer shows what applies)."""
+        if not hasattr(self, "assessment"):
+            return True
+        if action == "submit":
+            return not self.read_only
+        if action == "amend":
+            return self.assessment.status is AssessmentStatus.SUBMITTED
+        return True
+
     def _settle(self) -> None:
+        self.refresh_bindings()
         form = self.query_one("#form", VerticalScroll)
         form.can_focus = self.read_only  # editing: Tab goes field to field; reading: the arrows scroll the form
         self.refresh_state()
@@ -229,8 +240,7 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         return spec.label
 
     def action_submit(self) -> None:
-        if self.read_only:
-            self.notify("This assessment is already submitted; press m to amend it.", severity="warning")
+        if self.read_only:  # not offered (check_action); a palette or a test may still ask
             return
         self._save_pending()
         from drive_tui.ui.screens.confirm import ConfirmScreen

@@ -3,6 +3,8 @@ closure for each type of abuse (exact McNemar), severity, risk change, needs and
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -14,6 +16,8 @@ from drive_tui.analysis.report_tables import outcome_tables
 from drive_tui.store.cohort import cohort
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
+
+HIDDEN_IN_VISIT_MODE = "The outcome analyses are hidden in visit mode: F2 to leave it."
 
 
 class OutcomesScreen(DriveScreenMixin, Screen[None]):
@@ -28,16 +32,26 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
             yield Static("Computing the analyses…", id="report-loading")
         yield Footer()
 
+    document: dict[str, Any] | None = None
+
     async def on_mount(self) -> None:
         cases = self.in_store(lambda tx: cohort(tx, closed_only=True))
         if cases is None:
             self.app.pop_screen()
             return
         self.document = outcomes(cases)
-        await self.refill(
-            self.query_one("#report", VerticalScroll),
-            (Static(renderable) for renderable in outcome_tables(self.document)),
+        await self.visit_mode_changed()
+
+    async def visit_mode_changed(self) -> None:
+        """Severity and risk at intake and closure are about victims: not drawn while the Service User may see."""
+        if self.document is None:
+            return
+        shown = (
+            [Static(HIDDEN_IN_VISIT_MODE, id="report-hidden")]
+            if self.drive.visit_mode
+            else [Static(renderable) for renderable in outcome_tables(self.document)]
         )
+        await self.refill(self.query_one("#report", VerticalScroll), shown)
 
     def action_back(self) -> None:
         self.app.pop_screen()

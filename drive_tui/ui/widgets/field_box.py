@@ -9,19 +9,50 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from rich.segment import Segment
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
+from textual.widgets.option_list import OptionDoesNotExist
 
 from drive_tui.forms.spec import FieldKind, FieldSpec
 from drive_tui.ui.labels import answer_label
 
 TEXT_SAVE_DELAY = 0.4
 """Seconds of quiet typing before text is saved (well inside the one-second promise)."""
+
+
+class AnswerButton(RadioButton):
+    """A radio button whose state reads without colour — ``(•)`` chosen, ``( )`` not — on a monochrome terminal,
+    with ``NO_COLOR``, or to a colour-blind user. (Textual's draws the same glyph for both, in two colours.)"""
+
+    def render(self) -> Content:
+        mark = Content.assemble(("(•)" if self.value else "( )", self.get_visual_style("toggle--button")))
+        return Content.assemble(mark, self.label.pad(1, 1).stylize_before(self.get_visual_style("toggle--label")))
+
+
+class AnswerList(SelectionList[str]):
+    """A selection list whose ticks read without colour: ``[x]`` chosen, ``[ ]`` not."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        try:
+            option = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        if len(segments) < 4:  # not a line with a tick box
+            return strip
+        plain = segments[3].style  # the space between the box and the prompt: the line's own style
+        tick = "x" if option.value in self.selected else " "
+        segments[:3] = [Segment("[", plain), Segment(tick, segments[1].style), Segment("]", plain)]
+        return Strip(segments)
 
 
 class AnswerChoice(RadioSet):
@@ -49,7 +80,8 @@ class FieldBox(Vertical):
     /* Only the focused field shows a cursor: elsewhere a highlight would look like an answer. */
     FieldBox RadioSet:blur > RadioButton.-selected > .toggle--label { background: transparent; }
     FieldBox RadioSet > RadioButton.-on > .toggle--label { text-style: bold underline; }
-    FieldBox RadioSet.-inline > RadioButton { width: auto; margin-right: 1; }
+    FieldBox RadioSet > RadioButton { width: auto; }  /* a list as wide as its longest option: room for "was:" */
+    FieldBox RadioSet.-inline > RadioButton { margin-right: 1; }
     FieldBox .grid-row { height: auto; }
     FieldBox .grid-row { margin-bottom: 0; }
     FieldBox .grid-label { width: 15; height: auto; }
@@ -116,7 +148,7 @@ class FieldBox(Vertical):
         vocab = self.spec.vocab
         assert vocab is not None
         current = self.answers.get(answer_id)
-        buttons = [RadioButton(member.label, value=member.value == current, name=member.value) for member in vocab]
+        buttons = [AnswerButton(member.label, value=member.value == current, name=member.value) for member in vocab]
         radio = AnswerChoice(
             *buttons, name=answer_id, disabled=self.read_only, classes="-inline" if inline else "", compact=True
         )
@@ -133,7 +165,7 @@ class FieldBox(Vertical):
             vocab = spec.vocab
             assert vocab is not None
             chosen = set(value or [])
-            return SelectionList[str](
+            return AnswerList(
                 *[(m.label, m.value, m.value in chosen) for m in vocab],
                 name=spec.id,
                 disabled=self.read_only,

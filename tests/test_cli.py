@@ -24,7 +24,21 @@ def home(tmp_path: Path) -> Path:
     result = run(home, "init", "--user", "cm1")
     assert result.returncode == 0, result.stderr
     assert "Created an encrypted store" in result.stdout
+    assert "Back up the key file" in result.stdout and "store.key" in result.stdout  # both are needed to open it
     return home
+
+
+def test_an_export_of_cases_with_nothing_submitted_says_so(home: Path, tmp_path: Path) -> None:
+    created = run(
+        home,
+        "import",
+        str(write_sample(tmp_path, {**clean(sample()), "cases": [{**clean(sample())["cases"][0], "assessments": []}]})),
+    )
+    assert created.returncode == 0, created.stderr
+    result = run(home, "export", "--format", "csv", "--out", str(tmp_path / "out.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "Exported 1 case(s) with 0 submitted assessment(s)" in result.stdout
+    assert "header row only" in result.stderr
 
 
 def write_sample(tmp_path: Path, data: dict | None = None) -> Path:

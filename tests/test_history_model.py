@@ -67,3 +67,4 @@ def test_history_columns_changes_and_amendments() -> None:
     assert history.series("dva_physical") == ["standard", "high"]
     assert history.series("dva_sexual") == [None, None]
     assert sparkline(["none", "standard", "moderate", "high", "not_known", None]) == "▁▃▅█?·"
+    assert sparkline(["medium", "not_applicable", "not_known"]) == "▅-?"  # no children is not "not known"

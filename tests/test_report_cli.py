@@ -128,3 +128,12 @@ def test_the_cohort_holds_each_cases_current_assessments_exactly(cohort_home: Pa
             assert dict(everything[case.id].assessments) == current_assessments(tx, case.id)
     assert closed and all(item.case.status.value == "closed" for item in closed)
     assert len(closed) < len(everything)
+
+
+def test_with_no_closed_case_the_table_says_there_is_nothing_to_analyse(tmp_path: Path) -> None:
+    home = tmp_path / "empty"
+    create(Settings(home=home, keyring=False, user="cm1"), PASSPHRASE).close()
+    result = run(home, "report", "outcomes")
+    assert result.returncode == 0, result.stderr
+    assert "No closed cases match" in result.stdout
+    assert "McNemar" not in result.stdout and "1.0000" not in result.stdout

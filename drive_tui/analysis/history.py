@@ -135,10 +135,10 @@ def build_history(assessments: Sequence[Assessment], form_for: Callable[[str, in
     return History(columns=tuple(columns), rows=tuple(rows))
 
 
-BLOCKS = {"none": "▁", "standard": "▃", "medium": "▅", "moderate": "▅", "high": "█"}
+BLOCKS = {"none": "▁", "standard": "▃", "medium": "▅", "moderate": "▅", "high": "█", "not_applicable": "-"}
 
 
 def sparkline(codes: Sequence[str | None]) -> str:
     """A small chart of a severity or risk over the timepoints: ▁ none · ▃ standard · ▅ moderate/medium · █ high;
-    '?' not known, '·' not asked."""
+    '-' not applicable (no children), '?' not known, '·' not asked."""
     return "".join(BLOCKS.get(code, "?") if code is not None else "·" for code in codes)

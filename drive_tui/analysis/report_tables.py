@@ -23,7 +23,15 @@ def _p(value: float) -> str:
 
 
 def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
-    """The outcome report as Rich renderables, for the terminal (`drive-tui report outcomes`) and the app."""
+    """The outcome report as Rich renderables, for the terminal (`drive-tui report outcomes`) and the app. With no
+    closed case there is nothing to compare: one sentence says so, not tables of zeros and a p-value of 1."""
+    if not document["cases"]:
+        return [
+            Text(
+                "No closed cases match, so there is nothing to analyse yet: a case counts once its closure "
+                "assessment is submitted."
+            )
+        ]
     out: list[RenderableType] = []
     out.append(
         Text.from_markup(

@@ -32,7 +32,10 @@ def init(
     def action() -> None:
         with create(current, passphrase, keychain=keychain(current)) as store:
             typer.echo(f"Created an encrypted store in {store.home}")
-            typer.echo("Keep the passphrase safe: without it (or this device's keychain) the store cannot be opened.")
+            typer.echo(
+                f"Back up the key file ({current.key_file_path}) with the store, and keep the passphrase safe: "
+                "without both (or this device's keychain) nobody can open the store — you included."
+            )
 
     run(action)
 
@@ -171,10 +174,13 @@ def export(
             err=True,
         )
         written = write_export(exchange, forms, chosen, out)
+        submitted = sum(len(case.assessments) for case in exchange.cases)
         typer.echo(
-            f"Exported {len(exchange.cases)} case(s){' (pseudonymised)' if pseudonymise else ''} to "
-            f"{', '.join(map(str, written))}"
+            f"Exported {len(exchange.cases)} case(s) with {submitted} submitted assessment(s)"
+            f"{' (pseudonymised)' if pseudonymise else ''} to {', '.join(map(str, written))}"
         )
+        if not submitted and chosen is not ExportFormat.JSON:
+            typer.echo("The long table holds its header row only: no assessment has been submitted yet.", err=True)
 
     run(action)
 

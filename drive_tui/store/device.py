@@ -47,7 +47,7 @@ class SyncStatus:
 
     def describe(self) -> str:
         if not self.enrolled:
-            return f"{self.pending} unsynced (not enrolled)"
+            return f"not enrolled ({self.pending} changes)" if self.pending else "not enrolled"
         when = self.last_sync_at.astimezone().strftime("%d %b %H:%M") if self.last_sync_at else "never"
         return f"{self.pending} unsynced · last sync {when}"
 

@@ -26,7 +26,7 @@ def screen_text(app: DriveApp) -> str:
 
 
 async def open_test_case(pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press("slash", *"TEST", "enter", "enter")
+    await pilot.press("slash", *"TEST", "enter")
     await pilot.pause()
     assert isinstance(pilot.app.screen, CaseScreen)
 

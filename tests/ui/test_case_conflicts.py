@@ -65,7 +65,7 @@ async def test_the_case_screen_counts_open_conflicts_and_held_work_outside_visit
     _pull_conflicts(populated)
     app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("slash", *"TEST-0001", "enter", "enter")
+        await pilot.press("slash", *"TEST-0001", "enter")
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen)
         text = " ".join(screen_text(app).split())

@@ -78,7 +78,7 @@ async def test_a_bad_new_case_says_why_and_saves_nothing(populated: Store, app_f
 async def test_edit_the_profile(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("slash", *"TEST", "enter", "enter")
+        await pilot.press("slash", *"TEST", "enter")
         await pilot.pause()
         await pilot.press("e")
         await pilot.pause()

@@ -78,7 +78,7 @@ async def test_history_marks_a_severity_increase_and_an_amendment(populated: Sto
 async def test_history_opens_from_the_case_screen_with_h(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("slash", *"TEST-0001", "enter", "enter")
+        await pilot.press("slash", *"TEST-0001", "enter")
         await pilot.pause()
         await pilot.press("h")
         await pilot.pause()

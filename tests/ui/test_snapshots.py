@@ -15,7 +15,7 @@ from tests.support.ui import TODAY
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 MODES = [pytest.param(False, id="office"), pytest.param(True, id="visit")]
-OPEN_TEST_CASE = ["slash", *"TEST", "enter", "enter"]
+OPEN_TEST_CASE = ["slash", *"TEST", "enter"]  # Enter in the filter opens the one case it shows
 
 
 def app(settings: Settings, store: Store, visit: bool, theme: str = "textual-dark"):  # type: ignore[no-untyped-def]

@@ -3,11 +3,23 @@ field, only the keys that apply in the footer, nothing sensitive on any screen i
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
+import pytest
+from textual.screen import Screen
+
+from drive_tui.domain.vocab import Timepoint
+from drive_tui.store.assessments import amend_assessment, case_history, save_draft_answer, submit_assessment
 from drive_tui.store.store import Store
+from drive_tui.ui import screens as screens_package
 from drive_tui.ui.screens.assessment import AssessmentScreen
+from drive_tui.ui.screens.comment import CommentScreen
 from drive_tui.ui.screens.outcomes import OutcomesScreen
+from drive_tui.ui.screens.unlock import UnlockScreen
 from drive_tui.ui.widgets.field_box import FieldBox
-from tests.support.ui import open_test_case, screen_text, start_review
+from tests.support.data import PASSPHRASE
+from tests.support.ui import VICTIM_SENTINEL, known_case_id, open_test_case, screen_text, start_review
 
 
 async def test_the_chosen_answer_is_marked_by_a_glyph_not_by_colour_alone(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
@@ -80,3 +92,120 @@ async def test_the_outcome_analyses_are_not_drawn_in_visit_mode(populated: Store
         text = screen_text(app)
         assert "hidden in visit mode" in text
         assert "everity" not in text and "Risk" not in text and "McNemar" not in text
+
+
+NOTE_SENTINEL = "Sentinel-note-Zq7"
+SENSITIVE = (
+    VICTIM_SENTINEL,
+    NOTE_SENTINEL,
+    "Victim",
+    "Risk to the victim/survivor",
+    "Risk to children",
+    "Severity of abusive behaviour",
+    "Notes",
+    "McNemar",
+)
+
+
+def every_screen_class() -> set[type[Screen]]:  # type: ignore[type-arg]
+    """Every screen and dialog drive-tui has: each module of ``drive_tui.ui.screens`` imported, every Screen in it."""
+    found: set[type[Screen]] = set()  # type: ignore[type-arg]
+    for module in pkgutil.iter_modules(screens_package.__path__):
+        loaded = importlib.import_module(f"{screens_package.__name__}.{module.name}")
+        found |= {
+            value
+            for value in vars(loaded).values()
+            if isinstance(value, type) and issubclass(value, Screen) and value.__module__ == loaded.__name__
+        }
+    return found
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_nothing_sensitive_is_drawn_on_any_screen_in_visit_mode(populated: Store, app_for, size) -> None:  # type: ignore[no-untyped-def]
+    """Visit mode on, every screen and dialog opened in turn, each scrolled through: no victim/survivor detail, no
+    note, no risk or severity label is drawn. A screen added later and not opened here fails the test."""
+    with populated.transaction() as tx:  # a note on the submitted intake, as a case manager would write one
+        intake = next(a for a in case_history(tx, known_case_id(populated)) if a.timepoint is Timepoint.INTAKE)
+        amendment = amend_assessment(tx, intake.id)
+        save_draft_answer(tx, amendment.id, "notes", f"{NOTE_SENTINEL} said he knows where she lives")
+        submit_assessment(tx, amendment.id)
+    app = app_for(populated, visit_mode=True)
+    seen: set[type] = set()
+
+    async def check(where: str) -> None:
+        await pilot.pause()
+        screen = app.screen
+        seen.add(type(screen))
+        for _ in range(8):  # scrolled through, a page at a time
+            text = screen_text(app)
+            assert "VISIT MODE" in text, where
+            assert not [word for word in SENSITIVE if word in text], f"{where}: {text}"
+            scrollable = [w for w in screen.query("*") if w.allow_vertical_scroll and w.max_scroll_y > w.scroll_y]
+            if not scrollable:
+                break
+            for widget in scrollable:
+                widget.scroll_page_down(animate=False)
+            await pilot.pause()
+
+    async with app.run_test(size=size) as pilot:
+        await check("caseload")
+        await open_test_case(pilot)
+        await check("case")
+        await pilot.press("e")
+        await check("case form")
+        await pilot.press("escape", "h")
+        await check("history")
+        await pilot.press("escape", "up", "enter")
+        await check("the submitted intake, read-only")
+        await pilot.press("escape", "a")
+        await check("the 3-month review, a draft")
+        await pilot.press("ctrl+s")
+        await check("submit: not ready")
+        await pilot.press("escape", "escape", "escape", "d")
+        await check("dashboard")
+        await pilot.press("o")
+        await check("outcomes")
+        await pilot.press("f1")
+        await check("help")
+        await pilot.press("escape", "ctrl+l")
+        await check("locked")
+        await pilot.press(*PASSPHRASE, "enter")
+        await app.workers.wait_for_complete()
+        app.push_screen(CommentScreen("Return the intake assessment: what needs correcting?", "e.g. the dates"))
+        await check("a supervisor's return comment")
+        await pilot.press("escape")
+        app.push_screen(UnlockScreen())
+        await app.workers.wait_for_complete()
+        await check("unlock")
+    assert seen == every_screen_class()
+
+
+async def test_the_caseload_marks_drafts_opens_on_enter_in_the_filter_and_o_shows_the_outcomes(
+    populated: Store, app_for
+) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_review(pilot)  # a draft of TEST-0001's 3-month review
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if "TEST-0001" in line)
+        assert "✎ draft" in row
+        await pilot.press("slash", *"TEST-0001", "enter")  # Enter in the filter opens the one case it shows
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CaseScreen"
+        await pilot.press("escape", "escape", "o")
+        await pilot.pause()
+        assert isinstance(app.screen, OutcomesScreen)
+
+
+async def test_an_empty_caseload_and_an_empty_history_say_what_to_do(store: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "No cases yet: press n to add one" in screen_text(app)
+        await pilot.press("n", *"NEW-0001", "tab", *"Essex", "ctrl+s")
+        await pilot.pause()
+        await pilot.press("h")  # the new case (opened once created): its history
+        await pilot.pause()
+        text = screen_text(app)
+        assert "No submitted assessments yet" in text and "Field" not in text

@@ -30,6 +30,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         Binding("s", "sort", "Sort"),
         Binding("y", "sync", "Sync"),
         Binding("d", "dashboard", "Dashboard"),
+        Binding("o", "outcomes", "Outcomes", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -111,9 +112,12 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         )
         filtered = f" · showing {len(shown)} of {len(self.rows)}" if needle else ""
         syncing = "syncing…" if self.syncing else self.sync_status.describe() if self.sync_status else ""
-        self.query_one("#caseload-summary", Static).update(
-            Text(f"{guide} · {overdue_cases} overdue · sorted by {self.sort}{filtered} · {syncing}")
-        )
+        summary = f"{guide} · {overdue_cases} overdue · sorted by {self.sort}{filtered} · {syncing}"
+        if not self.rows:
+            can_create = self.identity is None or self.identity.may_create_cases
+            hint = "press n to add one" if can_create else "your team's cases arrive with a sync (y)"
+            summary = f"No cases yet: {hint} · {syncing}"
+        self.query_one("#caseload-summary", Static).update(Text(summary))
 
     def _sorted(self, rows: list[CaseloadRow]) -> list[CaseloadRow]:
         if self.sort == "reference":
@@ -133,8 +137,13 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     def on_input_changed(self, event: Input.Changed) -> None:
         self.render_table()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#cases", DataTable).focus()
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter opens the first case it shows (the only one, when a reference is typed)."""
+        table = self.query_one("#cases", DataTable)
+        table.focus()
+        if table.row_count:
+            table.move_cursor(row=0)
+            await self.action_open_case()
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         await self.action_open_case()
@@ -169,6 +178,12 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         from drive_tui.ui.screens.dashboard import DashboardScreen
 
         self.app.push_screen(DashboardScreen())
+
+    async def action_outcomes(self) -> None:
+        await self.drive.wait_for_store()
+        from drive_tui.ui.screens.outcomes import OutcomesScreen
+
+        self.app.push_screen(OutcomesScreen())
 
     async def action_sync(self) -> None:
         """Sync in a worker thread: the screen stays usable, drafts keep saving (the store serialises writes)."""
@@ -229,12 +244,16 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
 
 
 def _alert(row: CaseloadRow) -> Cell:
-    """The first overdue assessment (and how many more), 'due now' for one in its window, else a dash."""
+    """The first overdue assessment (and how many more), a draft in progress, 'due now' for one in its window,
+    else a dash. Each says so in words or a glyph, not by colour alone."""
     overdue = row.schedule.overdue
     if overdue:
         more = f" +{len(overdue) - 1}" if len(overdue) > 1 else ""
         return Cell(f"! {overdue[0].timepoint.label}{more}", style="bold red")
-    if row.schedule.next is not None and row.schedule.next.state is SlotState.DUE:
+    next_slot = row.schedule.next
+    if next_slot is not None and next_slot.state is SlotState.DRAFT:
+        return Cell("✎ draft", style="bold cyan")
+    if next_slot is not None and next_slot.state is SlotState.DUE:
         return Cell("due now", style="bold yellow")
     return Cell("—", style="dim")
 

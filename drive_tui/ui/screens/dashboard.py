@@ -56,6 +56,8 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
         self.load: list[MemberLoad] = []
         self.missing_by: dict[str, MissingData] = {}
         self.missing: MissingData | None = None
+        self.sensitive: set[str] = set()
+        """Answer ids of fields the forms mark sensitive: their rows are not drawn in visit mode."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -81,6 +83,13 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
         snapshot = team_snapshot(tx, today=self.drive.today)
         self.load = team_load(snapshot.schedules, snapshot.drafts, snapshot.open_conflicts, today=self.drive.today)
         self.missing_by = {by: missing_data(snapshot.cases, lambda f, v: form_for(tx, f, v), by=by) for by in GROUPINGS}
+        self.sensitive = {
+            answer_id
+            for form in tx.forms.newest()
+            for spec in form.fields()
+            if spec.sensitive
+            for answer_id in (spec.id, *spec.answer_ids)
+        }
         return True
 
     def render_team(self) -> None:
@@ -121,10 +130,17 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
         table.add_column("All")
         for group in missing.groups:
             table.add_column(group)
+        hidden = self.sensitive if self.drive.visit_mode else set()
         for field_id, label in missing.fields:
+            if field_id in hidden:  # even a sensitive field's label is not drawn in visit mode
+                continue
             cells = [Text(label), _rate(missing.overall.get(field_id))]
             cells += [_rate(tallies.get(field_id)) for tallies in missing.groups.values()]
             table.add_row(*cells, key=field_id)
+
+    async def visit_mode_changed(self) -> None:
+        if self.missing is not None:
+            self.render_missing()
 
     def action_regroup(self) -> None:
         self.by = GROUPINGS[(GROUPINGS.index(self.by) + 1) % len(GROUPINGS)]

@@ -63,6 +63,9 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
     def _body(self) -> Iterator[Widget]:
         assert self.history is not None
         yield Static(Text(f"History of case {self.reference}", style="bold"), classes="section-title")
+        if not self.history.columns:
+            yield Static("No submitted assessments yet: each one joins this history when it is submitted.", id="empty")
+            return
         if not self.drive.visit_mode:
             yield Static(self._chart(), id="chart")
         table: DataTable[Text] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
@@ -74,13 +77,15 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
             self.app.pop_screen()
             return
         await self.visit_mode_changed()
-        self.query_one("#history", DataTable).focus()
+        for table in self.query("#history"):
+            table.focus()
 
     async def visit_mode_changed(self) -> None:
         if self.history is None:
             return
         await self.refill(self.query_one("#body", Vertical), self._body())
-        self.render_table()
+        if self.history.columns:
+            self.render_table()
 
     def render_table(self) -> None:
         assert self.history is not None
@@ -112,7 +117,10 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
     def _chart(self) -> Text:
         assert self.history is not None
         chart = Text("Over time  ", style="bold")
-        chart.append("(▁ none · ▃ standard · ▅ moderate/medium · █ high · ? not known · · not asked)\n", style="dim")
+        chart.append(
+            "(▁ none · ▃ standard · ▅ moderate/medium · █ high · - not applicable · ? not known · · not asked)\n",
+            style="dim",
+        )
         for index, (answer_id, label) in enumerate(CHARTED):
             chart.append(f"{label:<18}", style="bold")
             chart.append(f"{sparkline(self.history.series(answer_id)):<8}")

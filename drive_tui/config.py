@@ -63,6 +63,13 @@ def _path(text: str) -> Path:
     return Path(text)
 
 
+def _sites(text: str) -> tuple[str, ...]:
+    sites = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    if any(len(site) > 120 or not site.isprintable() for site in sites):
+        raise ValueError("not a list of site names")
+    return sites
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "home": _path,
     "passphrase": Secret,
@@ -75,6 +82,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "visit_mode": _bool,
     "idle_lock_minutes": float,
     "server_database_url": str,
+    "sites": _sites,
 }
 _RANGES: dict[str, tuple[float, float, bool]] = {
     "keyring_timeout": (0, 30, False),
@@ -106,6 +114,9 @@ class Settings:
     """Start the app in visit mode (victim/survivor details, risk and notes hidden)."""
     idle_lock_minutes: float = 5.0
     """Minutes without a key press before the app locks itself."""
+    sites: tuple[str, ...] = ()
+    """Sites a new case can be at on a laptop that is not enrolled (``DRIVE_TUI_SITES=Essex,Kent``); an enrolled
+    one has the central store's."""
 
     server_database_url: str | None = None
     """Central service only: its database (default: ``central.db`` in ``home``; production: postgresql+psycopg://…)."""

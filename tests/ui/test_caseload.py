@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from textual.widgets import Input, OptionList, Select
+
 from drive_tui.store.cases import list_cases
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.case_form import CaseFormScreen
 from drive_tui.ui.screens.caseload import CaseloadScreen
+from drive_tui.ui.screens.confirm import ConfirmScreen
 from tests.support.ui import screen_text
 
 
@@ -52,7 +55,7 @@ async def test_new_case_from_the_keyboard(populated: Store, app_for) -> None:  #
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, CaseFormScreen)
-        await pilot.press(*"NEW-0001", "tab", *"Essex", "ctrl+s")
+        await pilot.press(*"NEW-0001", "tab", "enter", *"Essex", "enter", "ctrl+s")  # the site is chosen
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen)
         assert "NEW-0001" in screen_text(app)
@@ -65,10 +68,13 @@ async def test_a_bad_new_case_says_why_and_saves_nothing(populated: Store, app_f
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("n")
         await pilot.pause()
-        await pilot.press(*"TEST-0001", "tab", *"Essex", "ctrl+s")  # already exists
+        await pilot.press(*"TEST-0001", "tab", "enter", *"Essex", "enter", "ctrl+s")  # already exists
         await pilot.pause()
         assert isinstance(app.screen, CaseFormScreen) and "already exists" in screen_text(app)
-        await pilot.press("escape")
+        await pilot.press("escape")  # typed input: Esc asks first
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "Discard what you typed" in screen_text(app)
+        await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, CaseloadScreen)
     with populated.transaction() as tx:
@@ -86,3 +92,35 @@ async def test_edit_the_profile(populated: Store, app_for) -> None:  # type: ign
         await pilot.press("end", "backspace", "backspace", *"42", "ctrl+s")  # the age field is focused first
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen) and "42" in screen_text(app)
+
+
+async def test_the_new_case_form_speaks_to_a_person_and_refuses_a_future_allocation(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("tab", "enter", *"Essex", "enter", "ctrl+s")  # no reference
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Reference: this is needed." in text
+        assert "String should" not in text and "Input should" not in text
+        form = app.screen
+        assert isinstance(form, CaseFormScreen)
+        form.query_one("#f-reference", Input).value = "NEW-0002"
+        form.query_one("#f-allocated_on", Input).value = "2026-13-01"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Allocated on: type a date as YYYY-MM-DD" in screen_text(app)
+        form.query_one("#f-allocated_on", Input).value = "2026-12-01"  # after TODAY, 2026-11-26
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "cannot be allocated after today" in screen_text(app) and app.screen is form
+        form.query_one("#f-site", Select).focus()
+        await pilot.press("enter")  # the sites, chosen from a list, never typed
+        await pilot.pause()
+        overlay = form.query_one("#f-site", Select).query_one(OptionList)
+        offered = [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]
+        assert offered[-3:] == ["Essex", "South Wales", "West Sussex"]  # after the "Choose the site" prompt
+        await pilot.press("escape")
+    with populated.transaction() as tx:
+        assert len(list_cases(tx)) == 21

@@ -199,11 +199,11 @@ async def test_the_caseload_marks_drafts_opens_on_enter_in_the_filter_and_o_show
 
 
 async def test_an_empty_caseload_and_an_empty_history_say_what_to_do(store: Store, app_for) -> None:  # type: ignore[no-untyped-def]
-    app = app_for(store)
+    app = app_for(store, sites=("Essex", "Kent"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert "No cases yet: press n to add one" in screen_text(app)
-        await pilot.press("n", *"NEW-0001", "tab", *"Essex", "ctrl+s")
+        await pilot.press("n", *"NEW-0001", "tab", "enter", *"Kent", "enter", "ctrl+s")
         await pilot.pause()
         await pilot.press("h")  # the new case (opened once created): its history
         await pilot.pause()

@@ -3,8 +3,10 @@ Ctrl+S saves, Esc cancels."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -18,6 +20,16 @@ from drive_tui.store.errors import StoreError
 from drive_tui.store.store import Tx
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
+
+LABELS = {
+    "reference": "Reference",
+    "site": "Site",
+    "allocated_on": "Allocated on",
+    "case_manager": "Case manager",
+    "service_user.age": "Age",
+    "service_user.ethnicity": "Ethnicity",
+}
+NO_SITES = "No sites are set up: enrol this laptop, or set DRIVE_TUI_SITES (e.g. Essex,Kent)."
 
 SERVICE_USER_CHOICES: dict[str, tuple[str, type[Coded]]] = {
     "gender": ("Gender", Gender),
@@ -35,11 +47,25 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
     CSS_PATH = "case_form.tcss"
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, case: Case | None) -> None:
+    def __init__(self, case: Case | None, *, known_sites: frozenset[str] = frozenset()) -> None:
         """``case``: the case to edit, as its screen has it; None for a new case."""
         super().__init__()
         self.case_id = case.id if case is not None else None
         self.current = case.model_dump(mode="json") if case is not None else None
+        self.known_sites = known_sites
+        """The sites this store's cases are at (the caseload has them)."""
+        self.first_values: dict[str, Any] = {}
+
+    def _sites(self, current: str) -> list[str]:
+        """The sites a case can be at, chosen, not typed: the central store's for an enrolled device, else the
+        settings' (``DRIVE_TUI_SITES``) and those this store's cases are at; an edited case keeps its own."""
+        store = self.drive.store
+        assert store is not None
+        if store.identity.enrolled:
+            sites = set(store.identity.sites)
+        else:
+            sites = set(self.drive.settings.sites) | set(self.known_sites)
+        return sorted(sites | ({current} if current else set()), key=str.casefold)
 
     def compose(self) -> ComposeResult:
         store = self.drive.store
@@ -53,27 +79,33 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
             "service_user": {},
         }
         su = current.get("service_user", {})
+        sites = self._sites(current["site"])
         yield VisitBadge()
         with Vertical(id="case-form"):
             yield Static(
                 "New case" if self.case_id is None else f"Edit case {current['reference']}", id="case-form-title"
             )
-            with VerticalScroll(), Grid(id="case-form-grid"):
-                for name, label in (
-                    ("reference", "Reference"),
-                    ("site", "Site"),
-                    ("allocated_on", "Allocated on (YYYY-MM-DD)"),
-                    ("case_manager", "Case manager"),
-                ):
-                    yield Label(label)
-                    # on an enrolled device cases are assigned centrally: the case manager is shown, not edited
-                    yield Input(
-                        str(current.get(name) or ""), id=f"f-{name}", disabled=name == "case_manager" and self.enrolled
-                    )
-                yield Label("Age")
-                yield Input("" if su.get("age") is None else str(su["age"]), id="f-age", type="integer")
-                yield Label("Ethnicity")
-                yield Input(su.get("ethnicity") or "", id="f-ethnicity")
+            with VerticalScroll(id="case-form-fields"), Grid(id="case-form-grid"):
+                yield Label(LABELS["reference"])
+                yield Input(current["reference"], id="f-reference", max_length=40, compact=True)
+                yield Label(LABELS["site"])
+                yield Select(
+                    [(site, site) for site in sites],
+                    id="f-site",
+                    prompt="Choose the site" if sites else NO_SITES,
+                    value=current["site"] or Select.NULL,
+                    disabled=not sites,
+                    compact=True,
+                )
+                yield Label(LABELS["allocated_on"] + " (YYYY-MM-DD)")
+                yield Input(str(current["allocated_on"]), id="f-allocated_on", max_length=10, compact=True)
+                yield Label(LABELS["case_manager"])
+                # on an enrolled device cases are assigned centrally: the case manager is shown, not edited
+                yield Input(current["case_manager"], id="f-case_manager", disabled=self.enrolled, compact=True)
+                yield Label(LABELS["service_user.age"])
+                yield Input("" if su.get("age") is None else str(su["age"]), id="f-age", type="integer", compact=True)
+                yield Label(LABELS["service_user.ethnicity"])
+                yield Input(su.get("ethnicity") or "", id="f-ethnicity", compact=True)
                 for name, (label, vocab) in SERVICE_USER_CHOICES.items():
                     yield Label(label)
                     value = su.get(name)
@@ -82,12 +114,14 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
                         id=f"f-{name}",
                         prompt="Not recorded",
                         value=value if value is not None else Select.NULL,
+                        compact=True,
                     )
             yield Static("", id="case-form-error", classes="error")
-            yield Button("Save (Ctrl+S)", variant="primary", id="save")
+            yield Button("Save (Ctrl+S)", variant="primary", id="save", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#f-reference" if self.case_id is None else "#f-age", Input).focus()
+        self.first_values = self._values()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_save()
@@ -95,8 +129,10 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
     def _values(self) -> dict[str, Any]:
         values: dict[str, Any] = {
             name: self.query_one(f"#f-{name}", Input).value.strip()
-            for name in ("reference", "site", "allocated_on", "case_manager")
+            for name in ("reference", "allocated_on", "case_manager")
         }
+        site = self.query_one("#f-site", Select).value
+        values["site"] = "" if site is Select.NULL else site
         age = self.query_one("#f-age", Input).value.strip()
         su: dict[str, Any] = {
             "age": int(age) if age.lstrip("-").isdigit() else (age or None),
@@ -110,18 +146,36 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
 
     def action_save(self) -> None:
         values = self._values()
+        problem = self._problem(values)
+        if problem:
+            self._error(problem)
+            return
         case_id = self.case_id
         if case_id is None:
-            try:
-                profile = CaseProfile.model_validate({**values, "victims": []})
-            except ValueError as exc:  # pydantic: a new case that does not validate
-                self._error(_first_problem(exc))
-                return
+            profile = CaseProfile.model_validate({**values, "victims": []})
             saved = self.in_store(lambda tx: create_case(tx, profile).id, refused=self._refused)
         else:
             saved = self.in_store(lambda tx: self._update(tx, case_id, values), refused=self._refused)
         if saved is not None:
             self.dismiss(saved)
+
+    def _problem(self, values: dict[str, Any]) -> str:
+        """What is wrong with the form, said for the person filling it in (field by its label, what to type), or
+        ""."""
+        if not values["site"]:
+            return NO_SITES if not self._sites("") else "Site: choose the site the case is at."
+        try:
+            allocated = date.fromisoformat(values["allocated_on"])
+        except ValueError:
+            return f"{LABELS['allocated_on']}: type a date as YYYY-MM-DD, e.g. {self.drive.today.isoformat()}."
+        if allocated > self.drive.today:
+            return f"{LABELS['allocated_on']}: a case cannot be allocated after today."
+        current = {k: v for k, v in (self.current or {}).items() if k in CaseProfile.model_fields}
+        try:
+            CaseProfile.model_validate({"victims": [], **current, **values})
+        except ValidationError as exc:
+            return "\n".join(_for_a_person(error) for error in exc.errors(include_input=False)[:3])
+        return ""
 
     @staticmethod
     def _update(tx: Tx, case_id: str, values: dict[str, Any]) -> str:
@@ -141,12 +195,33 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
         self.query_one("#case-form-error", Static).update(message)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Esc: leave, but never throw typed input away without asking."""
+        if self._values() == self.first_values:
+            self.dismiss(None)
+            return
+        from drive_tui.ui.screens.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard what you typed in this form?", yes="Discard"), answered)
 
 
-def _first_problem(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors(include_input=False)[0]
-        return f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
-    return str(exc)
+def _for_a_person(error: Any) -> str:
+    """A pydantic error as a person reads it: the field's label and what to type — never pydantic's wording."""
+    where = ".".join(str(part) for part in error["loc"])
+    label = LABELS.get(where, where.replace("service_user.", "").replace("_", " ").capitalize())
+    kind = error["type"]
+    if kind in ("string_too_short", "missing"):
+        return f"{label}: this is needed."
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"{label}: type a whole number."
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        limit = next(iter((error.get("ctx") or {}).values()), "")
+        return f"{label}: type a number {kind.replace('_', ' ').replace(' equal', ' or equal to')} {limit}."
+    if kind == "string_pattern_mismatch" or kind == "value_error":
+        return f"{label}: use letters, digits and punctuation on one line."
+    if kind == "string_too_long":
+        return f"{label}: this is too long."
+    return f"{label}: check this value."

@@ -240,7 +240,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
 
                 self.app.push_screen(CaseScreen(case_id))
 
-        self.app.push_screen(CaseFormScreen(None), created)
+        self.app.push_screen(CaseFormScreen(None, known_sites=frozenset(row.case.site for row in self.rows)), created)
 
 
 def _alert(row: CaseloadRow) -> Cell:

@@ -34,7 +34,7 @@ class DriveApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "toggle_visit_mode", "Visit mode"),
+        Binding("f2", "toggle_visit_mode", "Visit", tooltip="Visit mode: hide victim/survivor details, risk, notes"),
         Binding("ctrl+l", "lock", "Lock", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -206,7 +206,9 @@ class DriveApp(App[None]):
         for binding in screen.active_bindings.values():
             b = binding.binding
             if b.show and b.description and binding.node is screen:
-                yield SystemCommand(b.description, f"key: {b.key_display or b.key}", _runner(screen, b.action))
+                yield SystemCommand(
+                    b.tooltip or b.description, f"key: {b.key_display or b.key}", _runner(screen, b.action)
+                )
 
     def exit_wiped(self, message: str) -> None:
         """The central service revoked or retired this device and its store is wiped (``sync_device``): leave,

@@ -52,7 +52,7 @@ async def test_help_lists_the_keys_of_the_screen_and_the_app(populated: Store, a
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
-        for expected in ("Start/resume next", "Amend", "Edit profile", "Visit mode", "Lock", "Quit"):
+        for expected in ("Start or resume the next assessment", "Amend", "Edit the case profile", "Visit mode", "Quit"):
             assert expected in text
         await pilot.press("escape")
         await pilot.pause()
@@ -64,5 +64,12 @@ async def test_the_palette_lists_the_actions_and_no_screenshot(populated: Store,
     async with app.run_test(size=(80, 24)) as pilot:
         await open_test_case(pilot)
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        assert {"Visit mode", "Lock", "Help", "Start/resume next", "Amend", "Edit profile"} <= titles
+        assert {
+            "Visit mode",
+            "Lock",
+            "Help",
+            "Start or resume the next assessment",
+            "Amend",
+            "Edit the case profile",
+        } <= titles
         assert "Screenshot" not in titles

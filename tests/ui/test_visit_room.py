@@ -209,3 +209,26 @@ async def test_an_empty_caseload_and_an_empty_history_say_what_to_do(store: Stor
         await pilot.pause()
         text = screen_text(app)
         assert "No submitted assessments yet" in text and "Field" not in text
+
+
+@pytest.mark.parametrize("visit", [False, True], ids=["office", "visit"])
+async def test_every_footer_fits_80_columns_with_help_visit_mode_and_quit(populated: Store, app_for, visit) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated, visit_mode=visit)
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        async def footer_fits(where: str) -> None:
+            await pilot.pause()
+            footer = screen_text(app).splitlines()[-1]
+            assert all(key in footer for key in ("f1", "f2", "^q")), f"{where}: {footer}"
+
+        await footer_fits("caseload")
+        await open_test_case(pilot)
+        await footer_fits("case")
+        await pilot.press("a")
+        await footer_fits("assessment")
+        await pilot.press("escape", "h")
+        await footer_fits("history")
+        await pilot.press("escape", "escape", "d")
+        await footer_fits("dashboard")
+        await pilot.press("o")
+        await footer_fits("outcomes")

@@ -69,7 +69,7 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         yield VisitBadge()
         yield Vertical(id="body")
         yield Static("", id="help")
-        yield Footer()
+        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
 
     def _body(self) -> Iterator[Widget]:
         """The form itself, rebuilt after a submit or a change of visit mode (sensitive fields not even built)."""

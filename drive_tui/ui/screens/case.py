@@ -44,13 +44,13 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
     CSS_PATH = "case.tcss"
     AUTO_FOCUS = "#timeline"
     BINDINGS = [
-        Binding("a", "next_assessment", "Start/resume next"),
+        Binding("a", "next_assessment", "Next", tooltip="Start or resume the next assessment"),
         Binding("enter", "open_row", "Open"),
         Binding("m", "amend", "Amend"),
-        Binding("e", "edit_profile", "Edit profile"),
+        Binding("e", "edit_profile", "Profile", tooltip="Edit the case profile"),
         Binding("h", "history", "History"),
-        Binding("r", "sign_off", "Mark reviewed"),
-        Binding("t", "return_assessment", "Return"),
+        Binding("r", "sign_off", "Reviewed", tooltip="Mark the selected assessment reviewed"),
+        Binding("t", "return_assessment", "Return", tooltip="Return the selected assessment with a comment"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -81,7 +81,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         yield Header()
         yield VisitBadge()
         yield Vertical(id="body")
-        yield Footer()
+        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
 
     def _body(self) -> Iterator[Widget]:
         """The parts that change with the data and with visit mode (rebuilt; the header and footer stay)."""

@@ -26,10 +26,10 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     BINDINGS = [
         Binding("enter", "open_case", "Open"),
         Binding("slash", "filter", "Filter"),
-        Binding("n", "new_case", "New case"),
-        Binding("s", "sort", "Sort"),
+        Binding("n", "new_case", "New", tooltip="New case"),
+        Binding("s", "sort", "Sort", tooltip="Sort by due date, reference, site or status"),
         Binding("y", "sync", "Sync"),
-        Binding("d", "dashboard", "Dashboard"),
+        Binding("d", "dashboard", "Team", tooltip="Team dashboard: caseloads, overdue, missing data"),
         Binding("o", "outcomes", "Outcomes", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
@@ -51,7 +51,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         yield Static("", id="caseload-summary")
         yield Input(placeholder="Filter: type a reference, site or status (/)", id="filter")
         yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
 
     def on_mount(self) -> None:
         if self._loaded:
@@ -80,14 +80,16 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         table = self.query_one("#cases", DataTable)
         selected = self._selected_id()
         table.clear(columns=True)
-        table.add_column("Reference", key="reference", width=10)
+        # Widths fixed (no measuring of thousands of cells), the reference's from the longest one: with the status
+        # shown in Next ("Closed"), every column fits 80 columns with a reference of up to 16 characters.
+        longest = max((len(row.case.reference) for row in self.rows), default=9)
+        table.add_column("Reference", key="reference", width=min(max(longest, 9), 16))
         table.add_column("Site", key="site", width=11)
-        table.add_column("Status", key="status", width=6)
         table.add_column("Next", key="next", width=8)
         table.add_column("Due", key="due", width=10)
         table.add_column("Overdue", key="overdue", width=12)
         if not self.drive.visit_mode:
-            table.add_column("Risk", key="risk", width=8)
+            table.add_column("Risk", key="risk", width=9)
         needle = self.query_one("#filter", Input).value.strip().lower()
         shown = [row for row in self._sorted(self.rows) if _matches(row, needle)]
         for row in shown:
@@ -95,8 +97,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
             cells = [  # Cell, not str: no markup parsing of case data, and no measuring (the widths are set)
                 Cell(row.case.reference),
                 Cell(row.case.site),
-                Cell(row.case.status.label),
-                Cell(next_slot.timepoint.label if next_slot else "—"),
+                Cell(next_slot.timepoint.label if next_slot else row.case.status.label),
                 Cell(next_slot.due_on.isoformat() if next_slot else "—"),
                 _alert(row),
             ]

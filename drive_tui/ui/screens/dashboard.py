@@ -45,7 +45,7 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
     CSS_PATH = "dashboard.tcss"
     AUTO_FOCUS = "#team"
     BINDINGS = [
-        Binding("g", "regroup", "Group by site/CM"),
+        Binding("g", "regroup", "Group", tooltip="Missing data by site or by case manager"),
         Binding("o", "outcomes", "Outcomes"),
         Binding("escape", "back", "Back"),
     ]
@@ -64,7 +64,7 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
         yield VisitBadge()
         with Vertical(id="body"):
             yield from self._body()
-        yield Footer()
+        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
 
     def _body(self) -> Iterator[Widget]:
         yield Static(Text("Team", style="bold"), classes="section-title")

@@ -34,7 +34,7 @@ class HelpScreen(ModalScreen[None]):
                 if isinstance(binding, Binding) and binding.description and binding.key not in seen:
                     seen.add(binding.key)
                     keys = ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
-                    lines.append(f"  {keys:<18} {binding.description}")
+                    lines.append(f"  {keys:<18} {binding.tooltip or binding.description}")
         yield VisitBadge()
         with VerticalScroll(id="help-box"):
             yield Static("Keys", classes="help-title")

@@ -52,7 +52,7 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
         yield Header()
         yield VisitBadge()
         yield Vertical(id="body")
-        yield Footer()
+        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
 
     def _load(self, tx: Tx) -> bool:
         self.reference = get_case(tx, self.case_id).reference

@@ -30,7 +30,7 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
         yield VisitBadge()
         with VerticalScroll(id="report", can_focus=True):
             yield Static("Computing the analyses…", id="report-loading")
-        yield Footer()
+        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
 
     document: dict[str, Any] | None = None
 

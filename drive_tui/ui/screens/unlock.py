@@ -31,7 +31,7 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
             yield Input(placeholder="Passphrase", password=True, id="passphrase", disabled=True)
             yield Input(placeholder="Repeat the passphrase", password=True, id="repeat", classes="hidden")
             yield Static("", id="unlock-error", classes="error")
-        yield Footer()
+        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
 
     def on_mount(self) -> None:
         settings = self.drive.settings

@@ -201,6 +201,10 @@ class VictimSafer(Coded):
     NO_CHANGE = "no_change", "No change"
 
 
+SENSITIVE_ANSWERS: frozenset[Coded] = frozenset({NoContactReason.NOT_SAFE_TO_CONTACT})
+"""Answers that say something of a victim's safety although their field is not sensitive: in visit mode they are
+not drawn — neither as an option nor as an answer given."""
+
 VOCABULARIES: dict[str, type[Coded]] = {
     "yes_no": YesNo,
     "yes_no_not_known": YesNoNotKnown,

@@ -84,7 +84,7 @@ class Store:
                     now=now or datetime.now(UTC),
                 )
         except (OperationalError, sqlcipher.OperationalError) as exc:
-            raise _translated(exc) from None
+            raise _translated(exc) from exc  # the cause stays for a developer; what a person sees names no SQL
 
     def close(self) -> None:
         self.engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drive_tui.domain.vocab import SENSITIVE_ANSWERS
 from drive_tui.forms.spec import FieldSpec
 
 
@@ -25,3 +26,8 @@ def code_label(value: Any) -> str:
     if value is None:
         return "—"
     return getattr(value, "label", str(value))
+
+
+HIDDEN_IN_VISIT_MODE = frozenset(answer.value for answer in SENSITIVE_ANSWERS)
+"""Codes not drawn in visit mode, in any field (``vocab.SENSITIVE_ANSWERS``)."""
+HIDDEN_LABELS_IN_VISIT_MODE = frozenset(answer.label for answer in SENSITIVE_ANSWERS)

@@ -10,7 +10,13 @@ import pytest
 from textual.screen import Screen
 
 from drive_tui.domain.vocab import Timepoint
-from drive_tui.store.assessments import amend_assessment, case_history, save_draft_answer, submit_assessment
+from drive_tui.store.assessments import (
+    amend_assessment,
+    case_history,
+    save_draft_answer,
+    start_assessment,
+    submit_assessment,
+)
 from drive_tui.store.store import Store
 from drive_tui.ui import screens as screens_package
 from drive_tui.ui.screens.assessment import AssessmentScreen
@@ -124,10 +130,14 @@ def every_screen_class() -> set[type[Screen]]:  # type: ignore[type-arg]
 async def test_nothing_sensitive_is_drawn_on_any_screen_in_visit_mode(populated: Store, app_for, size) -> None:  # type: ignore[no-untyped-def]
     """Visit mode on, every screen and dialog opened in turn, each scrolled through: no victim/survivor detail, no
     note, no risk or severity label is drawn. A screen added later and not opened here fails the test."""
+    case_id = known_case_id(populated)
     with populated.transaction() as tx:  # a note on the submitted intake, as a case manager would write one
-        intake = next(a for a in case_history(tx, known_case_id(populated)) if a.timepoint is Timepoint.INTAKE)
+        intake = next(a for a in case_history(tx, case_id) if a.timepoint is Timepoint.INTAKE)
         amendment = amend_assessment(tx, intake.id)
         save_draft_answer(tx, amendment.id, "notes", f"{NOTE_SENTINEL} said he knows where she lives")
+        review = start_assessment(tx, case_id, Timepoint.MONTH_3)
+        save_draft_answer(tx, review.id, "contact_made", "no")
+        save_draft_answer(tx, review.id, "no_contact_reason", "not_safe_to_contact")  # says a victim is at risk
         submit_assessment(tx, amendment.id)
     app = app_for(populated, visit_mode=True)
     seen: set[type] = set()
@@ -232,3 +242,21 @@ async def test_every_footer_fits_80_columns_with_help_visit_mode_and_quit(popula
         await footer_fits("dashboard")
         await pilot.press("o")
         await footer_fits("outcomes")
+
+
+async def test_dialogs_stay_centred_in_visit_mode(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated, visit_mode=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key, box in (("ctrl+l", "#verify-box"), ("f2", "#verify-box")):
+            await pilot.press(key)
+            await pilot.pause()
+            region = app.screen.query_one(box).region
+            assert abs(region.x - (80 - region.right)) <= 1, region  # as much room on the left as on the right
+            assert "VISIT MODE" in screen_text(app)
+            if key == "ctrl+l":
+                await pilot.press(*PASSPHRASE, "enter")
+                await app.workers.wait_for_complete()
+            else:
+                await pilot.press("escape")
+            await pilot.pause()

@@ -29,6 +29,7 @@ from drive_tui.store.assessments import (
 from drive_tui.store.cases import get_case
 from drive_tui.store.errors import Invalid, StoreError
 from drive_tui.store.store import Tx
+from drive_tui.ui.labels import HIDDEN_IN_VISIT_MODE
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.field_box import FieldBox
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -100,6 +101,7 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
                         self.previous,
                         read_only=self.read_only,
                         required=spec.required,
+                        hidden=HIDDEN_IN_VISIT_MODE if visit else frozenset(),
                     )
                 )
         if visit and any(spec.sensitive for spec in self.form.fields()):

@@ -20,6 +20,7 @@ from drive_tui.store.cases import get_case
 from drive_tui.store.reviews import reviews_of
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import ReviewRow
+from drive_tui.ui.labels import HIDDEN_IN_VISIT_MODE, HIDDEN_LABELS_IN_VISIT_MODE
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -105,11 +106,14 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
                 continue  # not rendered at all, not merely dimmed
             cells = [Text(row.label)]
             for cell in row.cells:
+                if self.drive.visit_mode and isinstance(cell.value, str) and cell.value in HIDDEN_IN_VISIT_MODE:
+                    cells.append(Text("hidden in visit mode", style="dim italic"))
+                    continue
                 text = Text(cell.text)
                 if cell.change in MARKS:
                     mark, style = MARKS[cell.change]
                     text.append(f" {mark}", style=style)
-                if cell.was is not None:
+                if cell.was is not None and not (self.drive.visit_mode and cell.was in HIDDEN_LABELS_IN_VISIT_MODE):
                     text.append(f" (was {cell.was})", style="dim italic")
                 cells.append(text)
             table.add_row(*cells, key=row.answer_id, height=None)

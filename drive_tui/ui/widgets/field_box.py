@@ -110,8 +110,11 @@ class FieldBox(Vertical):
         *,
         read_only: bool,
         required: bool,
+        hidden: frozenset[str] = frozenset(),
     ) -> None:
+        """``hidden``: codes not to draw (in visit mode, the answers that say something of a victim's safety)."""
         super().__init__(id=f"field-{spec.id}")
+        self.hidden = hidden
         self.spec = spec
         self.answers = answers
         self.previous = previous
@@ -141,14 +144,20 @@ class FieldBox(Vertical):
     def _previous_text(self, answer_id: str) -> str:
         if self.previous is None:
             return ""
-        label = answer_label(self.spec, self.previous.get(answer_id))
-        return f"was: {label}"
+        value = self.previous.get(answer_id)
+        if isinstance(value, str) and value in self.hidden:
+            return "was: hidden in visit mode"
+        return f"was: {answer_label(self.spec, value)}"
 
     def _radio(self, answer_id: str, *, inline: bool) -> AnswerChoice:
         vocab = self.spec.vocab
         assert vocab is not None
         current = self.answers.get(answer_id)
-        buttons = [AnswerButton(member.label, value=member.value == current, name=member.value) for member in vocab]
+        buttons = [
+            AnswerButton(member.label, value=member.value == current, name=member.value)
+            for member in vocab
+            if member.value not in self.hidden
+        ]
         radio = AnswerChoice(
             *buttons, name=answer_id, disabled=self.read_only, classes="-inline" if inline else "", compact=True
         )

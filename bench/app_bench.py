@@ -173,6 +173,71 @@ async def keystrokes(folder: Path, count: int) -> dict[str, list[float]]:
     return results
 
 
+async def transitions(folder: Path, runs: int) -> dict[str, list[float]]:
+    """Key → the first frame that shows the new screen *with its content* (not an empty frame before the data is
+    read), on a store of 2,000 cases, for each way between screens a case manager takes."""
+    from textual import events
+
+    from drive_tui.config import Settings
+    from drive_tui.store.store import unlock
+    from drive_tui.ui.app import make_app
+    from drive_tui.ui.screens.assessment import AssessmentScreen
+    from drive_tui.ui.screens.case import CaseScreen
+    from drive_tui.ui.screens.caseload import CaseloadScreen
+    from drive_tui.ui.screens.dashboard import DashboardScreen
+    from drive_tui.ui.screens.history import HistoryScreen
+    from drive_tui.ui.screens.outcomes import OutcomesScreen
+
+    settings = Settings(home=folder, keyring=False)
+    store = unlock(settings, PASSPHRASE)
+    app = make_app(settings, store=store, today=TODAY)
+    results: dict[str, list[float]] = {}
+
+    def shows(kind: type, part: str):  # type: ignore[no-untyped-def]
+        return lambda: isinstance(app.screen, kind) and bool(app.screen.query(part))
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        display = app._display
+        ready: list[float] = []
+        waiting: list = []  # type: ignore[type-arg]
+
+        def timed_display(screen, renderable):  # type: ignore[no-untyped-def]
+            display(screen, renderable)
+            if renderable is not None and waiting and waiting[0]():
+                ready.append(time.perf_counter())
+                waiting.clear()
+
+        app._display = timed_display  # type: ignore[method-assign]
+        await pilot.pause()
+
+        async def one(label: str, key: str, char: str | None, done) -> None:  # type: ignore[no-untyped-def]
+            await pilot.pause()
+            await asyncio.sleep(0.2)
+            ready.clear()
+            waiting[:] = [done]
+            started = time.perf_counter()
+            app.post_message(events.Key(key, char))
+            while not ready:
+                await asyncio.sleep(0.0005)
+            results.setdefault(label, []).append(ready[0] - started)
+
+        for _ in range(runs):
+            await one("caseload → case", "enter", "\r", shows(CaseScreen, "#timeline"))
+            await one("case → history", "h", "h", shows(HistoryScreen, "#history, #empty"))
+            await one("history → back to the case", "escape", None, shows(CaseScreen, "#timeline"))
+            await one("case → assessment (new or resumed)", "a", "a", shows(AssessmentScreen, "FieldBox"))
+            await one("assessment → back to the case", "escape", None, shows(CaseScreen, "#timeline"))
+            await one("case → back to the caseload", "escape", None, shows(CaseloadScreen, "#cases"))
+            tallied = lambda: isinstance(app.screen, DashboardScreen) and app.screen.query_one("#team").row_count > 0  # noqa: E731
+            await one("caseload → dashboard, tallied (a worker; the screen shows at once)", "d", "d", tallied)
+            await one("dashboard → outcomes", "o", "o", shows(OutcomesScreen, "#report Static"))
+            await one("outcomes → back to the dashboard", "escape", None, shows(DashboardScreen, "#missing"))
+            await app.workers.wait_for_complete()
+            await one("dashboard → back to the caseload", "escape", None, shows(CaseloadScreen, "#cases"))
+            app.screen.query_one("#cases").move_cursor(row=1)  # the next case: its assessment is new
+    return results
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child-minimal":
         return child_minimal()
@@ -181,6 +246,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--keys", type=int, default=100)
+    parser.add_argument("--screens", type=int, default=5, help="rounds of screen transitions (2,000 cases)")
+    parser.add_argument("--only-screens", action="store_true", help="time the screen transitions alone")
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -188,6 +255,14 @@ def main() -> None:
             cases: (Path(tmp) / f"cases-{cases}", make_store(Path(tmp) / f"cases-{cases}", cases))
             for cases in (20, 2000)
         }
+        timed = asyncio.run(transitions(stores[2000][0], args.screens))
+        for label, values in timed.items():
+            print(
+                f"key → new screen with its content (2,000 cases), {label}: median "
+                f"{statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"
+            )
+        if args.only_screens:
+            return
         # interleaved, so a slow spell of a noisy machine falls on all three alike
         minimal: list[float] = []
         shown: dict[int, list[float]] = {cases: [] for cases in stores}

@@ -15,7 +15,7 @@ from drive_tui.domain.schedule import CaseSchedule, case_schedule
 from drive_tui.domain.summary import CaseSummary
 from drive_tui.domain.terms import Identity
 from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
-from drive_tui.store.device import SyncStatus, read_identity, read_sync_status
+from drive_tui.store.device import SYNC_PREFIX, SyncStatus, read_identity, read_sync_status
 
 if TYPE_CHECKING:
     from drive_tui.store.store import Tx
@@ -130,4 +130,16 @@ def read_overview(connection: Any, *, today: date, grace_days: int, login: str) 
         read_caseload(connection, today=today, grace_days=grace_days),
         read_sync_status(connection),
         read_identity(connection, login),
+    )
+
+
+def read_version(connection: Any) -> tuple[Any, ...]:
+    """What changes whenever the caseload can: the newest change made here and the sync position (pulls and
+    releases move it). Equal versions (on one day) mean an equal caseload, so it need not be read again."""
+    return tuple(
+        connection.execute(
+            "SELECT (SELECT max(seq) FROM outbox), (SELECT count(*) FROM outbox WHERE acknowledged_at IS NULL), "
+            "(SELECT group_concat(value) FROM store_meta WHERE key IN (?, ?, ?))",
+            (SYNC_PREFIX + "cursor_seq", SYNC_PREFIX + "last_sync_at", SYNC_PREFIX + "role"),
+        ).fetchone()
     )

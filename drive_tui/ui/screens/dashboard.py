@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -69,15 +70,27 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
     def _body(self) -> Iterator[Widget]:
         yield Static(Text("Team", style="bold"), classes="section-title")
         yield DataTable(id="team", cursor_type="row")
-        yield Static("", id="missing-title", classes="section-title")
+        yield Static("Reading the team's cases…", id="missing-title", classes="section-title")
         yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        if not self.in_store(self._load):
-            self.app.pop_screen()
-            return
+        self.read_team()
+
+    @work(thread=True, exclusive=True)
+    def read_team(self) -> None:
+        """In a worker: a team of thousands of cases takes a moment to tally, and the screen (Esc included) stays
+        usable meanwhile."""
+        if self.in_store(self._load, refused=lambda exc: self.app.call_from_thread(self._unreadable, str(exc))):
+            self.app.call_from_thread(self._show)
+
+    def _show(self) -> None:
         self.render_team()
         self.render_missing()
+
+    def _unreadable(self, message: str) -> None:
+        self.notify(message, severity="error")
+        if self.is_current:
+            self.app.pop_screen()
 
     def _load(self, tx: Tx) -> bool:
         snapshot = team_snapshot(tx, today=self.drive.today)
@@ -116,6 +129,8 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
             )
 
     def render_missing(self) -> None:
+        if not self.missing_by:  # still being read
+            return
         missing = self.missing_by[self.by]
         self.missing = missing
         grouping = "site" if self.by == "site" else "case manager"
@@ -139,7 +154,7 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
             table.add_row(*cells, key=field_id)
 
     async def visit_mode_changed(self) -> None:
-        if self.missing is not None:
+        if self.missing is not None and self.missing_by:
             self.render_missing()
 
     def action_regroup(self) -> None:

@@ -50,6 +50,9 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         self.syncing = False
         self._resumed_before = False
         self._loaded = overview is not None
+        self._drawn: dict[str, tuple[str, ...]] = {}
+        """Row key → the texts of its cells, as drawn (to redraw only what changed)."""
+        self._columns: tuple[int, bool] | None = None
         self._shown: tuple[object, ...] | None = None
         """The store's version (``read_version``) behind the rows shown; None until read through the store."""
 
@@ -93,40 +96,64 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
 
     def render_table(self) -> None:
         table = self.query_one("#cases", DataTable)
-        selected = self._selected_id()
-        table.clear(columns=True)
+        needle = self.query_one("#filter", Input).value.strip().lower()
+        shown = [row for row in self._sorted(self.rows) if _matches(row, needle)]
+        drawn = {row.case.id: self._cells(row) for row in shown}
         # Widths fixed (no measuring of thousands of cells), the reference's from the longest one: with the status
         # shown in Next ("Closed"), every column fits 80 columns with a reference of up to 16 characters.
         longest = max((len(row.case.reference) for row in self.rows), default=9)
-        table.add_column("Reference", key="reference", width=min(max(longest, 9), 16))
+        columns = (min(max(longest, 9), 16), self.drive.visit_mode)
+        if columns == self._columns and list(drawn) == list(self._drawn):
+            self._update_changed(table, drawn)  # the same rows in the same order: redraw only what changed
+        else:
+            self._rebuild(table, drawn, columns)
+        self._drawn = {key: tuple(cell.text for cell in cells) for key, cells in drawn.items()}
+        self._summarise(len(shown), needle)
+
+    def _cells(self, row: CaseloadRow) -> list[Cell]:
+        next_slot = row.schedule.next
+        cells = [  # Cell, not str: no markup parsing of case data, and no measuring (the widths are set)
+            Cell(row.case.reference),
+            Cell(row.case.site),
+            Cell(next_slot.timepoint.label if next_slot else row.case.status.label),
+            Cell(next_slot.due_on.isoformat() if next_slot else "—"),
+            _alert(row),
+        ]
+        if not self.drive.visit_mode:
+            cells.append(Cell(RiskToVictim(row.last_risk_to_victim).label if row.last_risk_to_victim else "—"))
+        return cells
+
+    def _rebuild(self, table: DataTable, drawn: dict[str, list[Cell]], columns: tuple[int, bool]) -> None:
+        selected = self._selected_id()
+        table.clear(columns=True)
+        table.add_column("Reference", key="reference", width=columns[0])
         table.add_column("Site", key="site", width=11)
         table.add_column("Next", key="next", width=8)
         table.add_column("Due", key="due", width=10)
         table.add_column("Overdue", key="overdue", width=12)
-        if not self.drive.visit_mode:
+        if not columns[1]:
             table.add_column("Risk", key="risk", width=9)
-        needle = self.query_one("#filter", Input).value.strip().lower()
-        shown = [row for row in self._sorted(self.rows) if _matches(row, needle)]
-        for row in shown:
-            next_slot = row.schedule.next
-            cells = [  # Cell, not str: no markup parsing of case data, and no measuring (the widths are set)
-                Cell(row.case.reference),
-                Cell(row.case.site),
-                Cell(next_slot.timepoint.label if next_slot else row.case.status.label),
-                Cell(next_slot.due_on.isoformat() if next_slot else "—"),
-                _alert(row),
-            ]
-            if not self.drive.visit_mode:
-                cells.append(Cell(RiskToVictim(row.last_risk_to_victim).label if row.last_risk_to_victim else "—"))
-            table.add_row(*cells, key=row.case.id)
-        if selected is not None and selected in {row.case.id for row in shown}:
+        for key, cells in drawn.items():
+            table.add_row(*cells, key=key)
+        if selected is not None and selected in drawn:
             table.move_cursor(row=table.get_row_index(selected))
+        self._columns = columns
+
+    def _update_changed(self, table: DataTable, drawn: dict[str, list[Cell]]) -> None:
+        keys = ("reference", "site", "next", "due", "overdue", "risk")
+        for row_key, cells in drawn.items():
+            before = self._drawn.get(row_key, ())
+            for column_key, cell, old in zip(keys, cells, before, strict=False):
+                if cell.text != old:
+                    table.update_cell(row_key, column_key, cell)
+
+    def _summarise(self, shown_count: int, needle: str) -> None:
         open_cases = sum(1 for row in self.rows if row.case.status is CaseStatus.OPEN)
         overdue_cases = sum(1 for row in self.rows if row.is_overdue)
         guide = f"{open_cases} open (guide {CASELOAD_GUIDE})" + (
             " — over the guide" if open_cases > CASELOAD_GUIDE else ""
         )
-        filtered = f" · showing {len(shown)} of {len(self.rows)}" if needle else ""
+        filtered = f" · showing {shown_count} of {len(self.rows)}" if needle else ""
         syncing = "syncing…" if self.syncing else self.sync_status.describe() if self.sync_status else ""
         summary = f"{guide} · {overdue_cases} overdue · sorted by {self.sort}{filtered} · {syncing}"
         if not self.rows:

@@ -260,3 +260,16 @@ async def test_dialogs_stay_centred_in_visit_mode(populated: Store, app_for) -> 
             else:
                 await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_an_answer_hidden_in_visit_mode_says_it_is_there(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    case_id = known_case_id(populated)
+    with populated.transaction() as tx:
+        review = start_assessment(tx, case_id, Timepoint.MONTH_3)
+        save_draft_answer(tx, review.id, "contact_made", "no")
+        save_draft_answer(tx, review.id, "no_contact_reason", "not_safe_to_contact")
+    app = app_for(populated, visit_mode=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start_review(pilot)
+        text = screen_text(app)
+        assert "answered — hidden in visit mode" in text and "Not safe to contact" not in text

@@ -138,6 +138,9 @@ class FieldBox(Vertical):
         else:
             with Horizontal(classes="answer-row"):
                 yield self._input()
+                current = self.answers.get(spec.id)
+                if isinstance(current, str) and current in self.hidden:  # so nobody answers it again unseen
+                    yield Static("answered — hidden in visit mode", classes="previous hidden-answer")
                 yield Static(self._previous_text(spec.id), classes="previous")
         yield Static("", classes="field-error")
 

@@ -15,24 +15,7 @@ from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
 from drive_tui.store.store import Tx
-from drive_tui.store.tables import AssessmentRow, CaseRow
-
-_ASSESSMENT_FIELDS = (
-    "id",
-    "case_id",
-    "timepoint",
-    "form_id",
-    "form_version",
-    "answers",
-    "status",
-    "author",
-    "device_id",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "completed_on",
-    "supersedes",
-)
+from drive_tui.store.tables import ASSESSMENT_FIELDS, AssessmentRow, CaseRow
 
 
 def cohort(
@@ -90,7 +73,7 @@ def _cohort(
     as_json = func.json_object(
         *[
             part
-            for name in _ASSESSMENT_FIELDS
+            for name in ASSESSMENT_FIELDS
             for part in (literal(name), func.json(assessments.c[name]) if name == "answers" else assessments.c[name])
         ]
     )

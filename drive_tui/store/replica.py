@@ -19,7 +19,16 @@ from drive_tui.domain.terms import Role
 from drive_tui.domain.vocab import AssessmentStatus
 from drive_tui.store.device import SYNC_PREFIX, SyncStatus, read_sync_status
 from drive_tui.store.store import Tx
-from drive_tui.store.tables import AssessmentRow, CaseRow, ConflictRow, OutboxRow, ReleasedCase, ReviewRow, StoreMeta
+from drive_tui.store.tables import (
+    ASSESSMENT_FIELDS,
+    AssessmentRow,
+    CaseRow,
+    ConflictRow,
+    OutboxRow,
+    ReleasedCase,
+    ReviewRow,
+    StoreMeta,
+)
 
 _PREFIX = SYNC_PREFIX
 _STATE_KEYS = (
@@ -186,21 +195,7 @@ _CASE_COLUMNS = (
     "created_at",
     "updated_at",
 )
-_ASSESSMENT_COLUMNS = (
-    "case_id",
-    "timepoint",
-    "form_id",
-    "form_version",
-    "answers",
-    "status",
-    "author",
-    "device_id",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-    "completed_on",
-    "supersedes",
-)
+_ASSESSMENT_COLUMNS = ASSESSMENT_FIELDS[1:]  # all but the id
 _STATUS_ORDER = {AssessmentStatus.AMENDED: 0, AssessmentStatus.SUBMITTED: 1, AssessmentStatus.DRAFT: 2}
 
 

@@ -66,6 +66,10 @@ class AssessmentRow(SQLModel, table=True):
     supersedes: str | None = Field(default=None, foreign_key="assessments.id", nullable=True)
 
 
+ASSESSMENT_FIELDS = tuple(AssessmentRow.model_fields)
+"""Every column of an assessment row, ``id`` first, in declaration order."""
+
+
 class FormSnapshot(SQLModel, table=True):
     """Every form version this store has used, so history validates and renders exactly as entered."""
 

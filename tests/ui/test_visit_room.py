@@ -17,7 +17,7 @@ from drive_tui.store.assessments import (
     start_assessment,
     submit_assessment,
 )
-from drive_tui.store.store import Store
+from drive_tui.store.store import Store, Tx
 from drive_tui.ui import screens as screens_package
 from drive_tui.ui.screens.assessment import AssessmentScreen
 from drive_tui.ui.screens.comment import CommentScreen
@@ -100,6 +100,13 @@ async def test_the_outcome_analyses_are_not_drawn_in_visit_mode(populated: Store
         assert "everity" not in text and "Risk" not in text and "McNemar" not in text
 
 
+def review_saying_not_safe(tx: Tx, case_id: str) -> None:
+    """The 3-month review started, no contact made because it is not safe: an answer that says a victim is at risk."""
+    review = start_assessment(tx, case_id, Timepoint.MONTH_3)
+    save_draft_answer(tx, review.id, "contact_made", "no")
+    save_draft_answer(tx, review.id, "no_contact_reason", "not_safe_to_contact")
+
+
 NOTE_SENTINEL = "Sentinel-note-Zq7"
 SENSITIVE = (
     VICTIM_SENTINEL,
@@ -135,10 +142,8 @@ async def test_nothing_sensitive_is_drawn_on_any_screen_in_visit_mode(populated:
         intake = next(a for a in case_history(tx, case_id) if a.timepoint is Timepoint.INTAKE)
         amendment = amend_assessment(tx, intake.id)
         save_draft_answer(tx, amendment.id, "notes", f"{NOTE_SENTINEL} said he knows where she lives")
-        review = start_assessment(tx, case_id, Timepoint.MONTH_3)
-        save_draft_answer(tx, review.id, "contact_made", "no")
-        save_draft_answer(tx, review.id, "no_contact_reason", "not_safe_to_contact")  # says a victim is at risk
         submit_assessment(tx, amendment.id)
+        review_saying_not_safe(tx, case_id)
     app = app_for(populated, visit_mode=True)
     seen: set[type] = set()
 
@@ -265,9 +270,7 @@ async def test_dialogs_stay_centred_in_visit_mode(populated: Store, app_for) -> 
 async def test_an_answer_hidden_in_visit_mode_says_it_is_there(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
     case_id = known_case_id(populated)
     with populated.transaction() as tx:
-        review = start_assessment(tx, case_id, Timepoint.MONTH_3)
-        save_draft_answer(tx, review.id, "contact_made", "no")
-        save_draft_answer(tx, review.id, "no_contact_reason", "not_safe_to_contact")
+        review_saying_not_safe(tx, case_id)
     app = app_for(populated, visit_mode=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await start_review(pilot)

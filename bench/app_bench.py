@@ -165,7 +165,7 @@ async def keystrokes(folder: Path, count: int) -> dict[str, list[float]]:
             await pilot.pause(0.6)  # scrolled into view
             for index in range(count):
                 await one("type in notes", "x" if index % 10 else "space", "x" if index % 10 else " ")
-        app.screen.query_one("#field-contact_made RadioSet").focus()
+        app.screen.query_one("#field-contact_made Choice").focus()
         await pilot.pause(0.6)
         for _ in range(count):
             await one("move the cursor (right)", "right", None)
@@ -228,8 +228,14 @@ async def transitions(folder: Path, runs: int) -> dict[str, list[float]]:
             await one("case → assessment (new or resumed)", "a", "a", shows(AssessmentScreen, "FieldBox"))
             await one("assessment → back to the case", "escape", None, shows(CaseScreen, "#timeline"))
             await one("case → back to the caseload", "escape", None, shows(CaseloadScreen, "#cases"))
-            tallied = lambda: isinstance(app.screen, DashboardScreen) and app.screen.query_one("#team").row_count > 0  # noqa: E731
-            await one("caseload → dashboard, tallied (a worker; the screen shows at once)", "d", "d", tallied)
+
+            def tallied(table: str):  # type: ignore[no-untyped-def]
+                return lambda: isinstance(app.screen, DashboardScreen) and app.screen.query_one(table).row_count > 0
+
+            await one("caseload → dashboard with the team's load", "d", "d", tallied("#team"))
+            await app.workers.wait_for_complete()
+            await one("dashboard → back to the caseload (1)", "escape", None, shows(CaseloadScreen, "#cases"))
+            await one("caseload → dashboard with missing data (all 2,000 cases read)", "d", "d", tallied("#missing"))
             await one("dashboard → outcomes", "o", "o", shows(OutcomesScreen, "#report Static"))
             await one("outcomes → back to the dashboard", "escape", None, shows(DashboardScreen, "#missing"))
             await app.workers.wait_for_complete()

@@ -5,7 +5,7 @@ lost 40% of complex-needs data show while they can still be filled."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -105,29 +105,41 @@ class MissingData:
     groups: dict[str, dict[str, Missing]] = field(default_factory=dict)
 
 
+GROUPINGS = ("site", "case_manager")
+"""How missing data can be grouped: by the case's site or its case manager."""
+
+
 def missing_data(
     cohort: Iterable[CohortCase], form_for: Callable[[str, int], FormSpec], *, by: str = "site"
 ) -> MissingData:
     """Per field: among the current submitted assessments that asked it (and the case profiles), how many were
     answered "not known" and how many left unanswered. ``by`` is 'site' or 'case_manager'."""
+    return missing_data_by(cohort, form_for, (by,))[by]
+
+
+def missing_data_by(
+    cohort: Iterable[CohortCase], form_for: Callable[[str, int], FormSpec], groupings: Sequence[str] = GROUPINGS
+) -> dict[str, MissingData]:
+    """``missing_data`` for each grouping at once: the cohort is walked, and each assessment's visible fields
+    worked out, once."""
     labels: dict[str, str] = {f"service_user.{name}": label for name, label in PROFILE_FIELDS.items()}
     overall: dict[str, Missing] = defaultdict(Missing)
-    groups: dict[str, dict[str, Missing]] = defaultdict(lambda: defaultdict(Missing))
+    groups = {by: defaultdict(lambda: defaultdict(Missing)) for by in groupings}  # type: ignore[var-annotated]
 
-    def count(group: str, field_id: str, value: object) -> None:
-        for tally in (overall[field_id], groups[group][field_id]):
+    def count(tallies_of: list[dict[str, Missing]], field_id: str, value: object) -> None:
+        unanswered = value is None or value == []
+        not_known = not unanswered and isinstance(value, str) and value in NOT_KNOWN
+        for tally in (overall[field_id], *(tallies[field_id] for tallies in tallies_of)):
             tally.asked += 1
-            if value is None or value == []:
-                tally.unanswered += 1
-            elif isinstance(value, str) and value in NOT_KNOWN:
-                tally.not_known += 1
+            tally.unanswered += unanswered
+            tally.not_known += not_known
 
     for item in cohort:
-        group = item.case.site if by == "site" else item.case.case_manager
+        tallies_of = [groups[by][item.case.site if by == "site" else item.case.case_manager] for by in groupings]
         profile = item.case.service_user
         for name in PROFILE_FIELDS:
             value = getattr(profile, name)
-            count(group, f"service_user.{name}", getattr(value, "value", value))
+            count(tallies_of, f"service_user.{name}", getattr(value, "value", value))
         for assessment in item.assessments.values():
             form = form_for(assessment.form_id, assessment.form_version)
             for answer_id in visible_answer_ids(form, assessment.answers):
@@ -137,10 +149,13 @@ def missing_data(
                 if answer_id not in labels:
                     row = next((r for r in spec.rows if r.id == answer_id), None)
                     labels[answer_id] = row.label if row is not None else spec.label
-                count(group, answer_id, assessment.answers.get(answer_id))
-    order = [f for f in labels if f in overall]
-    return MissingData(
-        fields=[(f, labels[f]) for f in order],
-        overall=dict(overall),
-        groups={g: dict(v) for g, v in sorted(groups.items())},
-    )
+                count(tallies_of, answer_id, assessment.answers.get(answer_id))
+    fields = [(f, labels[f]) for f in labels if f in overall]
+    return {
+        by: MissingData(
+            fields=fields,
+            overall=dict(overall),
+            groups={g: dict(v) for g, v in sorted(groups[by].items())},
+        )
+        for by in groupings
+    }

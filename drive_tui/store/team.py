@@ -1,22 +1,19 @@
-"""What the team dashboard reads: every case's schedule, the drafts in progress, open conflicts, and the cases
-with their current assessments (for missing data)."""
+"""What the team dashboard reads: every case's schedule, the drafts in progress and open conflicts (for the team's
+load; the cases with their current assessments, for missing data, are ``store.cohort.cohort``)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 
 from sqlmodel import col, select
 
-from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.models import Assessment
 from drive_tui.domain.schedule import CaseSchedule
 from drive_tui.domain.summary import CaseSummary
 from drive_tui.domain.vocab import AssessmentStatus
 from drive_tui.store.assessments import to_assessment
-from drive_tui.store.caseload import caseload
-from drive_tui.store.cohort import cohort
+from drive_tui.store.caseload import CaseloadRow
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import AssessmentRow, ConflictRow
 
@@ -27,11 +24,10 @@ class TeamSnapshot:
     drafts: list[Assessment]
     open_conflicts: dict[str, int]
     """Case id → open conflicts on it."""
-    cases: list[CohortCase]
 
 
-def team_snapshot(tx: Tx, *, today: date) -> TeamSnapshot:
-    rows = caseload(tx, today=today)
+def team_snapshot(tx: Tx, rows: list[CaseloadRow]) -> TeamSnapshot:
+    """``rows``: every case with its schedule (``store.caseload.caseload``), as the caseload screen has it."""
     drafts = [
         to_assessment(row)
         for row in tx.session.exec(select(AssessmentRow).where(AssessmentRow.status == AssessmentStatus.DRAFT.value))
@@ -41,5 +37,4 @@ def team_snapshot(tx: Tx, *, today: date) -> TeamSnapshot:
         schedules=[(row.case, row.schedule) for row in rows],
         drafts=drafts,
         open_conflicts=dict(conflicts),
-        cases=cohort(tx),
     )

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from drive_tui.store.caseload import Overview
     from drive_tui.store.opening import OpenedFile
     from drive_tui.store.store import Store
+    from drive_tui.ui.store_reads import StoreReads
 
 
 class DriveApp(App[None]):
@@ -66,6 +67,7 @@ class DriveApp(App[None]):
         self._last_activity = self.clock()
         self.resume_focus: dict[str, str] = {}
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
+        self._reads: StoreReads | None = None
 
     @property
     def today(self) -> date:
@@ -129,6 +131,15 @@ class DriveApp(App[None]):
         if show:
             self.show_caseload()
 
+    @property
+    def reads(self) -> StoreReads:
+        """The caseload and the cohort as last read, shared by the caseload, dashboard and outcomes screens."""
+        if self._reads is None:
+            from drive_tui.ui.store_reads import StoreReads
+
+            self._reads = StoreReads()
+        return self._reads
+
     async def wait_for_store(self) -> Store:
         """The store, once attached (at once, except in the moment after the caseload first shows)."""
         await self._store_ready.wait()
@@ -176,6 +187,7 @@ class DriveApp(App[None]):
         from drive_tui.ui.screens.verify import VerifyScreen
 
         self.locked = True
+        self._reads = None  # case data read for the overviews is not kept behind the lock
 
         def unlocked(_: bool | None) -> None:
             self.locked = False

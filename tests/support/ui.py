@@ -35,8 +35,19 @@ async def start_review(pilot) -> None:  # type: ignore[no-untyped-def]
     """Open TEST-0001 and start (or resume) its next assessment, the 3-month review."""
     await open_test_case(pilot)
     await pilot.press("a")
+    await form_drawn(pilot)
+
+
+async def form_drawn(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the assessment screen has drawn all of its form (it draws the sections after the first frame's)."""
     await pilot.pause()
-    assert isinstance(pilot.app.screen, AssessmentScreen)
+    screen = pilot.app.screen
+    assert isinstance(screen, AssessmentScreen)
+    for _ in range(20):
+        if not screen.rest:
+            return
+        await pilot.pause()
+    raise AssertionError("the form was never drawn in full")
 
 
 def visible_fields(app) -> list[str]:  # type: ignore[no-untyped-def]

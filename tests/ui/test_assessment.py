@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from drive_tui.config import Settings
 from drive_tui.domain.vocab import AssessmentStatus, Timepoint
 from drive_tui.store.assessments import case_history, current_assessments
@@ -12,7 +14,14 @@ from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.confirm import ConfirmScreen
 from drive_tui.ui.widgets.field_box import FieldBox
 from tests.support.data import PASSPHRASE
-from tests.support.ui import known_case_id, open_test_case, screen_text, start_review, visible_fields
+from tests.support.ui import (
+    form_drawn,
+    known_case_id,
+    open_test_case,
+    screen_text,
+    start_review,
+    visible_fields,
+)
 
 
 async def test_complete_a_review_with_the_keyboard_alone(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
@@ -94,7 +103,7 @@ async def test_reopen_read_only_and_amend(populated: Store, app_for) -> None:  #
         assert amendment.assessment.answers["need_housing"] == "not_known"
         assert app.focused is app.screen.query_one("#field-support_areas SelectionList")  # the first unanswered
         await pilot.press(*["shift+tab"] * 8)  # back over both risks, the four DVA rows and mental health
-        assert app.focused is app.screen.query_one("#field-need_housing RadioSet")
+        assert app.focused is app.screen.query_one("#field-need_housing Choice")
         await pilot.press("up", "up", "enter")  # from 'Not known' up to 'Yes'
         await pilot.press("ctrl+s", "y")
         await pilot.pause()
@@ -153,3 +162,40 @@ async def test_after_submitting_the_keys_still_work(populated: Store, app_for) -
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen)
         assert "Submitted" in screen_text(app)
+
+
+async def test_keys_typed_ahead_land_where_the_screen_shows_them(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """A case manager who knows the form types 'a', Right, Enter, Tab, Down, Enter without waiting for the screen:
+    the review opens, contact made is No, the reason that answer reveals is the one Tab went to, and focus stays
+    there (it once jumped back to the first field when the screen's own focusing caught up)."""
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        for key, char in [("a", "a"), ("right", None), ("enter", "\r"), ("tab", "\t"), ("down", None), ("enter", "\r")]:
+            app.post_message(events.Key(key, char))  # all at once: Pilot's press waits between keys
+        await form_drawn(pilot)
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen)
+        assert screen.assessment.answers == {"contact_made": "no", "no_contact_reason": "on_hold_cjs_pending"}
+        assert app.focused is screen.query_one("#field-no_contact_reason Choice")
+
+
+async def test_a_draft_resumed_in_a_later_section_opens_there_with_every_field_drawn(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """The form's sections up to the one where work resumes are drawn first, the rest after the first frame: the
+    focused field is on screen from the first frame, and in the end every field is there, in the form's order."""
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_review(pilot)
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen)
+        order = [box.spec.id for box in screen.query(FieldBox)]
+        assert order == [spec.id for spec in screen.form.fields()]
+        screen.query_one("#field-risk_to_victim Choice").focus()
+        await pilot.press("escape", "a")  # leave and come back: resumes at risk to the victim
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen)
+        focused = app.focused
+        assert focused is screen.query_one("#field-risk_to_victim Choice")
+        await form_drawn(pilot)
+        assert [box.spec.id for box in screen.query(FieldBox)] == order
+        assert app.focused is focused and focused.region.height > 0  # not moved, still in view

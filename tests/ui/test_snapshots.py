@@ -11,11 +11,18 @@ import pytest
 from drive_tui.config import Settings
 from drive_tui.store.store import Store
 from drive_tui.ui.app import make_app
-from tests.support.ui import TODAY
+from tests.support.ui import TODAY, form_drawn
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 MODES = [pytest.param(False, id="office"), pytest.param(True, id="visit")]
 OPEN_TEST_CASE = ["slash", *"TEST", "enter"]  # Enter in the filter opens the one case it shows
+
+
+async def answer_contact_made(pilot) -> None:  # type: ignore[no-untyped-def]
+    """TEST-0001's 3-month review, its form drawn in full, contact made answered No."""
+    await pilot.press(*OPEN_TEST_CASE, "a")
+    await form_drawn(pilot)
+    await pilot.press("right", "enter")
 
 
 def app(settings: Settings, store: Store, visit: bool, theme: str = "textual-dark"):  # type: ignore[no-untyped-def]
@@ -45,19 +52,18 @@ def test_case(snap_compare, populated: Store, settings: Settings, size, visit) -
 def test_assessment(snap_compare, populated: Store, settings: Settings, size, visit) -> None:  # type: ignore[no-untyped-def]
     """You should see the 3-month review with 'No' chosen for contact and the reason for no contact shown, each
     field with the intake's answer beside it; risk, the DVA grid and notes absent in visit mode."""
-    press = [*OPEN_TEST_CASE, "a", "right", "enter"]
-    assert snap_compare(app(settings, populated, visit), press=press, terminal_size=size)
+    assert snap_compare(app(settings, populated, visit), run_before=answer_contact_made, terminal_size=size)
 
 
 def test_assessment_light_theme(snap_compare, populated: Store, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     """You should see the same review in the light theme, every label readable."""
-    press = [*OPEN_TEST_CASE, "a", "right", "enter"]
-    assert snap_compare(app(settings, populated, False, "textual-light"), press=press, terminal_size=(80, 24))
+    assert snap_compare(
+        app(settings, populated, False, "textual-light"), run_before=answer_contact_made, terminal_size=(80, 24)
+    )
 
 
 def test_assessment_without_colour(snap_compare, populated: Store, settings: Settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """You should see the review with NO_COLOR at 80×24: the chosen answer marked (•), the others ( ), readable with
     no colour at all."""
     monkeypatch.setenv("NO_COLOR", "1")
-    press = [*OPEN_TEST_CASE, "a", "right", "enter"]
-    assert snap_compare(app(settings, populated, False), press=press, terminal_size=(80, 24))
+    assert snap_compare(app(settings, populated, False), run_before=answer_contact_made, terminal_size=(80, 24))

@@ -35,7 +35,7 @@ async def test_the_chosen_answer_is_marked_by_a_glyph_not_by_colour_alone(popula
         await pilot.press("right", "enter")  # contact made: No
         await pilot.pause()
         text = screen_text(app)
-        assert "( )  Yes  (•)  No" in text  # (screen_text puts a space between differently styled runs)
+        assert "()Yes(•)No" in text.replace(" ", "")  # (screen_text puts a space between differently styled runs)
         assert "▐●▌" not in text and "▐X▌" not in text  # Textual's own boxes: the same glyph either way
         screen = app.screen
         assert isinstance(screen, AssessmentScreen)
@@ -57,11 +57,11 @@ async def test_a_choice_drawn_as_a_list_shows_the_previous_answer_too(populated:
     async with app.run_test(size=(120, 40)) as pilot:
         await start_review(pilot)
         box = app.screen.query_one("#field-risk_to_children", FieldBox)
-        previous = box.query_one(".previous")
-        assert str(previous.render()) == "was: Medium"
         box.scroll_visible(animate=False)
         await pilot.pause()
-        assert previous.is_on_screen and previous.region.width >= len("was: Medium")
+        assert any(
+            "Standard" in line and line.rstrip().endswith("was: Medium") for line in screen_text(app).splitlines()
+        )
 
 
 async def test_the_footer_offers_submit_for_a_draft_and_amend_for_a_submitted_one(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]

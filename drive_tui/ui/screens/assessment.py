@@ -50,6 +50,9 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         self.case: Case
         self.form: FormSpec
         self.previous: dict[str, Any] | None = None
+        self.rest: list[Widget] = []
+        """Widgets of the form still to be drawn, after its first frame (see ``_redraw``)."""
+        self._generation = 0
 
     @property
     def read_only(self) -> bool:
@@ -72,8 +75,7 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         yield Static("", id="help")
         yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
 
-    def _body(self) -> Iterator[Widget]:
-        """The form itself, rebuilt after a submit or a change of visit mode (sensitive fields not even built)."""
+    def _header(self) -> Iterator[Widget]:
         status = {
             AssessmentStatus.DRAFT: "draft — saved as you type",
             AssessmentStatus.SUBMITTED: "submitted — read-only",
@@ -86,29 +88,34 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
             id="assessment-title",
         )
         yield Static("", id="progress")
+
+    def _sections(self) -> list[list[Widget]]:
+        """The form as widgets, a list for each section: its title and its fields (sensitive fields not even built
+        in visit mode), then the note that some are hidden."""
         visit = self.drive.visit_mode
-        form = VerticalScroll(id="form")
+        shown = set(visible_answer_ids(self.form, self.assessment.answers))
+        sections: list[list[Widget]] = []
         for section in self.form.sections:
             fields = [spec for spec in section.fields if not (visit and spec.sensitive)]
             if not fields:
                 continue
-            form.compose_add_child(Static(section.title, classes="section-title"))
+            widgets: list[Widget] = [Static(section.title, classes="section-title")]
             for spec in fields:
-                form.compose_add_child(
-                    FieldBox(
-                        spec,
-                        dict(self.assessment.answers),
-                        self.previous,
-                        read_only=self.read_only,
-                        required=spec.required,
-                        hidden=HIDDEN_IN_VISIT_MODE if visit else frozenset(),
-                    )
+                box = FieldBox(
+                    spec,
+                    dict(self.assessment.answers),
+                    self.previous,
+                    read_only=self.read_only,
+                    required=spec.required,
+                    on_change=self._save,
+                    hidden=HIDDEN_IN_VISIT_MODE if visit else frozenset(),
                 )
+                box.display = spec.answer_ids[0] in shown
+                widgets.append(box)
+            sections.append(widgets)
         if visit and any(spec.sensitive for spec in self.form.fields()):
-            form.compose_add_child(
-                Static("Some fields are hidden in visit mode (F2).", classes="muted", id="visit-note")
-            )
-        yield form
+            sections.append([Static("Some fields are hidden in visit mode (F2).", classes="muted", id="visit-note")])
+        return sections
 
     async def rebuild(self) -> None:
         """Read the assessment again and redraw the form (if it cannot be read, the message says why and the form
@@ -117,9 +124,39 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
             await self._redraw()
 
     async def _redraw(self) -> None:
+        """Draw the form: first its sections up to the one where work resumes, at once; the rest after that first
+        frame (a form is up to ~80 widgets, and Textual takes ~1.5 ms a widget to build). Keys typed meanwhile act
+        on what is drawn and focused; focus waits for its field rather than landing on one out of view."""
         self.set_focus(None)  # the focused field is about to be removed
-        await self.refill(self.query_one("#body", Vertical), self._body())
+        self._generation += 1
+        sections = self._sections()
+        target = self._resume_target()
+        holds_target = [any(isinstance(w, FieldBox) and w.spec.id == target for w in ws) for ws in sections]
+        first = holds_target.index(True) if True in holds_target else 0
+        form = VerticalScroll(id="form")
+        for widget in (w for widgets in sections[: first + 1] for w in widgets):
+            form.compose_add_child(widget)
+        self.rest = []
+        await self.refill(self.query_one("#body", Vertical), [*self._header(), form])
+        self.rest = [w for widgets in sections[first + 1 :] for w in widgets]  # once the first part is in place
         self._settle()
+        if self.rest and self.is_current:  # else once the screen is shown (on_screen_resume)
+            self.call_after_refresh(self._draw_rest, self._generation)
+
+    def on_screen_resume(self) -> None:
+        # Before the screen is current, Textual runs "after refresh" callbacks at once: the rest would be drawn
+        # before the first frame.
+        if self.rest:
+            self.call_after_refresh(self._draw_rest, self._generation)
+
+    async def _draw_rest(self, generation: int) -> None:
+        if generation != self._generation or not self.rest or not self.is_current:
+            return  # redrawn since (that drawing has its own), drawn already, left, or under a dialog (until resumed)
+        rest, self.rest = self.rest, []
+        await self.query_one("#form", VerticalScroll).mount_all(rest)
+        self.refresh_state()
+        if self.focused is None and not self.read_only:
+            self._focus_resume()
 
     async def on_mount(self) -> None:
         if not self.in_store(self._load):
@@ -151,19 +188,32 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         self._save_pending()
         await self.rebuild()
 
+    def _resume_target(self) -> str | None:
+        """The field where work resumes: the one last focused, else the first shown and not answered."""
+        answers = self.assessment.answers
+        shown = set(visible_answer_ids(self.form, answers))
+        specs = [
+            spec
+            for spec in self.form.fields()
+            if spec.answer_ids[0] in shown and not (self.drive.visit_mode and spec.sensitive)
+        ]
+        last = self.drive.resume_focus.get(self.assessment_id)
+        if any(spec.id == last for spec in specs):
+            return last
+        return next((spec.id for spec in specs if any(a not in answers for a in spec.answer_ids)), None)
+
     def _focus_resume(self) -> None:
         boxes = [box for box in self.query(FieldBox) if box.display]
-        target = self.drive.resume_focus.get(self.assessment_id)
+        target = self._resume_target()
         chosen = next((box for box in boxes if box.spec.id == target), None)
-        if chosen is None:
-            answers = self.assessment.answers
-            chosen = next((box for box in boxes if any(a not in answers for a in box.spec.answer_ids)), None)
+        if chosen is None and target is not None and self.rest:
+            return  # its section is still to be drawn (_draw_rest focuses it then)
         chosen = chosen or (boxes[0] if boxes else None)
         if chosen is not None:
             focusable = [w for w in chosen.query("*") if w.can_focus]
-            if focusable:
-                focusable[0].focus()
-                chosen.scroll_visible(animate=False)
+            if focusable:  # now, not later (Widget.focus): a key typed meanwhile may have moved it on already
+                self.set_focus(focusable[0], scroll_visible=False)
+                chosen.scroll_visible(animate=False)  # the whole field, its label too
 
     # Keeping the screen in step with the answers ----------------------------------------------------------
 
@@ -187,9 +237,6 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         self.query_one("#progress", Static).update(
             f"Answered {done} of {total} required{hidden_note}" + ("" if self.read_only else " · Ctrl+S to submit")
         )
-
-    def on_field_box_changed(self, event: FieldBox.Changed) -> None:
-        self._save(event.box, event.answer_id, event.value)
 
     def _save(self, box: FieldBox, answer_id: str, value: Any) -> None:
         if self.read_only or self.assessment.answers.get(answer_id) == value:

@@ -14,8 +14,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.terms import Identity
 from drive_tui.domain.vocab import CaseStatus, RiskToVictim
-from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, Overview, SyncStatus, read_overview, read_version
+from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, Overview, SyncStatus, read_overview
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.store_reads import version
 from drive_tui.ui.widgets.cell import Cell
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -73,12 +74,9 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
     def on_screen_resume(self) -> None:
         """Back from a case: read the caseload again only if something changed (with 2,000 cases a reread and
         redraw is a few hundred milliseconds)."""
-        if self._resumed_before and self.in_store(self._version) != self._shown:
+        if self._resumed_before and self.in_store(lambda tx: version(tx, self.drive.today)) != self._shown:
             self.reload()
         self._resumed_before = True
-
-    def _version(self, tx: Tx) -> tuple[object, ...]:
-        return (self.drive.today, *read_version(tx.dbapi))
 
     async def visit_mode_changed(self) -> None:
         if self.query("#cases"):
@@ -86,12 +84,14 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
 
     def reload(self) -> None:
         def read(tx: Tx) -> Overview:
-            self._shown = self._version(tx)
+            self._shown = version(tx, self.drive.today)
             return read_overview(tx.dbapi, today=self.drive.today, grace_days=tx.grace_days, login=tx.identity.user)
 
         overview = self.in_store(read)
         if overview is not None:
             self.rows, self.sync_status, self.identity = overview.rows, overview.sync, overview.identity
+            assert self._shown is not None
+            self.drive.reads.remember_caseload(self._shown, overview.rows)
         self.render_table()
 
     def render_table(self) -> None:

@@ -17,21 +17,21 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from drive_tui.analysis.dashboard import (
     DUE_SOON_DAYS,
+    GROUPINGS,
     STALE_DRAFT_DAYS,
     MemberLoad,
     Missing,
     MissingData,
-    missing_data,
+    missing_data_by,
     team_load,
 )
 from drive_tui.store.assessments import form_for
 from drive_tui.store.caseload import CASELOAD_GUIDE
+from drive_tui.store.errors import StoreError
 from drive_tui.store.store import Tx
 from drive_tui.store.team import team_snapshot
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
-
-GROUPINGS = ("site", "case_manager")
 
 
 def _rate(tally: Missing | None) -> Text:
@@ -78,24 +78,29 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
 
     @work(thread=True, exclusive=True)
     def read_team(self) -> None:
-        """In a worker: a team of thousands of cases takes a moment to tally, and the screen (Esc included) stays
-        usable meanwhile."""
-        if self.in_store(self._load, refused=lambda exc: self.app.call_from_thread(self._unreadable, str(exc))):
-            self.app.call_from_thread(self._show)
+        """In a worker, in two steps: the team's load (a caseload read, at once), then missing data (every current
+        assessment of every case: for thousands of cases, a moment). The screen, Esc included, stays usable."""
+        if self.in_store(self._load_team, refused=self._refused_in_worker):
+            self.app.call_from_thread(self.render_team)
+        if self.in_store(self._load_missing, refused=self._refused_in_worker):
+            self.app.call_from_thread(self.render_missing)
 
-    def _show(self) -> None:
-        self.render_team()
-        self.render_missing()
+    def _refused_in_worker(self, exc: StoreError) -> None:
+        self.app.call_from_thread(self._unreadable, str(exc))
 
     def _unreadable(self, message: str) -> None:
         self.notify(message, severity="error")
         if self.is_current:
             self.app.pop_screen()
 
-    def _load(self, tx: Tx) -> bool:
-        snapshot = team_snapshot(tx, today=self.drive.today)
+    def _load_team(self, tx: Tx) -> bool:
+        snapshot = team_snapshot(tx, self.drive.reads.caseload(tx, today=self.drive.today))
         self.load = team_load(snapshot.schedules, snapshot.drafts, snapshot.open_conflicts, today=self.drive.today)
-        self.missing_by = {by: missing_data(snapshot.cases, lambda f, v: form_for(tx, f, v), by=by) for by in GROUPINGS}
+        return True
+
+    def _load_missing(self, tx: Tx) -> bool:
+        cases = self.drive.reads.all_cases(tx, today=self.drive.today)
+        self.missing_by = missing_data_by(cases, lambda f, v: form_for(tx, f, v), GROUPINGS)
         self.sensitive = {
             answer_id
             for form in tx.forms.newest()

@@ -13,7 +13,6 @@ from textual.widgets import Footer, Header, Static
 
 from drive_tui.analysis.outcomes import outcomes
 from drive_tui.analysis.report_tables import outcome_tables
-from drive_tui.store.cohort import cohort
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -35,7 +34,7 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
     document: dict[str, Any] | None = None
 
     async def on_mount(self) -> None:
-        cases = self.in_store(lambda tx: cohort(tx, closed_only=True))
+        cases = self.in_store(lambda tx: self.drive.reads.closed_cases(tx, today=self.drive.today))
         if cases is None:
             self.app.pop_screen()
             return

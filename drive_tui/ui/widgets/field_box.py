@@ -1,11 +1,12 @@
-"""One form field as widgets, generated from its spec: a choice as radio buttons, several choices as a
+"""One form field as widgets, generated from its spec: a choice as one ``Choice`` widget, several choices as a
 selection list, the DVA grid as one compact row per behaviour type, numbers and dates as inputs, notes as a
-text area. It turns each widget's own events into one message: ``FieldBox.Changed(answer_id, value)``.
+text area. Every widget's own events become one call: ``on_change(box, answer_id, value)``, made synchronously
+so the screen has saved the answer (and shown or hidden the fields it governs) before the next key.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -14,27 +15,17 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
-from textual.message import Message
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import Input, Label, RadioButton, RadioSet, SelectionList, Static, TextArea
+from textual.widgets import Input, Label, SelectionList, Static, TextArea
 from textual.widgets.option_list import OptionDoesNotExist
 
 from drive_tui.forms.spec import FieldKind, FieldSpec
 from drive_tui.ui.labels import answer_label
+from drive_tui.ui.widgets.choice import Choice
 
 TEXT_SAVE_DELAY = 0.4
 """Seconds of quiet typing before text is saved (well inside the one-second promise)."""
-
-
-class AnswerButton(RadioButton):
-    """A radio button whose state reads without colour — ``(•)`` chosen, ``( )`` not — on a monochrome terminal,
-    with ``NO_COLOR``, or to a colour-blind user. (Textual's draws the same glyph for both, in two colours.)"""
-
-    def render(self) -> Content:
-        mark = Content.assemble(("(•)" if self.value else "( )", self.get_visual_style("toggle--button")))
-        return Content.assemble(mark, self.label.pad(1, 1).stylize_before(self.get_visual_style("toggle--label")))
 
 
 class AnswerList(SelectionList[str]):
@@ -55,52 +46,22 @@ class AnswerList(SelectionList[str]):
         return Strip(segments)
 
 
-class AnswerChoice(RadioSet):
-    """Radio buttons whose keyboard cursor starts on the current answer (Textual's starts on the first),
-    so arrowing from an answered field moves from what is there."""
-
-    def on_mount(self) -> None:
-        self.call_later(self._start_on_answer)  # after RadioSet's own mount handler put it on the first
-
-    def _start_on_answer(self) -> None:
-        if self.pressed_index >= 0:
-            self._selected = self.pressed_index  # Textual keeps the cursor in this reactive; no public setter
-
-
 class FieldBox(Vertical):
-    """A field with its label, input widget(s), the previous assessment's answer, and its error line."""
+    """A field with its label, input widget(s), the previous assessment's answer, and (when there is one) an error
+    line — as few widgets as it takes: a choice is its label and one ``Choice``."""
 
     DEFAULT_CSS = """
     FieldBox { height: auto; margin: 0 1 1 1; }
     FieldBox .field-label { text-style: bold; }
     FieldBox .answer-row { height: auto; }
-    FieldBox RadioSet { width: auto; background: transparent; }
-    FieldBox RadioSet:focus { background: $boost; }
-    FieldBox RadioSet.-inline { layout: horizontal; }
-    /* Only the focused field shows a cursor: elsewhere a highlight would look like an answer. */
-    FieldBox RadioSet:blur > RadioButton.-selected > .toggle--label { background: transparent; }
-    FieldBox RadioSet > RadioButton.-on > .toggle--label { text-style: bold underline; }
-    FieldBox RadioSet > RadioButton { width: auto; }  /* a list as wide as its longest option: room for "was:" */
-    FieldBox RadioSet.-inline > RadioButton { margin-right: 1; }
     FieldBox .grid-row { height: auto; }
-    FieldBox .grid-row { margin-bottom: 0; }
-    FieldBox .grid-label { width: 15; height: auto; }
-    FieldBox .grid-label .previous { margin-left: 0; }
-    FieldBox .grid-label Label { width: 100%; }
+    FieldBox .grid-label { width: 23; }
     FieldBox SelectionList { height: auto; max-height: 9; width: 1fr; }
     FieldBox TextArea { height: 5; }
     FieldBox Input { width: 30; }
     FieldBox .previous { color: $text-muted; width: auto; margin-left: 2; }
-    FieldBox .field-error { display: none; }
-    FieldBox .field-error.-shown { display: block; }
     """
     BINDINGS = [Binding("delete", "clear", "Clear answer", show=False)]
-
-    @dataclass
-    class Changed(Message):
-        box: FieldBox
-        answer_id: str
-        value: Any
 
     def __init__(
         self,
@@ -110,6 +71,7 @@ class FieldBox(Vertical):
         *,
         read_only: bool,
         required: bool,
+        on_change: Callable[[FieldBox, str, Any], None],
         hidden: frozenset[str] = frozenset(),
     ) -> None:
         """``hidden``: codes not to draw (in visit mode, the answers that say something of a victim's safety)."""
@@ -120,6 +82,7 @@ class FieldBox(Vertical):
         self.previous = previous
         self.read_only = read_only
         self.required = required
+        self.on_change = on_change
         self._pending: dict[str, Any] = {}
         self._timer: Timer | None = None
         self._error = ""
@@ -130,19 +93,17 @@ class FieldBox(Vertical):
         if spec.kind is FieldKind.SEVERITY_GRID:
             for row in spec.rows:
                 with Horizontal(classes="grid-row"):
-                    with Vertical(classes="grid-label"):
-                        yield Label(row.label)
-                        if self.previous is not None:
-                            yield Static(self._previous_text(row.id), classes="previous")
-                    yield self._radio(row.id, inline=True)
+                    yield Label(row.label, classes="grid-label")
+                    yield self._choice(row.id, inline=True)
+        elif spec.kind in (FieldKind.CHOICE, FieldKind.YES_NO_NOT_KNOWN, FieldKind.SEVERITY):
+            vocab = spec.vocab
+            assert vocab is not None
+            yield self._choice(spec.id, inline=sum(len(member.label) + 6 for member in vocab) <= 60)
         else:
             with Horizontal(classes="answer-row"):
                 yield self._input()
-                current = self.answers.get(spec.id)
-                if isinstance(current, str) and current in self.hidden:  # so nobody answers it again unseen
-                    yield Static("answered — hidden in visit mode", classes="previous hidden-answer")
-                yield Static(self._previous_text(spec.id), classes="previous")
-        yield Static("", classes="field-error")
+                if self.previous is not None:
+                    yield Static(self._previous_text(spec.id), classes="previous")
 
     def _previous_text(self, answer_id: str) -> str:
         if self.previous is None:
@@ -152,27 +113,25 @@ class FieldBox(Vertical):
             return "was: hidden in visit mode"
         return f"was: {answer_label(self.spec, value)}"
 
-    def _radio(self, answer_id: str, *, inline: bool) -> AnswerChoice:
+    def _choice(self, answer_id: str, *, inline: bool) -> Choice:
         vocab = self.spec.vocab
         assert vocab is not None
         current = self.answers.get(answer_id)
-        buttons = [
-            AnswerButton(member.label, value=member.value == current, name=member.value)
-            for member in vocab
-            if member.value not in self.hidden
-        ]
-        radio = AnswerChoice(
-            *buttons, name=answer_id, disabled=self.read_only, classes="-inline" if inline else "", compact=True
+        notes = [self._previous_text(answer_id)]
+        if isinstance(current, str) and current in self.hidden:  # so nobody answers it again unseen
+            notes.insert(0, "answered — hidden in visit mode")
+        return Choice(
+            [(member.value, member.label) for member in vocab if member.value not in self.hidden],
+            current if isinstance(current, str) else None,
+            name=answer_id,
+            inline=inline,
+            note="  ".join(note for note in notes if note),
+            on_change=lambda code: self.on_change(self, answer_id, code),
+            disabled=self.read_only,
         )
-        return radio
 
     def _input(self) -> Any:
         spec, value = self.spec, self.answers.get(self.spec.id)
-        if spec.kind in (FieldKind.CHOICE, FieldKind.YES_NO_NOT_KNOWN, FieldKind.SEVERITY):
-            vocab = spec.vocab
-            assert vocab is not None
-            width = sum(len(member.label) + 6 for member in vocab)
-            return self._radio(spec.id, inline=width <= 60)
         if spec.kind is FieldKind.MULTI_CHOICE:
             vocab = spec.vocab
             assert vocab is not None
@@ -198,14 +157,19 @@ class FieldBox(Vertical):
         )
 
     def show_error(self, message: str) -> None:
-        """Show ``message`` under the field ("" hides it). Unchanged, nothing is redrawn: the screen calls this for
-        every field after every save, and a needless update restyles the whole form."""
+        """Show ``message`` under the field ("" removes it). Unchanged, nothing is redrawn: the screen calls this for
+        every field after every save, and a needless update restyles the whole form. The error line is a widget
+        only while there is an error."""
         if message == self._error:
             return
         self._error = message
-        error = self.query_one(".field-error", Static)
-        error.update(message)
-        error.set_class(bool(message), "-shown")
+        shown = self.query(".field-error")
+        if not message:
+            shown.remove()
+        elif shown:
+            shown.first(Static).update(message)
+        else:
+            self.mount(Static(message, classes="field-error"))
 
     def set_required(self, required: bool) -> None:
         """Mark the label with * while the answers so far make this field required."""
@@ -222,25 +186,19 @@ class FieldBox(Vertical):
             self.screen.set_focus(None, scroll_visible=False)  # else Textual moves it to a field further down
         self.answers = dict(answers)
         await self.recompose()
-        self._error = ""  # a new, empty error line
+        self._error = ""  # recomposed without an error line
         self.show_error(message)
         if had_focus:
             target = next((widget for widget in self.query("*") if widget.can_focus), None)
             if target is not None:  # once laid out: focus and scroll never part
                 target.focus()
 
-    # Widget events → one Changed message --------------------------------------------------------------------
-
-    @on(RadioSet.Changed)
-    def _radio_changed(self, event: RadioSet.Changed) -> None:
-        event.stop()
-        if event.pressed is not None and event.radio_set.name:
-            self.post_message(self.Changed(self, event.radio_set.name, event.pressed.name))
+    # Widget events → on_change ------------------------------------------------------------------------------
 
     @on(SelectionList.SelectedChanged)
     def _selection_changed(self, event: SelectionList.SelectedChanged) -> None:  # type: ignore[type-arg]
         event.stop()
-        self.post_message(self.Changed(self, self.spec.id, list(event.selection_list.selected)))
+        self.on_change(self, self.spec.id, list(event.selection_list.selected))
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
@@ -287,7 +245,7 @@ class FieldBox(Vertical):
 
     def flush(self) -> None:
         for answer_id, value in self.take_pending().items():
-            self.post_message(self.Changed(self, answer_id, value))
+            self.on_change(self, answer_id, value)
 
     def on_descendant_blur(self) -> None:
         self.flush()
@@ -295,4 +253,4 @@ class FieldBox(Vertical):
     def action_clear(self) -> None:
         if not self.read_only:
             for answer_id in self.spec.answer_ids:
-                self.post_message(self.Changed(self, answer_id, None))
+                self.on_change(self, answer_id, None)

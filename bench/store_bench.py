@@ -1,12 +1,18 @@
-"""Store benchmark: latency of a durable draft save and of a submit, on SQLCipher and on plain SQLite.
+"""Store benchmark: latency of a durable draft save and of a submit, on SQLCipher and on plain SQLite, against
+the floor: the same rows written through the DB-API alone, in one durable commit each.
 
 Same code path for both (the store's engine set-up, migrations and operations); only the DB-API module
-differs. Run: python bench/store_bench.py [--saves N] [--submits N]. Prints medians, p99 and the ratio.
+differs. The floor runs on the store's own connection (WAL, ``synchronous=FULL``), writing what a draft save
+writes — the assessment's answers, an outbox row, an audit event chained by its hash, the audit head — with none
+of the ORM, validation or journal logic: what the disk and SQLite cost. Run: python bench/store_bench.py
+[--saves N] [--submits N]. Prints medians, p99 and the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import platform
 import sqlite3
 import statistics
@@ -120,6 +126,48 @@ def run(store: Store, saves: int, submits: int, prefix: str) -> tuple[list[float
     return save_times, submit_times
 
 
+def floor(store: Store, saves: int, prefix: str) -> list[float]:
+    with store.transaction() as tx:
+        case = create_case(
+            tx, CaseProfile(reference=f"{prefix}-f", site="Bench", allocated_on=date(2026, 1, 1), case_manager="b")
+        )
+        draft_id = start_assessment(tx, case.id, Timepoint.INTAKE).id
+    items = list(ANSWERS.items())
+    connection = store.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        times = []
+        for index in range(saves):
+            answer_id, value = items[index % len(items)]
+            now = f"2026-11-29T10:00:{index % 60:02d}.000000"
+            started = time.perf_counter()
+            cursor.execute("BEGIN IMMEDIATE")
+            (stored,) = cursor.execute("SELECT answers FROM assessments WHERE id = ?", (draft_id,)).fetchone()
+            answers = json.loads(stored)
+            answers[answer_id] = value
+            cursor.execute(
+                "UPDATE assessments SET answers = ?, updated_at = ? WHERE id = ?", (json.dumps(answers), now, draft_id)
+            )
+            payload = json.dumps({"answer_id": answer_id, "value": value})
+            cursor.execute(
+                "INSERT INTO outbox (change_id, created_at, entity, entity_id, op, payload) VALUES (?, ?, ?, ?, ?, ?)",
+                (f"{prefix}-{index}", now, "assessment", draft_id, "assessment.answer", payload),
+            )
+            seq, previous = cursor.execute("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+            digest = hashlib.sha256(f"{seq + 1}{now}{previous}{payload}".encode()).hexdigest()
+            cursor.execute(
+                "INSERT INTO audit_events (seq, at, actor, device_id, action, entity, entity_id, detail, prev_hash, "
+                "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq + 1, now, "bench", "device", "assessment.answer", "assessment", draft_id, "{}", previous, digest),
+            )
+            cursor.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('audit_head', ?)", (digest,))
+            cursor.execute("COMMIT")
+            times.append(time.perf_counter() - started)
+        return times
+    finally:
+        connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--saves", type=int, default=2000)
@@ -130,12 +178,23 @@ def main() -> None:
         f"saves={args.saves} submits={args.submits}"
     )
     results = {}
+    floors: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for kind in ("sqlite", "sqlcipher"):
             store = make_store(Path(folder), kind)
             with store:
                 run(store, 50, 5, "warm")  # warm up
+                floor(store, 50, "warm")
                 results[kind] = run(store, args.saves, args.submits, "run")
+                floors[kind] = floor(store, args.saves, "floor")
+    for kind in ("sqlite", "sqlcipher"):
+        values = floors[kind]
+        print(
+            f"{'floor':<10} {kind:<9} median {statistics.median(values) * 1000:6.2f} ms   "
+            f"p99 {percentile(values, 0.99) * 1000:6.2f} ms   (the same rows through the DB-API, one commit each)"
+        )
+        ratio = statistics.median(results[kind][0]) / statistics.median(values)
+        print(f"draft save {kind:<9} {ratio:.2f}x the floor (median)")
     for label, index in (("draft save", 0), ("submit", 1)):
         for kind in ("sqlite", "sqlcipher"):
             values = results[kind][index]

@@ -19,6 +19,7 @@ from drive_tui.config import Settings
 from drive_tui.store.keychain import Keychain
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.startup import FIRST_OPEN_WAIT, FirstOpen, resume_gc
+from drive_tui.ui.themes import HIGH_CONTRAST
 
 if TYPE_CHECKING:
     from drive_tui.store.caseload import Overview
@@ -68,6 +69,7 @@ class DriveApp(App[None]):
         self.resume_focus: dict[str, str] = {}
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
         self._reads: StoreReads | None = None
+        self.register_theme(HIGH_CONTRAST)
 
     @property
     def today(self) -> date:
@@ -214,6 +216,9 @@ class DriveApp(App[None]):
             "Visit mode", "Hide or show victim/survivor details, risk and notes", self.action_toggle_visit_mode
         )
         yield SystemCommand("Lock", "Lock the app now (drafts are already saved)", self.action_lock)
+        yield SystemCommand(
+            "High contrast", "White and yellow on black, or back to the usual colours", self.action_contrast
+        )
         yield SystemCommand("Help", "Every key of this screen", self.action_help)
         for binding in screen.active_bindings.values():
             b = binding.binding
@@ -221,6 +226,9 @@ class DriveApp(App[None]):
                 yield SystemCommand(
                     b.tooltip or b.description, f"key: {b.key_display or b.key}", _runner(screen, b.action)
                 )
+
+    def action_contrast(self) -> None:
+        self.theme = "textual-dark" if self.theme == HIGH_CONTRAST.name else HIGH_CONTRAST.name
 
     def exit_wiped(self, message: str) -> None:
         """The central service revoked or retired this device and its store is wiped (``sync_device``): leave,

@@ -11,6 +11,7 @@ import pytest
 from drive_tui.config import Settings
 from drive_tui.store.store import Store
 from drive_tui.ui.app import make_app
+from drive_tui.ui.themes import HIGH_CONTRAST
 from tests.support.ui import TODAY, form_drawn
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
@@ -67,3 +68,11 @@ def test_assessment_without_colour(snap_compare, populated: Store, settings: Set
     no colour at all."""
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(app(settings, populated, False), run_before=answer_contact_made, terminal_size=(80, 24))
+
+
+def test_assessment_high_contrast(snap_compare, populated: Store, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """You should see the review at 80×24 in white and yellow on black: no dimmed text, the focused answer's cursor
+    a solid yellow block."""
+    assert snap_compare(
+        app(settings, populated, False, HIGH_CONTRAST.name), run_before=answer_contact_made, terminal_size=(80, 24)
+    )

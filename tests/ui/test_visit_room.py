@@ -23,6 +23,7 @@ from drive_tui.ui.screens.assessment import AssessmentScreen
 from drive_tui.ui.screens.comment import CommentScreen
 from drive_tui.ui.screens.outcomes import OutcomesScreen
 from drive_tui.ui.screens.unlock import UnlockScreen
+from drive_tui.ui.themes import HIGH_CONTRAST
 from drive_tui.ui.widgets.field_box import FieldBox
 from tests.support.data import PASSPHRASE
 from tests.support.ui import VICTIM_SENTINEL, known_case_id, open_test_case, screen_text, start_review
@@ -276,3 +277,15 @@ async def test_an_answer_hidden_in_visit_mode_says_it_is_there(populated: Store,
         await start_review(pilot)
         text = screen_text(app)
         assert "answered — hidden in visit mode" in text and "Not safe to contact" not in text
+
+
+async def test_high_contrast_is_chosen_from_the_palette(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p", *"High contrast")
+        await pilot.pause()
+        assert "High contrast" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == HIGH_CONTRAST.name
+        assert app.current_theme.background == "#000000" and app.current_theme.foreground == "#FFFFFF"

@@ -199,3 +199,24 @@ async def test_a_draft_resumed_in_a_later_section_opens_there_with_every_field_d
         await form_drawn(pilot)
         assert [box.spec.id for box in screen.query(FieldBox)] == order
         assert app.focused is focused and focused.region.height > 0  # not moved, still in view
+
+
+async def test_tab_straight_after_an_answer_goes_to_the_field_it_revealed(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """Right, Enter, Tab typed in one go on 'Contact made' (No): Tab lands on 'Reason for no contact', which the
+    answer has just shown — not on the field after it (Textual orders Tab by the last layout, which that field
+    did not have yet). And back: Left, Enter, Tab (Yes) lands on 'Type of contact'."""
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_review(pilot)
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen)
+        for key, char in [("right", None), ("enter", "\r"), ("tab", "\t")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert app.focused is screen.query_one("#field-no_contact_reason Choice")
+        await pilot.press("shift+tab")
+        for key, char in [("left", None), ("enter", "\r"), ("tab", "\t")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert screen.assessment.answers["contact_made"] == "yes"
+        assert app.focused is screen.query_one("#field-contact_types SelectionList")

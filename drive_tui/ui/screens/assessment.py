@@ -164,6 +164,21 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
             return
         await self._redraw()
 
+    @property
+    def focus_chain(self) -> list[Widget]:
+        """Tab follows the form's order — the DOM's — not the last layout's. Textual sorts its chain by where
+        widgets were last laid out, and a field an answer has just shown has no place until the next frame: a Tab
+        typed straight after the answer skipped it."""
+
+        def chain(node: Widget) -> Iterator[Widget]:
+            for child in node.displayed_children:
+                if child.focusable:
+                    yield child
+                if child.can_focus_children and not child.disabled:
+                    yield from chain(child)
+
+        return list(chain(self))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Submit only a draft; amend only the current submitted record (the footer shows what applies)."""
         if not hasattr(self, "assessment"):

@@ -169,7 +169,7 @@ class Choice(Widget, can_focus=True):
         if code == self.value:
             return
         self.value = code
-        self.refresh(layout=True)
+        self.refresh()  # "(•)" for "( )": the same width, no layout
         if self.on_change is not None:
             self.on_change(code)
 

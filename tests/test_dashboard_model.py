@@ -50,14 +50,16 @@ def test_team_load_counts_per_case_manager() -> None:
     overdue = case(1, "ann", "Essex", date(2026, 9, 15))  # intake never done: overdue; 3 months 15 Dec
     due_soon = case(2, "ann", "Essex", date(2026, 8, 30))  # intake submitted; 3 months due 30 Nov
     fresh = case(3, "bob", "Kent", date(2026, 11, 20))  # intake due now (allocation date), draft stale
+    started_late = case(4, "ann", "Essex", date(2026, 9, 15))  # intake overdue, opened as a draft: still overdue
     schedules = [
         (overdue, case_schedule(allocated_on=overdue.allocated_on, today=TODAY)),
         (due_soon, case_schedule(allocated_on=due_soon.allocated_on, today=TODAY, submitted=[Timepoint.INTAKE])),
         (fresh, case_schedule(allocated_on=fresh.allocated_on, today=TODAY, drafts=[Timepoint.INTAKE])),
+        (started_late, case_schedule(allocated_on=started_late.allocated_on, today=TODAY, drafts=[Timepoint.INTAKE])),
     ]
     drafts = [intake("c3", {}, updated=NOW - timedelta(days=8), status="draft")]
     load = {m.case_manager: m for m in team_load(schedules, drafts, {"c1": 2}, today=TODAY)}
-    assert (load["ann"].open_cases, load["ann"].overdue, load["ann"].due_soon, load["ann"].conflicts) == (2, 1, 1, 2)
+    assert (load["ann"].open_cases, load["ann"].overdue, load["ann"].due_soon, load["ann"].conflicts) == (3, 2, 1, 2)
     assert (load["bob"].open_cases, load["bob"].overdue, load["bob"].stale_drafts) == (1, 0, 1)
 
 

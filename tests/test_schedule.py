@@ -53,6 +53,19 @@ def test_overdue_only_after_the_grace_period() -> None:
     assert states(stricter)[T.INTAKE] is SlotState.OVERDUE
 
 
+def test_a_draft_past_its_due_date_is_still_overdue() -> None:
+    """Opening an overdue assessment starts a draft; it stays overdue until submitted (it once stopped counting,
+    and the supervisor's overdue figures fell as case managers merely opened forms)."""
+    allocated = date(2026, 1, 5)
+    late = case_schedule(allocated_on=allocated, today=date(2026, 1, 20), drafts=[T.INTAKE], grace_days=14)
+    assert states(late)[T.INTAKE] is SlotState.DRAFT
+    assert [s.timepoint for s in late.overdue] == [T.INTAKE]
+    in_time = case_schedule(allocated_on=allocated, today=date(2026, 1, 19), drafts=[T.INTAKE], grace_days=14)
+    assert in_time.overdue == []
+    closed = case_schedule(allocated_on=allocated, today=date(2026, 9, 1), drafts=[T.MONTH_3], closed=True)
+    assert closed.overdue == []
+
+
 def test_next_is_the_first_assessment_not_done() -> None:
     schedule = case_schedule(
         allocated_on=date(2026, 1, 5), today=date(2026, 7, 1), submitted=[T.INTAKE], drafts=[T.MONTH_3]

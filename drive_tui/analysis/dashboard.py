@@ -66,7 +66,7 @@ def team_load(
         member.due_soon += sum(
             1
             for slot in schedule.slots
-            if slot.state in (SlotState.DUE, SlotState.NOT_DUE)
+            if slot.state in (SlotState.DUE, SlotState.NOT_DUE, SlotState.DRAFT)  # a draft is not done yet
             and today <= slot.due_on <= today + timedelta(days=DUE_SOON_DAYS)
         )
         member.conflicts += open_conflicts.get(case.id, 0)

@@ -76,10 +76,13 @@ class CaseSchedule:
 
     slots: tuple[Slot, ...]
     next: Slot | None
+    late_drafts: frozenset[Timepoint] = frozenset()
+    """Timepoints whose assessment is a draft past its due date and grace period: started is not done."""
 
     @property
     def overdue(self) -> list[Slot]:
-        return [slot for slot in self.slots if slot.state is SlotState.OVERDUE]
+        """Assessments past their due date and grace period and not submitted — drafts among them."""
+        return [slot for slot in self.slots if slot.state is SlotState.OVERDUE or slot.timepoint in self.late_drafts]
 
 
 def case_schedule(
@@ -104,6 +107,7 @@ def case_schedule(
     finished = closed or Timepoint.CLOSURE in done
     grace = timedelta(days=grace_days)
     slots: list[Slot] = []
+    late: set[Timepoint] = set()
     for timepoint, due_on in _due_dates(allocated_on):
         if timepoint in amended_set:
             state = SlotState.AMENDED
@@ -111,6 +115,8 @@ def case_schedule(
             state = SlotState.SUBMITTED
         elif timepoint in draft_set:
             state = SlotState.DRAFT
+            if not finished and today > due_on + grace:
+                late.add(timepoint)
         elif finished:
             state = SlotState.NOT_DONE
         elif today > due_on + grace:
@@ -122,4 +128,4 @@ def case_schedule(
         slots.append(Slot(timepoint, due_on, state))
     pending = (SlotState.DRAFT, SlotState.OVERDUE, SlotState.DUE, SlotState.NOT_DUE)
     next_slot = None if finished else next((s for s in slots if s.state in pending), None)
-    return CaseSchedule(tuple(slots), next_slot)
+    return CaseSchedule(tuple(slots), next_slot, frozenset(late))

@@ -287,12 +287,13 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
 
 
 def _alert(row: CaseloadRow) -> Cell:
-    """The first overdue assessment (and how many more), a draft in progress, 'due now' for one in its window,
-    else a dash. Each says so in words or a glyph, not by colour alone."""
+    """The first overdue assessment (✎ if it is a draft; and how many more), a draft in progress, 'due now' for one
+    in its window, else a dash. Each says so in words or a glyph, not by colour alone."""
     overdue = row.schedule.overdue
     if overdue:
         more = f" +{len(overdue) - 1}" if len(overdue) > 1 else ""
-        return Cell(f"! {overdue[0].timepoint.label}{more}", style="bold red")
+        started = " ✎" if overdue[0].state is SlotState.DRAFT else ""  # a draft in progress, still overdue
+        return Cell(f"! {overdue[0].timepoint.label}{started}{more}", style="bold red")
     next_slot = row.schedule.next
     if next_slot is not None and next_slot.state is SlotState.DRAFT:
         return Cell("✎ draft", style="bold cyan")

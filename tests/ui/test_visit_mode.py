@@ -12,7 +12,7 @@ from drive_tui.ui.screens.caseload import CaseloadScreen
 from drive_tui.ui.screens.verify import VerifyScreen
 from drive_tui.ui.widgets.field_box import FieldBox
 from tests.support.data import PASSPHRASE
-from tests.support.ui import VICTIM_SENTINEL, open_test_case, screen_text
+from tests.support.ui import VICTIM_SENTINEL, form_drawn, open_test_case, screen_text, start_review
 
 SENSITIVE_LABELS = ("Risk to the victim/survivor", "Risk to children", "Severity of abusive behaviour", "Notes")
 
@@ -82,3 +82,27 @@ async def test_the_visit_mode_indicator_shows_on_every_screen(populated: Store, 
         await pilot.press("e")
         await pilot.pause()
         assert "VISIT MODE" in screen_text(app)
+
+
+async def test_visit_mode_keeps_your_place_in_an_assessment(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """On Notes (which visit mode hides), F2: focus goes to the nearest field above it that stays, on screen; F2
+    and the passphrase: back on Notes, on screen — not at the top of the form."""
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_review(pilot)
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen)
+        screen.query_one("#field-notes TextArea").focus()
+        await pilot.pause()
+        await pilot.press("f2")
+        await form_drawn(pilot)
+        focused = app.focused
+        assert focused is not None and focused.region.height > 0  # on screen
+        box = next(node for node in focused.ancestors_with_self if isinstance(node, FieldBox))
+        assert box.spec.id == "support_areas"  # the last field before Notes that visit mode shows
+        await pilot.press("f2", *PASSPHRASE, "enter")
+        await app.workers.wait_for_complete()
+        await form_drawn(pilot)
+        assert not app.visit_mode
+        assert app.focused is screen.query_one("#field-notes TextArea")
+        assert app.focused.region.height > 0

@@ -53,6 +53,8 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         self.rest: list[Widget] = []
         """Widgets of the form still to be drawn, after its first frame (see ``_redraw``)."""
         self._generation = 0
+        self._place_before_visit: tuple[str, str] | None = None
+        """(the field visit mode hid, the field focused instead) while in visit mode."""
 
     @property
     def read_only(self) -> bool:
@@ -200,7 +202,29 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
             self._focus_resume()
 
     async def visit_mode_changed(self) -> None:
+        """Redraw without (or with) the sensitive fields, keeping the person's place: entering visit mode on a
+        field it hides resumes at the nearest shown field before it; leaving it, if they have not moved since,
+        returns to the field they were on."""
         self._save_pending()
+        places = self.drive.resume_focus
+        place = places.get(self.assessment_id)
+        if self.drive.visit_mode and place is not None:
+            specs = list(self.form.fields())
+            index = next((i for i, spec in enumerate(specs) if spec.id == place), None)
+            if index is not None and specs[index].sensitive:
+                shown = set(visible_answer_ids(self.form, self.assessment.answers))
+                candidates = [s for s in specs if s.answer_ids[0] in shown and not s.sensitive]
+                before = [s for s in candidates if specs.index(s) < index]
+                after = [s for s in candidates if specs.index(s) > index]
+                nearest = before[-1] if before else (after[0] if after else None)
+                if nearest is not None:
+                    places[self.assessment_id] = nearest.id
+                    self._place_before_visit = (place, nearest.id)
+        elif not self.drive.visit_mode and self._place_before_visit is not None:
+            hidden_place, stand_in = self._place_before_visit
+            if places.get(self.assessment_id) == stand_in:
+                places[self.assessment_id] = hidden_place
+            self._place_before_visit = None
         await self.rebuild()
 
     def _resume_target(self) -> str | None:

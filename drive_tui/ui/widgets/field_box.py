@@ -60,6 +60,7 @@ class FieldBox(Vertical):
     FieldBox TextArea { height: 5; }
     FieldBox Input { width: 30; }
     FieldBox .previous { color: $text-muted; width: auto; margin-left: 2; }
+    FieldBox .previous-note { margin-left: 0; max-height: 3; }
     """
     BINDINGS = [Binding("delete", "clear", "Clear answer", show=False)]
 
@@ -99,6 +100,10 @@ class FieldBox(Vertical):
             vocab = spec.vocab
             assert vocab is not None
             yield self._choice(spec.id, inline=sum(len(member.label) + 6 for member in vocab) <= 60)
+        elif spec.kind is FieldKind.TEXT:  # the whole width to write in; the previous note under it
+            yield self._input()
+            if self.previous is not None:
+                yield Static(self._previous_text(spec.id), classes="previous previous-note")
         else:
             with Horizontal(classes="answer-row"):
                 yield self._input()

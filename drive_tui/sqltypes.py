@@ -10,6 +10,14 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
+def sqlite_text(value: datetime) -> str:
+    """A timezone-aware time as SQLite stores it (``UTCDateTime``): ISO 8601 in UTC, to the microsecond. For the
+    few writes made in plain SQL."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: store times are UTC and timezone-aware")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime: ``timestamptz`` on PostgreSQL, ISO 8601 text on SQLite (no time zone type).
 
@@ -29,8 +37,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: store times are UTC and timezone-aware")
-        utc = value.astimezone(UTC)
-        return utc if dialect.name == "postgresql" else utc.isoformat(timespec="microseconds")
+        return value.astimezone(UTC) if dialect.name == "postgresql" else sqlite_text(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None or isinstance(value, datetime):

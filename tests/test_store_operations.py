@@ -231,6 +231,27 @@ def test_every_change_writes_an_outbox_row_and_an_audit_event(store: Store) -> N
         assert verify_chain(tx.session).ok and verify_chain(tx.session).events == 4
 
 
+def test_orm_and_plain_sql_writes_agree_within_one_transaction(store: Store) -> None:
+    """A draft's answers and the journal are written in plain SQL, the rest through the ORM: in one transaction
+    that starts an assessment, answers it, reads it back and submits it, every step sees the one before, the
+    journal keeps its order and the audit chain (with its head) holds."""
+    case_id = make_case(store)
+    with store.transaction() as tx:
+        draft = start_assessment(tx, case_id, Timepoint.INTAKE)
+        for answer_id, value in INTAKE_COMPLETE.items():
+            save_draft_answer(tx, draft.id, answer_id, value)
+        assert get_assessment(tx, draft.id).answers == INTAKE_COMPLETE  # the ORM reads what SQL wrote
+        submitted = submit_assessment(tx, draft.id).assessment
+        assert submitted.answers == INTAKE_COMPLETE and submitted.status is AssessmentStatus.SUBMITTED
+    with store.transaction() as tx:
+        ops = [row.op for row in tx.session.exec(select(OutboxRow).order_by(OutboxRow.seq))]
+        assert ops == ["case.create", "assessment.start", *["assessment.answer"] * len(INTAKE_COMPLETE), ops[-1]]
+        assert ops[-1] == "assessment.submit"
+        check = verify_chain(tx.session)
+        assert check.ok and check.events == len(ops)
+        assert get_assessment(tx, draft.id).answers == INTAKE_COMPLETE
+
+
 def test_a_failed_change_writes_no_journal(store: Store) -> None:
     case_id = make_case(store)
     with pytest.raises(Invalid), store.transaction() as tx:

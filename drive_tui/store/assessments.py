@@ -7,6 +7,7 @@ triggers refuse changes). An amendment is a new assessment that supersedes the o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,11 +19,12 @@ from drive_tui.domain.terms import Operation
 from drive_tui.domain.vocab import AssessmentStatus, CaseStatus, Timepoint
 from drive_tui.forms.answers import AnswerError, check_one, validate_answers
 from drive_tui.forms.spec import FormSpec
+from drive_tui.sqltypes import sqlite_text
 from drive_tui.store.cases import _get_row as _case_row
 from drive_tui.store.errors import Conflict, Invalid, NotFound
-from drive_tui.store.journal import journal
+from drive_tui.store.journal import expire, journal
 from drive_tui.store.store import Tx
-from drive_tui.store.tables import AssessmentRow, FormSnapshot
+from drive_tui.store.tables import ASSESSMENT_FIELDS, AssessmentRow, FormSnapshot
 
 
 def to_assessment(row: AssessmentRow) -> Assessment:
@@ -135,31 +137,47 @@ def start_assessment(tx: Tx, case_id: str, timepoint: Timepoint) -> Assessment:
     return to_assessment(row)
 
 
+_SELECT_ONE = f"SELECT {', '.join(ASSESSMENT_FIELDS)} FROM assessments WHERE id = ?"
+
+
 def save_draft_answer(tx: Tx, assessment_id: str, answer_id: str, value: Any) -> Assessment:
-    """Set (or, with ``value`` None, clear) one answer of a draft. Durable when the transaction commits."""
-    row = _get_row(tx, assessment_id)
-    if row.status != AssessmentStatus.DRAFT:
+    """Set (or, with ``value`` None, clear) one answer of a draft. Durable when the transaction commits.
+
+    Every keystroke's answer comes here, so the row is read and written in plain SQL on the transaction's
+    connection (as ``journal`` writes its rows): the ORM's get, autoflush and unit of work around one small
+    update cost several times the durable commit. What the ORM holds of this transaction is flushed first and
+    its copy of the row expired after, so ORM and SQL never disagree within a transaction.
+    """
+    tx.session.flush()
+    found = tx.dbapi.execute(_SELECT_ONE, (assessment_id,)).fetchone()
+    if found is None:
+        raise NotFound(f"no assessment with id {assessment_id}")
+    stored = dict(zip(ASSESSMENT_FIELDS, found, strict=True))
+    if stored["status"] != AssessmentStatus.DRAFT:
         raise Conflict("this assessment is submitted and cannot change: amend it instead")
-    form = form_for(tx, row.form_id, row.form_version)
+    form = form_for(tx, stored["form_id"], stored["form_version"])
     try:
         normalised = check_one(form, answer_id, value)
     except AnswerError as exc:
         raise Invalid(str(exc), [str(exc)], reason=exc.reason) from None
-    answers = dict(row.answers)
+    answers = json.loads(stored["answers"])
     if normalised is None:
         answers.pop(answer_id, None)
     else:
         answers[answer_id] = normalised
-    row.answers, row.updated_at = answers, tx.now
-    tx.session.add(row)
+    tx.dbapi.execute(
+        "UPDATE assessments SET answers = ?, updated_at = ? WHERE id = ?",
+        (json.dumps(answers), sqlite_text(tx.now), assessment_id),
+    )
+    expire(tx, AssessmentRow, assessment_id)
     journal(
         tx,
         action=Operation.ASSESSMENT_ANSWER,
-        entity_id=row.id,
+        entity_id=assessment_id,
         payload={"answer_id": answer_id, "value": normalised},
         detail={"field": answer_id},
     )
-    return to_assessment(row)
+    return Assessment.model_validate({**stored, "answers": answers, "updated_at": tx.now})
 
 
 @dataclass(frozen=True, slots=True)

@@ -133,7 +133,8 @@ async def keystrokes(folder: Path, count: int) -> dict[str, list[float]]:
     frames: list[float] = []
     results: dict[str, list[float]] = {
         "move the cursor (right)": [],
-        "answer (enter: draft saved)": [],
+        "answer (enter: draft saved) that shows or hides fields": [],
+        "answer (enter: draft saved), no field shown or hidden": [],
         "type in notes": [],
     }
     async with app.run_test(size=(120, 40)) as pilot:
@@ -165,11 +166,16 @@ async def keystrokes(folder: Path, count: int) -> dict[str, list[float]]:
             await pilot.pause(0.6)  # scrolled into view
             for index in range(count):
                 await one("type in notes", "x" if index % 10 else "space", "x" if index % 10 else " ")
-        app.screen.query_one("#field-contact_made Choice").focus()
+        app.screen.query_one("#field-contact_made Choice").focus()  # Yes, No, Not known: each shows other fields
         await pilot.pause(0.6)
         for _ in range(count):
             await one("move the cursor (right)", "right", None)
-            await one("answer (enter: draft saved)", "enter", "\r")
+            await one("answer (enter: draft saved) that shows or hides fields", "enter", "\r")
+        app.screen.query_one("#field-need_housing Choice").focus()
+        await pilot.pause(0.6)
+        for _ in range(count):
+            await one("move the cursor (right)", "right", None)
+            await one("answer (enter: draft saved), no field shown or hidden", "enter", "\r")
     return results
 
 

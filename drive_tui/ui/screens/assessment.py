@@ -54,6 +54,7 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         """Widgets of the form still to be drawn, after its first frame (see ``_redraw``)."""
         self._generation = 0
         self._place_before_visit: tuple[str, str] | None = None
+        self._progress_text = ""
         """(the field visit mode hid, the field focused instead) while in visit mode."""
 
     @property
@@ -89,6 +90,7 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
             f" · {status}{amendment}",
             id="assessment-title",
         )
+        self._progress_text = ""
         yield Static("", id="progress")
 
     def _sections(self) -> list[list[Widget]]:
@@ -273,9 +275,10 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         if self.drive.visit_mode:
             hidden = sum(1 for spec in self.form.fields() if spec.sensitive)
             hidden_note = f" · {hidden} sensitive field(s) hidden"
-        self.query_one("#progress", Static).update(
-            f"Answered {done} of {total} required{hidden_note}" + ("" if self.read_only else " · Ctrl+S to submit")
-        )
+        text = f"Answered {done} of {total} required{hidden_note}" + ("" if self.read_only else " · Ctrl+S to submit")
+        if text != self._progress_text:  # one line, always: no layout (a layout pass is most of a keystroke's frame)
+            self._progress_text = text
+            self.query_one("#progress", Static).update(text, layout=False)
 
     def _save(self, box: FieldBox, answer_id: str, value: Any) -> None:
         if self.read_only or self.assessment.answers.get(answer_id) == value:

@@ -220,3 +220,27 @@ async def test_tab_straight_after_an_answer_goes_to_the_field_it_revealed(popula
         await pilot.pause()
         assert screen.assessment.answers["contact_made"] == "yes"
         assert app.focused is screen.query_one("#field-contact_types SelectionList")
+
+
+async def test_up_and_down_move_between_the_rows_of_the_severity_grid(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """In the DVA grid, Left/Right go along a row's options and Down to the next behaviour, the cursor keeping its
+    column (Down once moved along the row, and Enter changed the row above unseen)."""
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_review(pilot)
+        screen = app.screen
+        assert isinstance(screen, AssessmentScreen)
+        screen.query_one("#field-dva_behaviour Choice").focus()
+        await pilot.press("right", "right", "enter")  # Physical: Moderate
+        await pilot.press("down", "right", "enter")  # Sexual: from Moderate's column, one on: High
+        await pilot.press("down", "down", "left", "enter")  # Jealousy & coercion: back from High to Moderate
+        await pilot.press("up", "enter")  # Harassment & stalking: the same column, Moderate
+        assert {k: v for k, v in screen.assessment.answers.items() if k.startswith("dva_")} == {
+            "dva_physical": "moderate",
+            "dva_sexual": "high",
+            "dva_jealousy_coercion": "moderate",
+            "dva_harassment_stalking": "moderate",
+        }
+        await pilot.press("down", "down")  # past the last row: the next field
+        focused = app.focused
+        assert focused is not None and focused is screen.query_one("#field-risk_to_victim Choice")

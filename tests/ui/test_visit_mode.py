@@ -57,7 +57,8 @@ async def test_visit_mode_on_at_start_and_off_only_with_the_passphrase(populated
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, VerifyScreen) and app.visit_mode
-        assert "wrong passphrase" in screen_text(app)
+        assert "Wrong passphrase: type it again." in screen_text(app)
+        assert "not opened" not in screen_text(app)  # the store is open: only the passphrase was wrong
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen) and app.visit_mode

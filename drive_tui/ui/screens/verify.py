@@ -10,7 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from drive_tui.store import keys
-from drive_tui.store.errors import StoreError
+from drive_tui.store.errors import StoreError, WrongPassphrase
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -33,6 +33,8 @@ class VerifyScreen(DriveScreenMixin, ModalScreen[bool]):
             yield Static(self.reason, id="verify-reason")
             yield Input(placeholder="Passphrase", password=True, id="verify-passphrase")
             yield Static("", id="verify-error", classes="error")
+            if self.cancellable:
+                yield Static("Enter to continue · Esc to cancel", classes="muted")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#verify-error", Static).update("Checking…")
@@ -43,15 +45,20 @@ class VerifyScreen(DriveScreenMixin, ModalScreen[bool]):
         settings = self.drive.settings
         try:
             keys.unwrap(keys.read_key_file(settings.key_file_path), passphrase)
+        except WrongPassphrase:
+            self.app.call_from_thread(self._wrong, "Wrong passphrase: type it again.", passphrase)
         except StoreError as exc:
-            self.app.call_from_thread(self._wrong, str(exc))
+            self.app.call_from_thread(self._wrong, str(exc), passphrase)
         else:
             self.app.call_from_thread(self.dismiss, True)
 
-    def _wrong(self, message: str) -> None:
+    def _wrong(self, message: str, checked: str) -> None:
+        """Say so and clear the field — unless the person has already started typing again while it was checked
+        (that is kept)."""
         self.query_one("#verify-error", Static).update(message)
         field = self.query_one("#verify-passphrase", Input)
-        field.value = ""
+        if field.value == checked:
+            field.value = ""
         field.focus()
 
     def action_cancel(self) -> None:

@@ -64,8 +64,10 @@ class Choice(Widget, can_focus=True):
     synchronously, so whatever the answer shows or hides is in place before the next key is handled."""
 
     BINDINGS = [
-        Binding("down,right", "move(1)", "Next option", show=False),
-        Binding("up,left", "move(-1)", "Previous option", show=False),
+        Binding("right", "move(1)", "Next option", show=False),
+        Binding("left", "move(-1)", "Previous option", show=False),
+        Binding("down", "down", "Next option", show=False),
+        Binding("up", "up", "Previous option", show=False),
         Binding("enter,space", "choose", "Choose", show=False),
     ]
     COMPONENT_CLASSES = {"choice--mark", "choice--chosen", "choice--cursor", "choice--note"}
@@ -90,14 +92,18 @@ class Choice(Widget, can_focus=True):
         inline: bool,
         note: str = "",
         on_change: Callable[[str], None] | None = None,
+        in_grid: bool = False,
         disabled: bool = False,
     ) -> None:
+        """``in_grid``: one row of a grid, so Up and Down go to the row above or below (the cursor keeps its
+        column), Left and Right along the options."""
         super().__init__(name=name, disabled=disabled)
         self.options = list(options)
         self.value = value
         self.inline = inline
         self.note = note
         self.on_change = on_change
+        self.in_grid = in_grid
         codes = [code for code, _ in self.options]
         self.set_reactive(Choice.cursor, codes.index(value) if value in codes else 0)
         self._spans: list[Span] = []
@@ -157,6 +163,26 @@ class Choice(Widget, can_focus=True):
     def action_move(self, step: int) -> None:
         if self.options:
             self.cursor = (self.cursor + step) % len(self.options)
+
+    def action_down(self) -> None:
+        self._vertical(1)
+
+    def action_up(self) -> None:
+        self._vertical(-1)
+
+    def _vertical(self, step: int) -> None:
+        if not self.in_grid:
+            self.action_move(step)
+            return
+        rows = [row for row in self.parent.parent.query(Choice)] if self.parent and self.parent.parent else []
+        index = rows.index(self) + step if self in rows else -1
+        if 0 <= index < len(rows):
+            rows[index].cursor = min(self.cursor, len(rows[index].options) - 1)
+            rows[index].focus()
+        elif step > 0:  # past the last row: on to the next field, as Tab
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
 
     def action_choose(self) -> None:
         if self.options:

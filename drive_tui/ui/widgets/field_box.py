@@ -95,7 +95,7 @@ class FieldBox(Vertical):
             for row in spec.rows:
                 with Horizontal(classes="grid-row"):
                     yield Label(row.label, classes="grid-label")
-                    yield self._choice(row.id, inline=True)
+                    yield self._choice(row.id, inline=True, in_grid=True)
         elif spec.kind in (FieldKind.CHOICE, FieldKind.YES_NO_NOT_KNOWN, FieldKind.SEVERITY):
             vocab = spec.vocab
             assert vocab is not None
@@ -118,7 +118,7 @@ class FieldBox(Vertical):
             return "was: hidden in visit mode"
         return f"was: {answer_label(self.spec, value)}"
 
-    def _choice(self, answer_id: str, *, inline: bool) -> Choice:
+    def _choice(self, answer_id: str, *, inline: bool, in_grid: bool = False) -> Choice:
         vocab = self.spec.vocab
         assert vocab is not None
         current = self.answers.get(answer_id)
@@ -132,6 +132,7 @@ class FieldBox(Vertical):
             inline=inline,
             note="  ".join(note for note in notes if note),
             on_change=lambda code: self.on_change(self, answer_id, code),
+            in_grid=in_grid,
             disabled=self.read_only,
         )
 

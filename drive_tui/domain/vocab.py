@@ -201,6 +201,108 @@ class VictimSafer(Coded):
     NO_CHANGE = "no_change", "No change"
 
 
+# Casework (DOMAIN.md "Casework"; the evaluation pp.27-35): the work log, its sources, the contact strategy.
+
+
+class WorkKind(Coded):
+    CONTACT_ATTEMPT = "contact_attempt", "Contact attempt"
+    DIRECT_SESSION = "direct_session", "Direct session"
+    INDIRECT = "indirect", "Indirect / multi-agency work"
+
+
+class AttemptMethod(Coded):
+    FACE_TO_FACE = "face_to_face", "Face to face"
+    TELEPHONE = "telephone", "Telephone"
+    LETTER_EMAIL = "letter_email", "Letter / email"
+    VIA_PRISON = "via_prison", "Via the prison"
+    VIA_PROBATION = "via_probation", "Via probation / offender manager"
+    OTHER = "other", "Other"
+
+
+class AttemptOutcome(Coded):
+    REACHED = "reached", "Reached"
+    NO_ANSWER = "no_answer", "No answer"
+    DECLINED = "declined", "Declined"
+    REFUSED_BY_INSTITUTION = "refused_by_institution", "Refused by the institution"
+    NOT_SAFE_TO_ATTEMPT = "not_safe_to_attempt", "Not safe to attempt"
+    OTHER = "other", "Other"
+
+
+class Agency(Coded):
+    POLICE = "police", "Police"
+    PROBATION = "probation", "Probation (NPS/CRC)"
+    PRISON = "prison", "Prison"
+    IDVA_SERVICE = "idva_service", "Idva service"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    MARAC = "marac", "Marac"
+    MAPPA_MASH_MARAT = "mappa_mash_marat", "MAPPA / MASH / MARAT"
+    HOUSING = "housing", "Housing"
+    SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse service"
+    MENTAL_HEALTH = "mental_health", "Mental health service"
+    SCHOOL = "school", "School"
+    OTHER_VS_SERVICE = "other_vs_service", "Other victim/survivor service"
+    OTHER = "other", "Other"
+
+
+class AgencyAction(Coded):
+    INFO_REQUESTED = "info_requested", "Information requested"
+    INFO_RECEIVED = "info_received", "Information received"
+    INFO_SHARED = "info_shared", "Information shared"
+    MARAC_REFERRAL = "marac_referral", "Marac (re-)referral"
+    LICENCE_CONDITIONS = "licence_conditions", "Licence conditions negotiated"
+    MULTI_AGENCY_MEETING = "multi_agency_meeting", "Joint or multi-agency meeting"
+    JOINT_MONITORING = "joint_monitoring", "Joint monitoring"
+    ARREST_OR_RECALL = "arrest_or_recall", "Arrest or recall"
+    CIVIL_ORDER = "civil_order", "Civil order"
+    CONTACT_SAFETY_PLANNING = "contact_safety_planning", "Safety planning around contact"
+    INSTITUTIONAL_ADVOCACY = "institutional_advocacy", "Institutional advocacy"
+    CHILD_SAFEGUARDING_REFERRAL = "child_safeguarding_referral", "Child safeguarding referral"
+    CP_REGISTRATION = "cp_registration", "Child protection registration"
+    CP_CASE_REOPENED = "cp_case_reopened", "Child protection case reopened"
+    CP_CASE_CLOSED = "cp_case_closed", "Child protection case closed"
+    SU_SUPPORT = "su_support", "Support for the Service User"
+
+
+DISRUPTION: frozenset[AgencyAction] = frozenset(
+    {
+        AgencyAction.MARAC_REFERRAL,
+        AgencyAction.LICENCE_CONDITIONS,
+        AgencyAction.MULTI_AGENCY_MEETING,
+        AgencyAction.JOINT_MONITORING,
+        AgencyAction.ARREST_OR_RECALL,
+        AgencyAction.CIVIL_ORDER,
+    }
+)
+"""The actions the evaluation counts as disruption (p.28)."""
+CHILD_SAFEGUARDING: frozenset[AgencyAction] = frozenset(
+    {
+        AgencyAction.CHILD_SAFEGUARDING_REFERRAL,
+        AgencyAction.CP_REGISTRATION,
+        AgencyAction.CP_CASE_REOPENED,
+        AgencyAction.CP_CASE_CLOSED,
+    }
+)
+"""The actions the evaluation counts as child safeguarding (p.28)."""
+
+
+class Source(Coded):
+    SU = "su", "Service User"
+    VS_VIA_IDVA = "vs_via_idva", "Victim/survivor via the Idva"
+    IDVA = "idva", "Idva"
+    MARAC = "marac", "Marac"
+    POLICE = "police", "Police"
+    PROBATION = "probation", "Probation"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    OTHER_AGENCY = "other_agency", "Other agency"
+    CM_OBSERVATION = "cm_observation", "Case manager's observation"
+
+
+class StrategyState(Coded):
+    DRAFTED = "drafted", "Drafted"
+    AGREED = "agreed", "Agreed by the service manager"
+    SHARED_WITH_MARAC = "shared_with_marac", "Shared with the Marac"
+
+
 SENSITIVE_ANSWERS: frozenset[Coded] = frozenset({NoContactReason.NOT_SAFE_TO_CONTACT})
 """Answers that say something of a victim's safety although their field is not sensitive: in visit mode they are
 not drawn — neither as an option nor as an answer given."""
@@ -226,5 +328,12 @@ VOCABULARIES: dict[str, type[Coded]] = {
     "custody_status": CustodyStatus,
     "idva_risk_change": IdvaRiskChange,
     "victim_safer": VictimSafer,
+    "work_kind": WorkKind,
+    "attempt_method": AttemptMethod,
+    "attempt_outcome": AttemptOutcome,
+    "agency": Agency,
+    "agency_action": AgencyAction,
+    "source": Source,
+    "strategy_state": StrategyState,
 }
 """Vocabularies by the name a form file uses for them (``vocabulary: risk_to_victim``)."""

@@ -137,3 +137,23 @@ def test_with_no_closed_case_the_table_says_there_is_nothing_to_analyse(tmp_path
     assert result.returncode == 0, result.stderr
     assert "No closed cases match" in result.stdout
     assert "McNemar" not in result.stdout and "1.0000" not in result.stdout
+
+
+def test_a_pseudonymised_export_keeps_a_victim_survivors_codes_and_drops_their_free_text(
+    cohort_home: Path, tmp_path: Path
+) -> None:
+    from drive_tui.store.cases import add_victim, list_cases
+
+    with unlock(Settings(home=cohort_home, keyring=False), PASSPHRASE) as store, store.transaction() as tx:
+        case = list_cases(tx)[0]
+        add_victim(
+            tx,
+            case.id,
+            {"relationship": "partner", "gender": "woman", "ethnicity": "SENTINEL-E", "idva_service": "SENTINEL-S"},
+        )
+    pseudonymised, plain = tmp_path / "p.json", tmp_path / "plain.json"
+    assert run(cohort_home, "export", "--format", "json", "--pseudonymise", "--out", str(pseudonymised)).returncode == 0
+    assert run(cohort_home, "export", "--format", "json", "--out", str(plain)).returncode == 0
+    assert "SENTINEL-S" in plain.read_text() and "SENTINEL-E" in plain.read_text()
+    text = pseudonymised.read_text()
+    assert "SENTINEL" not in text and '"relationship": "partner"' in text.replace('":"', '": "')

@@ -112,6 +112,9 @@ def pseudonymise(exchange: ExchangeFile, key: bytes) -> ExchangeFile:
                     "reference": pseudonym("P", f"{case.site}\x1f{case.reference}"),
                     "case_manager": pseudonym("CM", case.case_manager),
                     "service_user": case.service_user.model_copy(update={"ethnicity": None}),
+                    "victims": [  # coded fields only: no free text about a victim/survivor leaves pseudonymised
+                        victim.model_copy(update={"ethnicity": None, "idva_service": None}) for victim in case.victims
+                    ],
                     "assessments": assessments,
                 }
             )

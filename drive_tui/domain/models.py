@@ -72,7 +72,10 @@ class VictimSurvivor(_Model):
     relationship: Relationship | None = None
     gender: Gender | None = None
     age: Age | None = None
+    ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
     idva_engaged: bool | None = None
+    idva_service: ShortText | None = None
+    """Which Idva service the victim/survivor is engaged with."""
 
 
 class CaseProfile(_Model):

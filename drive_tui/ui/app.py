@@ -36,7 +36,13 @@ class DriveApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "toggle_visit_mode", "Visit", tooltip="Visit mode: hide victim/survivor details, risk, notes"),
+        Binding(
+            "f2",
+            "toggle_visit_mode",
+            "Visit",
+            tooltip="Visit mode: hide victim/survivor details, risk, notes",
+            priority=True,  # in every dialog too (Textual leaves the app's other keys out of modal screens)
+        ),
         Binding("ctrl+l", "lock", "Lock", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -69,6 +75,9 @@ class DriveApp(App[None]):
         self.resume_focus: dict[str, str] = {}
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
         self._reads: StoreReads | None = None
+        self.unsaved_victims: dict[tuple[str, int | None], dict[str, object]] = {}
+        """A victim/survivor form closed by visit mode: what was typed, by (case id, victim index or None for a new
+        one), put back when the form opens again. In memory only."""
         self.register_theme(HIGH_CONTRAST)
 
     @property
@@ -174,6 +183,9 @@ class DriveApp(App[None]):
             self.notify("Visit mode on: victim/survivor details, risk and notes are hidden.")
             return
         from drive_tui.ui.screens.verify import VerifyScreen
+
+        if isinstance(self.screen, VerifyScreen):
+            return  # already asking for the passphrase
 
         def verified(ok: bool | None) -> None:
             if ok:

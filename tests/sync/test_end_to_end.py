@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from drive_tui.central.assign import assign_case, create_case
 from drive_tui.store.assessments import save_draft_answer, submit_assessment
-from drive_tui.store.cases import update_case
+from drive_tui.store.cases import add_victim, get_case, update_case
 from drive_tui.store.reviews import reviews_of, sign_off
 from drive_tui.sync.engine import Limits, sync
 from drive_tui.sync.protocol import Role
@@ -157,3 +157,30 @@ def test_a_new_device_pulling_in_tiny_pages_gets_every_row_with_its_parents(cent
         from drive_tui.store.reviews import open_conflicts
 
         assert [c.field for c in open_conflicts(tx, case_id)] == ["service_user.age"]
+
+
+def test_victim_survivors_added_and_edited_in_the_app_reach_the_second_device(central: Central, tmp_path: Path) -> None:
+    """A V/S added on one laptop (with ethnicity and Idva service) and edited on the other travel both ways through
+    the central store as the case's own changes."""
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = work_on_a_case(laptop)
+    with laptop.transaction() as tx:
+        add_victim(
+            tx,
+            case_id,
+            {"relationship": "ex_partner", "gender": "woman", "age": 29, "ethnicity": "White British",
+             "idva_engaged": True, "idva_service": "Essex Idva Service"},
+        )  # fmt: skip
+    assert not sync(laptop).rejected
+    second = new_device(central, tmp_path, "cm1", name="spare")
+    sync(second)
+    with second.transaction() as tx:
+        victims = get_case(tx, case_id).victims
+        assert victims[-1].idva_service == "Essex Idva Service" and victims[-1].ethnicity == "White British"
+        update_case(tx, case_id, {f"victims.{len(victims) - 1}.age": 30})
+    assert not sync(second).rejected
+    sync(laptop)
+    with laptop.transaction() as tx:
+        assert get_case(tx, case_id).victims[-1].age == 30
+    assert_converged(central, laptop, second)

@@ -57,6 +57,8 @@ async def test_new_case_from_the_keyboard(populated: Store, app_for) -> None:  #
         assert isinstance(app.screen, CaseFormScreen)
         await pilot.press(*"NEW-0001", "tab", "enter", *"Essex", "enter", "ctrl+s")  # the site is chosen
         await pilot.pause()
+        await pilot.press("escape")  # its victim/survivor: not now
+        await pilot.pause()
         assert isinstance(app.screen, CaseScreen)
         assert "NEW-0001" in screen_text(app)
     with populated.transaction() as tx:

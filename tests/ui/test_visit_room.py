@@ -17,12 +17,15 @@ from drive_tui.store.assessments import (
     start_assessment,
     submit_assessment,
 )
+from drive_tui.store.cases import get_case
 from drive_tui.store.store import Store, Tx
 from drive_tui.ui import screens as screens_package
 from drive_tui.ui.screens.assessment import AssessmentScreen
 from drive_tui.ui.screens.comment import CommentScreen
 from drive_tui.ui.screens.outcomes import OutcomesScreen
 from drive_tui.ui.screens.unlock import UnlockScreen
+from drive_tui.ui.screens.victim_choice import VictimChoiceScreen
+from drive_tui.ui.screens.victim_form import VictimFormScreen
 from drive_tui.ui.themes import HIGH_CONTRAST
 from drive_tui.ui.widgets.field_box import FieldBox
 from tests.support.data import PASSPHRASE
@@ -190,6 +193,16 @@ async def test_nothing_sensitive_is_drawn_on_any_screen_in_visit_mode(populated:
         app.push_screen(CommentScreen("Return the intake assessment: what needs correcting?", "e.g. the dates"))
         await check("a supervisor's return comment")
         await pilot.press("escape")
+        with populated.transaction() as tx:
+            case = get_case(tx, case_id)
+        await pilot.press("v")  # not offered in visit mode: nothing opens
+        assert not isinstance(app.screen, (VictimChoiceScreen, VictimFormScreen))
+        app.push_screen(VictimChoiceScreen(case))  # and if one were opened anyway, nothing of them is drawn
+        await check("the victim/survivors list, pushed in visit mode")
+        await pilot.press("escape")
+        app.push_screen(VictimFormScreen(case, 0))
+        await check("a victim/survivor's form, pushed in visit mode")
+        await pilot.press("escape")
         app.push_screen(UnlockScreen())
         await app.workers.wait_for_complete()
         await check("unlock")
@@ -221,7 +234,7 @@ async def test_an_empty_caseload_and_an_empty_history_say_what_to_do(store: Stor
         assert "No cases yet: press n to add one" in screen_text(app)
         await pilot.press("n", *"NEW-0001", "tab", "enter", *"Kent", "enter", "ctrl+s")
         await pilot.pause()
-        await pilot.press("h")  # the new case (opened once created): its history
+        await pilot.press("escape", "h")  # the new case (opened once created; no V/S now): its history
         await pilot.pause()
         text = screen_text(app)
         assert "No submitted assessments yet" in text and "Field" not in text

@@ -48,15 +48,20 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         Binding("enter", "open_row", "Open"),
         Binding("m", "amend", "Amend"),
         Binding("e", "edit_profile", "Profile", tooltip="Edit the case profile"),
+        Binding(
+            "v", "victims", "V/S", tooltip="Add or edit the case's victim/survivors (not in visit mode)", show=False
+        ),  # the pane's title says "v to add or edit": the footer keeps room for F1, F2 and Ctrl+Q at 80 columns
         Binding("h", "history", "History"),
         Binding("r", "sign_off", "Reviewed", tooltip="Mark the selected assessment reviewed"),
         Binding("t", "return_assessment", "Return", tooltip="Return the selected assessment with a comment"),
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, case_id: str) -> None:
+    def __init__(self, case_id: str, *, ask_for_victim: bool = False) -> None:
+        """``ask_for_victim``: a case just created — once shown, the victim/survivor form opens over it (Esc skips)."""
         super().__init__()
         self.case_id = case_id
+        self.ask_for_victim = ask_for_victim
         self.overview: CaseloadRow | None = None
         self.case: Case | None = None
         self.history: list[Assessment] = []
@@ -111,6 +116,10 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
     async def on_mount(self) -> None:
         await self.rebuild()
+        if self.ask_for_victim and self.case is not None and not self.case.victims and not self.drive.visit_mode:
+            from drive_tui.ui.screens.victim_form import VictimFormScreen
+
+            self.app.push_screen(VictimFormScreen(self.case, None))
 
     async def on_screen_resume(self) -> None:
         """Back from an assessment or the profile form: show what changed."""
@@ -228,8 +237,29 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
         self.app.push_screen(CaseFormScreen(self.case))
 
+    async def action_victims(self) -> None:
+        """Add a victim/survivor, or choose one to edit (never in visit mode: not even the list is drawn)."""
+        if self.drive.visit_mode or self.case is None:
+            return
+        from drive_tui.ui.screens.victim_choice import VictimChoiceScreen
+        from drive_tui.ui.screens.victim_form import VictimFormScreen
+
+        case = self.case
+
+        def open_form(index: int | None) -> None:
+            if index is not None and not self.drive.visit_mode:
+                self.app.push_screen(VictimFormScreen(case, None if index < 0 else index))
+
+        if case.victims:
+            self.app.push_screen(VictimChoiceScreen(case), open_form)
+        else:
+            open_form(-1)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Sign-off keys only on a supervisor's device; editing keys only on a case manager's."""
+        """Sign-off keys only on a supervisor's device; editing keys only on a case manager's; victim/survivors
+        not in visit mode."""
+        if action == "victims":
+            return not self.supervising and not self.drive.visit_mode
         if action in ("sign_off", "return_assessment"):
             return self.supervising
         if action in ("next_assessment", "amend", "edit_profile"):
@@ -315,7 +345,7 @@ def _profile(case: Case) -> Table:
 
 def _victims(case: Case) -> Table:
     table = Table.grid(padding=(0, 1))
-    table.title = "Victim/survivors"
+    table.title = "Victim/survivors (v: add, edit)"
     table.add_column(style="bold")
     table.add_column()
     if not case.victims:
@@ -323,6 +353,8 @@ def _victims(case: Case) -> Table:
     for number, victim in enumerate(case.victims, start=1):
         age = "" if victim.age is None else f", {victim.age}"
         idva = {True: "Idva engaged", False: "no Idva", None: "Idva not known"}[victim.idva_engaged]
+        if victim.idva_service:
+            idva += f" ({victim.idva_service})"
         table.add_row(f"{number}.", f"{code_label(victim.relationship)}, {code_label(victim.gender)}{age}; {idva}")
     return table
 

@@ -174,7 +174,7 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
         try:
             CaseProfile.model_validate({"victims": [], **current, **values})
         except ValidationError as exc:
-            return "\n".join(_for_a_person(error) for error in exc.errors(include_input=False)[:3])
+            return "\n".join(for_a_person(error) for error in exc.errors(include_input=False)[:3])
         return ""
 
     @staticmethod
@@ -208,10 +208,11 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
         self.app.push_screen(ConfirmScreen("Discard what you typed in this form?", yes="Discard"), answered)
 
 
-def _for_a_person(error: Any) -> str:
-    """A pydantic error as a person reads it: the field's label and what to type — never pydantic's wording."""
+def for_a_person(error: Any, labels: dict[str, str] = LABELS) -> str:
+    """A pydantic error as a person reads it: the field's label (from ``labels``, by its dotted place) and what to
+    type — never pydantic's wording."""
     where = ".".join(str(part) for part in error["loc"])
-    label = LABELS.get(where, where.replace("service_user.", "").replace("_", " ").capitalize())
+    label = labels.get(where, where.replace("service_user.", "").replace("_", " ").capitalize())
     kind = error["type"]
     if kind in ("string_too_short", "missing"):
         return f"{label}: this is needed."

@@ -281,7 +281,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
             if case_id:
                 from drive_tui.ui.screens.case import CaseScreen
 
-                self.app.push_screen(CaseScreen(case_id))
+                self.app.push_screen(CaseScreen(case_id, ask_for_victim=True))
 
         self.app.push_screen(CaseFormScreen(None, known_sites=frozenset(row.case.site for row in self.rows)), created)
 

@@ -1,0 +1,197 @@
+"""A victim/survivor of a case: add one, or edit one already linked. Keyboard: Tab between fields, Ctrl+S saves,
+Esc cancels (asking before typed input is thrown away).
+
+Sensitive through and through: never opened in visit mode, and closed at once if visit mode comes on while it is
+open — what was typed is kept in memory for the next time it opens, never drawn meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from drive_tui.domain.models import Case, VictimSurvivor
+from drive_tui.domain.vocab import Gender, Relationship, YesNoNotKnown
+from drive_tui.store.cases import add_victim, update_case
+from drive_tui.store.errors import StoreError
+from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.screens.case_form import for_a_person
+from drive_tui.ui.widgets.visit_badge import VisitBadge
+
+LABELS = {
+    "relationship": "Relationship to the SU",
+    "gender": "Gender",
+    "age": "Age",
+    "ethnicity": "Ethnicity",
+    "idva_engaged": "Engaged with an Idva",
+    "idva_service": "Idva service",
+}
+_IDVA = {YesNoNotKnown.YES.value: True, YesNoNotKnown.NO.value: False}
+HIDDEN = "Not shown in visit mode (F2 to leave it). Esc to go back."
+
+
+def describe(victim: VictimSurvivor) -> str:
+    """One line a person recognises a victim/survivor by: relationship, gender, age (no name is ever kept)."""
+    parts = [
+        victim.relationship.label if victim.relationship else "Relationship not recorded",
+        victim.gender.label if victim.gender else "gender not recorded",
+    ]
+    if victim.age is not None:
+        parts.append(str(victim.age))
+    return ", ".join(parts)
+
+
+class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
+    """Dismissed with True when saved, False when cancelled or closed by visit mode."""
+
+    CSS_PATH = "victim_form.tcss"
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, case: Case, index: int | None) -> None:
+        """``index``: the victim/survivor of ``case.victims`` to edit; None to add one."""
+        super().__init__()
+        self.case = case
+        self.index = index
+        self.first_values: dict[str, Any] = {}
+        self.hidden = False
+
+    def compose(self) -> ComposeResult:
+        self.hidden = self.drive.visit_mode
+        if self.hidden:  # opened in visit mode (the case screen does not offer it): nothing of them is built
+            yield VisitBadge()
+            yield Static(HIDDEN, id="victim-form")
+            return
+        victim = self.case.victims[self.index] if self.index is not None else VictimSurvivor()
+        kept = self.drive.unsaved_victims.pop((self.case.id, self.index), None)
+        values = kept or self._as_fields(victim)
+        title = (
+            f"Add a victim/survivor to {self.case.reference} (Esc: not now)"
+            if self.index is None
+            else f"Victim/survivor {self.index + 1} of {self.case.reference}: {describe(victim)}"
+        )
+        yield VisitBadge()
+        with Vertical(id="victim-form"):
+            yield Static(title, id="victim-form-title")
+            with Grid(id="victim-form-grid"):
+                yield Label(LABELS["relationship"])
+                yield self._select("relationship", [(m.label, m.value) for m in Relationship], values)
+                yield Label(LABELS["gender"])
+                yield self._select("gender", [(m.label, m.value) for m in Gender], values)
+                yield Label(LABELS["age"])
+                yield Input(values["age"], id="v-age", type="integer", max_length=3, compact=True)
+                yield Label(LABELS["ethnicity"])
+                yield Input(values["ethnicity"], id="v-ethnicity", max_length=80, compact=True)
+                yield Label(LABELS["idva_engaged"])
+                yield self._select("idva_engaged", [(m.label, m.value) for m in YesNoNotKnown], values)
+                yield Label(LABELS["idva_service"])
+                yield Input(values["idva_service"], id="v-idva_service", max_length=120, compact=True)
+            yield Static("", id="victim-form-error", classes="error")
+            yield Button("Save (Ctrl+S)", variant="primary", id="save", compact=True)
+
+    @staticmethod
+    def _select(name: str, options: list[tuple[str, str]], values: dict[str, Any]) -> Select[str]:
+        value = values[name]
+        return Select(options, id=f"v-{name}", prompt="Not recorded", value=value or Select.NULL, compact=True)
+
+    @staticmethod
+    def _as_fields(victim: VictimSurvivor) -> dict[str, Any]:
+        idva = {True: YesNoNotKnown.YES.value, False: YesNoNotKnown.NO.value}.get(victim.idva_engaged)  # type: ignore[arg-type]
+        if victim.idva_engaged is None and victim.idva_service:
+            idva = YesNoNotKnown.NOT_KNOWN.value
+        return {
+            "relationship": victim.relationship.value if victim.relationship else None,
+            "gender": victim.gender.value if victim.gender else None,
+            "age": "" if victim.age is None else str(victim.age),
+            "ethnicity": victim.ethnicity or "",
+            "idva_engaged": idva,
+            "idva_service": victim.idva_service or "",
+        }
+
+    def _fields(self) -> dict[str, Any]:
+        """What the form shows now, in the same shape as ``_as_fields``."""
+        values: dict[str, Any] = {}
+        for name in ("relationship", "gender", "idva_engaged"):
+            value = self.query_one(f"#v-{name}", Select).value
+            values[name] = None if value is Select.NULL else value
+        for name in ("age", "ethnicity", "idva_service"):
+            values[name] = self.query_one(f"#v-{name}", Input).value.strip()
+        return values
+
+    def on_mount(self) -> None:
+        if self.hidden:
+            return
+        self.first_values = self._as_fields(
+            self.case.victims[self.index] if self.index is not None else VictimSurvivor()
+        )
+        self.query_one("#v-relationship", Select).focus()
+
+    async def visit_mode_changed(self) -> None:
+        """Visit mode came on: close now, keeping what was typed (in memory) for the next time the form opens."""
+        if self.drive.visit_mode and self.is_attached and not self.hidden:
+            fields = self._fields()
+            if fields != self.first_values:
+                self.drive.unsaved_victims[(self.case.id, self.index)] = fields
+            self.dismiss(False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save()
+
+    def _victim(self, fields: dict[str, Any]) -> VictimSurvivor | str:
+        """The victim/survivor the fields describe, or what is wrong, said for the person filling them in."""
+        age = fields["age"]
+        data = {
+            "relationship": fields["relationship"],
+            "gender": fields["gender"],
+            "age": int(age) if age.lstrip("-").isdigit() else (age or None),
+            "ethnicity": fields["ethnicity"] or None,
+            "idva_engaged": _IDVA.get(fields["idva_engaged"] or ""),
+            "idva_service": fields["idva_service"] or None,
+        }
+        try:
+            return VictimSurvivor.model_validate(data)
+        except ValidationError as exc:
+            return "\n".join(for_a_person(error, LABELS) for error in exc.errors(include_input=False)[:3])
+
+    def action_save(self) -> None:
+        if self.hidden:
+            return
+        fields = self._fields()
+        victim = self._victim(fields)
+        if isinstance(victim, str):
+            self.query_one("#victim-form-error", Static).update(victim)
+            return
+        data = victim.model_dump(mode="json")
+        if self.index is None:
+            saved = self.in_store(lambda tx: add_victim(tx, self.case.id, data), refused=self._refused)
+        else:
+            before = self.case.victims[self.index].model_dump(mode="json")
+            changes = {f"victims.{self.index}.{k}": v for k, v in data.items() if before.get(k) != v}
+            saved = (
+                self.in_store(lambda tx: update_case(tx, self.case.id, changes), refused=self._refused)
+                if changes
+                else self.case
+            )
+        if saved is not None:
+            self.dismiss(True)
+
+    def _refused(self, exc: StoreError) -> None:
+        self.query_one("#victim-form-error", Static).update(str(exc))
+
+    def action_cancel(self) -> None:
+        """Esc: leave, but never throw typed input away without asking."""
+        if self.hidden or self._fields() == self.first_values:
+            self.dismiss(False)
+            return
+        from drive_tui.ui.screens.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        self.app.push_screen(ConfirmScreen("Discard what you typed in this form?", yes="Discard"), answered)

@@ -1,0 +1,118 @@
+"""Victim/survivors in the app: added and edited from the case screen by keyboard alone, synced as the case's own
+changes, and never drawn in visit mode — a form open when visit mode comes on closes, keeping what was typed."""
+
+from __future__ import annotations
+
+from drive_tui.domain.vocab import Gender, Relationship
+from drive_tui.store.cases import get_case
+from drive_tui.store.journal import pending_changes
+from drive_tui.store.store import Store
+from drive_tui.ui.screens.case import CaseScreen
+from drive_tui.ui.screens.victim_form import VictimFormScreen
+from tests.support.data import PASSPHRASE
+from tests.support.ui import known_case_id, open_test_case, screen_text
+
+
+async def choose(pilot, option: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the focused Select, type to the option (Textual's type-ahead) and take it."""
+    await pilot.press("enter", *option, "enter")
+
+
+async def test_add_then_edit_a_victim_survivor_by_keyboard(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    case_id = known_case_id(populated)
+    with populated.transaction() as tx:
+        before = len(get_case(tx, case_id).victims)
+        changes = pending_changes(tx.session)
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("v")  # TEST-0001 has one: the list, then "+ Add another"
+        await pilot.pause()
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, VictimFormScreen) and app.screen.index is None
+        await choose(pilot, "Ex")  # relationship: Ex-partner
+        await pilot.press("tab")
+        await choose(pilot, "Wo")  # gender: Woman
+        await pilot.press("tab", *"29", "tab", *"White British", "tab")
+        await choose(pilot, "Y")  # engaged with an Idva: Yes
+        await pilot.press("tab", *"Essex Idva Service", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+        assert "2. Ex-partner, Woman, 29; Idva engaged" in screen_text(app)
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("end", "up", "enter")  # the one just added
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, VictimFormScreen) and form.index == before
+        await pilot.press("tab", "tab", "backspace", "backspace", *"30", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+    with populated.transaction() as tx:
+        victims = get_case(tx, case_id).victims
+        assert len(victims) == before + 1
+        added = victims[-1]
+        assert (added.relationship, added.gender, added.age) == (Relationship.EX_PARTNER, Gender.WOMAN, 30)
+        assert (added.ethnicity, added.idva_engaged, added.idva_service) == (
+            "White British",
+            True,
+            "Essex Idva Service",
+        )
+        assert pending_changes(tx.session) == changes + 2  # one added, one edited: each a change to sync
+
+
+async def test_bad_input_is_said_by_label_and_nothing_is_saved(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    case_id = known_case_id(populated)
+    with populated.transaction() as tx:
+        before = get_case(tx, case_id).victims
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("v", "end", "enter")
+        await pilot.pause()
+        await pilot.press("tab", "tab", *"7", "ctrl+s")  # an age of 7
+        await pilot.pause()
+        assert isinstance(app.screen, VictimFormScreen)
+        assert "Age: type a number greater than or equal to 10" in screen_text(app)
+    with populated.transaction() as tx:
+        assert get_case(tx, case_id).victims == before
+
+
+async def test_visit_mode_closes_the_form_and_keeps_what_was_typed(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("v", "end", "enter")
+        await pilot.pause()
+        await pilot.press("tab", "tab", *"63", "tab", *"SENTINEL-ETHNICITY")
+        await pilot.press("f2")  # the Service User walks in
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen) and app.visit_mode
+        assert "SENTINEL" not in screen_text(app) and "63" not in screen_text(app)
+        await pilot.press("v")  # not offered in visit mode
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+        await pilot.press("f2", *PASSPHRASE, "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("v", "end", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, VictimFormScreen)
+        text = screen_text(app)
+        assert "63" in text and "SENTINEL-ETHNICITY" in text  # as typed before visit mode came on
+
+
+async def test_a_new_case_asks_for_its_victim_survivor_straight_away(store: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    app = app_for(store, sites=("Essex", "Kent"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("n", *"NEW-0001", "tab", "enter", *"Kent", "enter", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, VictimFormScreen) and app.screen.index is None
+        await choose(pilot, "Pa")  # Partner
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CaseScreen) and screen.case is not None
+        assert [v.relationship for v in screen.case.victims] == [Relationship.PARTNER]

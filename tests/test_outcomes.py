@@ -152,6 +152,26 @@ def test_risk_change_for_all_contacted_and_not_contacted() -> None:
     assert result["not_contacted"]["no_change"] == 1 and result["not_contacted"]["percent"]["no_change"] == 100.0
 
 
+def test_risk_change_percentages_where_information_was_known() -> None:
+    """As the evaluation counts (p.25: "14 out of the 28 … where information was known (50%)"): "don't know" is left
+    out of the denominator. Worked by hand: 28 known — 14 reduced (10 greatly, 4 slightly), 12 no change, 2 increased
+    slightly — plus 3 "don't know" and 1 unanswered. Of known: 10/28 = 35.7%, 4/28 = 14.3%, 12/28 = 42.9%,
+    2/28 = 7.1%; of the 31 answered: 10/31 = 32.3%."""
+    judgements = (
+        ["reduced_greatly"] * 10 + ["reduced_slightly"] * 4 + ["no_change"] * 12 + ["increased_slightly"] * 2
+        + ["dont_know"] * 3 + [None]
+    )  # fmt: skip
+    cohort = [su_case({Timepoint.CLOSURE: {"risk_change": j} if j else {}}) for j in judgements]
+    result = risk_change(cohort)
+    assert (result["n"], result["unanswered"], result["known"]) == (31, 1, 28)
+    assert result["percent_of_known"] == {
+        "reduced_greatly": 35.7, "reduced_slightly": 14.3, "no_change": 42.9, "increased_slightly": 7.1,
+        "increased_greatly": 0.0, "dont_know": None,
+    }  # fmt: skip
+    assert result["percent"]["reduced_greatly"] == 32.3 and result["dont_know"] == 3  # the earlier keys stay
+    assert risk_change([])["percent_of_known"]["no_change"] is None
+
+
 def test_splits_by_behaviour_change_work_and_contact() -> None:
     worked = dva("high", "none", closure={"behaviour_change_work": "yes", "contact_made": "yes"})
     review_only = su_case(

@@ -102,11 +102,23 @@ def _share(counts: Mapping[str, int], total: int) -> dict[str, float | None]:
 
 
 def risk_change(cases: Iterable[CohortCase]) -> dict[str, Any]:
-    """The case manager's judgement of change in risk at closure: counts and percentages of those answered."""
+    """The case manager's judgement of change in risk at closure: counts; ``percent`` of those answered; and, as
+    the evaluation gives them (Table 4, Fig. 7, pp.25-26: "14 out of the 28 … where information was known (50%)"),
+    ``percent_of_known``: each judgement's share of ``known``, the answers other than "don't know" (None for "don't
+    know" itself)."""
     answers = [c.answer(Timepoint.CLOSURE, "risk_change") for c in cases if Timepoint.CLOSURE in c.assessments]
     counts = {code: sum(1 for a in answers if a == code) for code in RiskChange.codes()}
     answered = sum(counts.values())
-    return {**counts, "n": answered, "unanswered": len(answers) - answered, "percent": _share(counts, answered)}
+    known_counts = {code: n for code, n in counts.items() if code != RiskChange.DONT_KNOW}
+    known = sum(known_counts.values())
+    return {
+        **counts,
+        "n": answered,
+        "unanswered": len(answers) - answered,
+        "percent": _share(counts, answered),
+        "known": known,
+        "percent_of_known": {**_share(known_counts, known), RiskChange.DONT_KNOW.value: None},
+    }
 
 
 def complex_needs(cases: Iterable[CohortCase]) -> dict[str, Any]:

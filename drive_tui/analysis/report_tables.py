@@ -69,7 +69,10 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
             f"{s['intake_counts']['none']} → {s['exit_counts']['none']}",
         )
     out.append(severity)
-    risk = Table(title="Case manager's judgement of risk change at closure")
+    risk = Table(
+        title="Case manager's judgement of risk change at closure",
+        caption="n (% where known: answers other than don't know, as the evaluation's Table 4)",
+    )
     risk.add_column("Judgement")
     for group in ("all", "contacted", "not_contacted"):
         risk.add_column(group.replace("_", " ").capitalize(), justify="right")
@@ -77,9 +80,12 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
     for code in RiskChange:
         cells = []
         for group in ("all", "contacted", "not_contacted"):
-            share = groups[group]["percent"][code.value]
+            share = groups[group]["percent_of_known"][code.value]
             cells.append(f"{groups[group][code.value]}" + (f" ({share}%)" if share is not None else ""))
         risk.add_row(code.label, *cells)
+    risk.add_row(
+        "Known (the % base)", *[str(groups[group]["known"]) for group in ("all", "contacted", "not_contacted")]
+    )
     out.append(risk)
     needs = document["complex_needs"]
     out.append(

@@ -8,11 +8,14 @@ from typing import Any
 import pytest
 
 from drive_tui.analysis.outcomes import (
+    NEEDS,
     complex_needs,
     dva_use,
     mcnemar_exact_p,
+    needs_and_offences,
     no_contact_reasons,
     outcomes,
+    previous_offences,
     risk_change,
     severity_transitions,
 )
@@ -256,3 +259,39 @@ def test_profile_counts_and_age() -> None:
     assert result["gender"]["percent"]["man"] == 50.0
     assert result["age"] == {"n": 3, "mean": 40.0, "sd": 10.0, "median": 40, "min": 30, "max": 50}
     assert result["employment"]["counts"] == {"unemployed": 1, "unanswered": 3}
+
+
+def test_previous_offences_grouped_as_the_evaluation_groups_them() -> None:
+    """p.19 of the evaluation, on 48 SUs: 9 only DVA (18.9% as printed; 9/48 = 18.75), 8 only non-DVA (16.7%),
+    11 both (22.9%). Here the same groups on 6 SUs, by hand: 2 only DVA (33.3%), 1 only non-DVA (16.7%), 1 both,
+    1 neither, 1 not known — every percentage of all 6."""
+    people = [("yes", "no"), ("yes", "no"), ("no", "yes"), ("yes", "yes"), ("no", "no"), ("not_known", "yes")]
+    cohort = [su_case({}, previous_dva_offences=d, previous_other_offences=o) for d, o in people]
+    result = previous_offences(cohort)
+    assert {k: result[k] for k in ("only_dva", "only_non_dva", "both", "neither", "not_known")} == {
+        "only_dva": 2, "only_non_dva": 1, "both": 1, "neither": 1, "not_known": 1,
+    }  # fmt: skip
+    assert result["of"] == 6 and result["percent"]["only_dva"] == 33.3 and result["percent"]["both"] == 16.7
+
+
+def test_needs_and_previous_offences_by_fishers_exact_test() -> None:
+    """Worked by hand: SUs with a complex need 3 with a previous DVA offence, 1 without; SUs with no need 1 and 3.
+    N = 8, margins 4/4 and 4/4: P(table) = C(4,a)·C(4,4-a)/C(8,4) with C(8,4) = 70, so a = 0..4 has probability
+    1, 16, 36, 16, 1 (/70). Two-sided: every table no likelier than the observed (16/70): (1+16+16+1)/70 =
+    0.485714… → 0.4857; odds ratio (3·3)/(1·1) = 9. An SU whose needs are not all known is left out."""
+
+    def su(need: str, dva: str) -> CohortCase:
+        needs = {n: "no" for n in NEEDS} | {"need_housing": need}
+        return su_case({Timepoint.INTAKE: needs}, previous_dva_offences=dva, previous_other_offences="no")
+
+    cohort = [su("yes", "yes")] * 3 + [su("yes", "no")] + [su("no", "yes")] + [su("no", "no")] * 3
+    cohort.append(su_case({Timepoint.INTAKE: {"need_housing": "yes"}}, previous_dva_offences="yes"))  # needs unknown
+    result = needs_and_offences(cohort)["previous_dva_offences"]
+    assert result["table"] == [[3, 1], [1, 3]] and result["n"] == 8
+    assert result["fisher_exact_p"] == 0.4857 and result["odds_ratio"] == 9.0
+    other = needs_and_offences(cohort)["previous_other_offences"]
+    assert other["table"] == [[0, 4], [0, 4]] and other["fisher_exact_p"] == 1.0
+    assert needs_and_offences([])["previous_dva_offences"] == {
+        "rows": ["any_need", "no_need"], "columns": ["yes", "no"], "table": [[0, 0], [0, 0]], "n": 0,
+        "odds_ratio": None, "fisher_exact_p": None,
+    }  # fmt: skip

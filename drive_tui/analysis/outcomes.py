@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
-from scipy.stats import binomtest
+from scipy.stats import binomtest, fisher_exact
 
 from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.vocab import RiskChange, Timepoint
@@ -207,6 +207,59 @@ def profile(cases: list[CohortCase]) -> dict[str, Any]:
     }
 
 
+def previous_offences(cases: list[CohortCase]) -> dict[str, Any]:
+    """Previous offences as the evaluation groups them (p.19: "only previous DVA offences … only previous non-DVA
+    offences … both"): counts, and each as a percentage of ``of``, every SU in the cohort (the evaluation's base).
+    An SU with either answer not yes or no is ``not_known``."""
+    counts = Counter[str]()
+    for c in cases:
+        dva, other = (
+            _code(getattr(c.case.service_user, f)) for f in ("previous_dva_offences", "previous_other_offences")
+        )
+        if dva not in KNOWN or other not in KNOWN:
+            counts["not_known"] += 1
+        else:
+            counts[
+                {("yes", "no"): "only_dva", ("no", "yes"): "only_non_dva", ("yes", "yes"): "both"}.get(
+                    (dva, other), "neither"
+                )
+            ] += 1
+    ordered = {key: counts[key] for key in ("only_dva", "only_non_dva", "both", "neither", "not_known")}
+    return {**ordered, "of": len(cases), "percent": _share(ordered, len(cases))}
+
+
+def needs_and_offences(cases: list[CohortCase]) -> dict[str, Any]:
+    """Are SUs with complex needs more likely to have previous offences? (p.19, Appendix 4: Fisher's exact test.)
+
+    For previous DVA offences and for previous other offences: the 2×2 table of SUs with any complex need at intake
+    against none (all four needs known) by the offence recorded yes or no, with SciPy's two-sided Fisher's exact
+    test. ``table`` rows are needs (any, none), columns the offence (yes, no)."""
+    result: dict[str, Any] = {}
+    for offence in ("previous_dva_offences", "previous_other_offences"):
+        table = [[0, 0], [0, 0]]
+        for c in cases:
+            needs = [c.answer(Timepoint.INTAKE, n) for n in NEEDS]
+            recorded = _code(getattr(c.case.service_user, offence))
+            if any(n not in KNOWN for n in needs) or recorded not in KNOWN:
+                continue
+            table[0 if "yes" in needs else 1][0 if recorded == "yes" else 1] += 1
+        n = sum(map(sum, table))
+        test = fisher_exact(table) if n else None
+        result[offence] = {
+            "rows": ["any_need", "no_need"],
+            "columns": ["yes", "no"],
+            "table": table,
+            "n": n,
+            "odds_ratio": None if test is None or not _finite(test.statistic) else round(float(test.statistic), 4),
+            "fisher_exact_p": None if test is None else round(float(test.pvalue), 4),
+        }
+    return result
+
+
+def _finite(value: float) -> bool:
+    return value == value and value not in (float("inf"), float("-inf"))
+
+
 def _code(value: Any) -> str:
     return "unanswered" if value is None else str(getattr(value, "value", value))
 
@@ -239,7 +292,9 @@ def outcomes(cohort: list[CohortCase]) -> dict[str, Any]:
             "no_closure": sum(1 for c in cohort if Timepoint.CLOSURE not in c.assessments),
         },
         "profile": profile(cohort),
+        "previous_offences": previous_offences(cohort),
         "complex_needs": complex_needs(cohort),
+        "needs_and_offences": needs_and_offences(cohort),
         **{key: value for key, value in _paired_analyses(cohort).items() if key != "cases"},
         "by_behaviour_change_work": {
             "yes": _paired_analyses(bcw_yes),

@@ -94,6 +94,32 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
             + ", ".join(f"{k}: {v}" for k, v in needs["count_distribution"].items())
         )
     )
+    offences = document["previous_offences"]
+    out.append(
+        Text(
+            f"Previous offences (% of all {offences['of']} SUs): "
+            + ", ".join(
+                f"{label} {offences[key]} ({offences['percent'][key]}%)"
+                for key, label in (
+                    ("only_dva", "only DVA"),
+                    ("only_non_dva", "only non-DVA"),
+                    ("both", "both"),
+                    ("neither", "neither"),
+                    ("not_known", "not known"),
+                )
+            )
+        )
+    )
+    tests = document["needs_and_offences"]
+    out.append(
+        Text(
+            "Any complex need × previous offences, Fisher's exact test: "
+            + "; ".join(
+                f"{label} p = {tests[key]['fisher_exact_p']} (n = {tests[key]['n']})"
+                for key, label in (("previous_dva_offences", "DVA"), ("previous_other_offences", "other"))
+            )
+        )
+    )
     reasons = document["no_contact_reasons"]
     out.append(
         Text(

@@ -9,6 +9,7 @@ import pytest
 
 from drive_tui.analysis.outcomes import (
     NEEDS,
+    age_by_contact,
     complex_needs,
     dva_use,
     mcnemar_exact_p,
@@ -20,7 +21,7 @@ from drive_tui.analysis.outcomes import (
     severity_transitions,
 )
 from drive_tui.domain.cohort import CohortCase
-from drive_tui.domain.models import Assessment, Case
+from drive_tui.domain.models import Assessment, Case, VictimSurvivor
 from drive_tui.domain.vocab import Timepoint
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
@@ -295,3 +296,29 @@ def test_needs_and_previous_offences_by_fishers_exact_test() -> None:
         "rows": ["any_need", "no_need"], "columns": ["yes", "no"], "table": [[0, 0], [0, 0]], "n": 0,
         "odds_ratio": None, "fisher_exact_p": None,
     }  # fmt: skip
+
+
+def test_age_by_contact_by_the_mann_whitney_u_test() -> None:
+    """Worked by hand: contacted SUs aged 20 and 30, not contacted 40, 50 and 60. Ranks over all five 1..5: mean rank
+    1.5 against 4.0; U(contacted) = rank sum 3 − 2·3/2 = 0. Exact two-sided p: of the C(5,2) = 10 equally likely
+    rankings of the contacted pair, U = 0 and its mirror U = 6 are the two at least as extreme: 2/10 = 0.2. The
+    V/S ages (one case with two V/S) are tested the same way; a group with no ages gives no test."""
+
+    def case(age: int, contact: str, victims: list[int] | None = None) -> CohortCase:
+        c = su_case({Timepoint.INTAKE: {"contact_made": contact}}, age=age)
+        return c if victims is None else CohortCase(
+            case=c.case.model_copy(update={"victims": [VictimSurvivor(age=v) for v in victims]}),
+            assessments=c.assessments,
+        )  # fmt: skip
+
+    contacted = [case(20, "yes", [19, 22]), case(30, "yes")]
+    not_contacted = [case(40, "no"), case(50, "no"), case(60, "no", [55])]
+    result = age_by_contact(contacted, not_contacted)
+    su = result["service_user"]
+    assert su["contacted"] == {"n": 2, "median": 25.0, "mean_rank": 1.5}
+    assert su["not_contacted"] == {"n": 3, "median": 50, "mean_rank": 4.0}
+    assert su["u"] == 0.0 and su["mannwhitney_p"] == 0.2
+    vs = result["victim_survivor"]  # 19, 22 against 55: U = 0; 1 of C(3,1) = 3 rankings each way → p = 2/3
+    assert (vs["contacted"]["n"], vs["not_contacted"]["n"], vs["u"], vs["mannwhitney_p"]) == (2, 1, 0.0, 0.6667)
+    assert age_by_contact(contacted, [])["service_user"]["mannwhitney_p"] is None
+    assert outcomes(contacted + not_contacted)["age_by_contact"] == result

@@ -120,6 +120,18 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
             )
         )
     )
+    ages = document["age_by_contact"]
+    out.append(
+        Text(
+            "Age by contact, Mann–Whitney U: "
+            + "; ".join(
+                f"{label} mean rank contacted {ages[key]['contacted']['mean_rank']} (n = {ages[key]['contacted']['n']})"
+                f" vs not {ages[key]['not_contacted']['mean_rank']} (n = {ages[key]['not_contacted']['n']}),"
+                f" p = {ages[key]['mannwhitney_p']}"
+                for key, label in (("service_user", "SU"), ("victim_survivor", "V/S"))
+            )
+        )
+    )
     reasons = document["no_contact_reasons"]
     out.append(
         Text(

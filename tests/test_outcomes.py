@@ -215,8 +215,13 @@ def test_complex_needs_per_need_and_count_among_all_known() -> None:
         needs(substance_misuse="yes"),  # three unanswered: not all known
     ]
     result = complex_needs(cohort)
-    assert result["per_need"]["need_substance_misuse"] == {"yes": 3, "no": 1, "not_known": 1, "unanswered": 0}
-    assert result["per_need"]["need_housing"] == {"yes": 1, "no": 3, "not_known": 0, "unanswered": 1}
+    # the share with the need is of those for whom it is known (Table 3): substance misuse 3 of 4 = 75.0%
+    assert result["per_need"]["need_substance_misuse"] == {
+        "yes": 3, "no": 1, "not_known": 1, "unanswered": 0, "known": 4, "percent_yes_of_known": 75.0,
+    }  # fmt: skip
+    assert result["per_need"]["need_housing"] == {
+        "yes": 1, "no": 3, "not_known": 0, "unanswered": 1, "known": 4, "percent_yes_of_known": 25.0,
+    }  # fmt: skip
     assert result["all_known"] == 3
     assert result["count_distribution"] == {"0": 1, "1": 0, "2": 2, "3": 0, "4": 0}
     assert result["combinations"] == {"substance_misuse+alcohol_misuse": 2, "none": 1}

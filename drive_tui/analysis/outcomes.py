@@ -122,17 +122,21 @@ def risk_change(cases: Iterable[CohortCase]) -> dict[str, Any]:
 
 
 def complex_needs(cases: Iterable[CohortCase]) -> dict[str, Any]:
-    """Each need at intake (yes / no / not known / unanswered), and how many needs each SU has among SUs with all
-    four known, with the combinations."""
+    """Each need at intake (yes / no / not known / unanswered; the share with the need among those for whom it is
+    known, as Table 3 of the evaluation divides, p.18), and how many needs each SU has among SUs with all four
+    known, with the combinations."""
     with_intake = [c for c in cases if Timepoint.INTAKE in c.assessments]
     per_need = {}
     for need in NEEDS:
         values = Counter(c.answer(Timepoint.INTAKE, need) for c in with_intake)
+        known = values["yes"] + values["no"]
         per_need[need] = {
             "yes": values["yes"],
             "no": values["no"],
             "not_known": values["not_known"],
             "unanswered": values[None],
+            "known": known,
+            "percent_yes_of_known": round(values["yes"] / known * 100, 1) if known else None,
         }
     all_known = [c for c in with_intake if all(c.answer(Timepoint.INTAKE, n) in KNOWN for n in NEEDS)]
     distribution = Counter(sum(c.answer(Timepoint.INTAKE, n) == "yes" for n in NEEDS) for c in all_known)

@@ -71,6 +71,7 @@ async def test_bad_input_is_said_by_label_and_nothing_is_saved(populated: Store,
         await open_test_case(pilot)
         await pilot.press("v", "end", "enter")
         await pilot.pause()
+        await choose(pilot, "Pa")
         await pilot.press("tab", "tab", *"7", "ctrl+s")  # an age of 7
         await pilot.pause()
         assert isinstance(app.screen, VictimFormScreen)
@@ -116,3 +117,43 @@ async def test_a_new_case_asks_for_its_victim_survivor_straight_away(store: Stor
         screen = app.screen
         assert isinstance(screen, CaseScreen) and screen.case is not None
         assert [v.relationship for v in screen.case.victims] == [Relationship.PARTNER]
+
+
+async def test_visit_mode_over_a_question_on_the_form_closes_both(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """Esc with typed input asks whether to discard it; F2 then must close the question *and* the form (a dialog
+    leaves the screen under it drawn, dimmed) — it once left the form open and usable in visit mode, and saving
+    from it crashed the app."""
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("v", "end", "enter")
+        await pilot.pause()
+        await pilot.press("tab", "tab", *"63", "escape")
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.visit_mode and isinstance(app.screen, CaseScreen) and app.is_running
+        assert "63" not in screen_text(app) and "Relationship" not in screen_text(app)
+        await pilot.press("y", "ctrl+s")  # the question's and the form's keys reach nothing now
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, CaseScreen)
+        await pilot.press("f2", *PASSPHRASE, "enter")
+        await app.workers.wait_for_complete()
+        await pilot.press("v", "end", "enter")
+        await pilot.pause()
+        assert "63" in screen_text(app) and "not saved yet" in screen_text(app)
+
+
+async def test_a_victim_survivor_needs_at_least_the_relationship(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    case_id = known_case_id(populated)
+    with populated.transaction() as tx:
+        before = get_case(tx, case_id).victims
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("v", "end", "enter", "ctrl+s")  # nothing chosen or typed
+        await pilot.pause()
+        assert isinstance(app.screen, VictimFormScreen)
+        assert "Relationship to the SU: choose one" in screen_text(app)
+    with populated.transaction() as tx:
+        assert get_case(tx, case_id).victims == before

@@ -50,7 +50,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         Binding("e", "edit_profile", "Profile", tooltip="Edit the case profile"),
         Binding(
             "v", "victims", "V/S", tooltip="Add or edit the case's victim/survivors (not in visit mode)", show=False
-        ),  # the pane's title says "v to add or edit": the footer keeps room for F1, F2 and Ctrl+Q at 80 columns
+        ),  # the pane's title says "(v)": the footer keeps room for F1, F2 and Ctrl+Q at 80 columns
         Binding("h", "history", "History"),
         Binding("r", "sign_off", "Reviewed", tooltip="Mark the selected assessment reviewed"),
         Binding("t", "return_assessment", "Return", tooltip="Return the selected assessment with a comment"),
@@ -345,7 +345,7 @@ def _profile(case: Case) -> Table:
 
 def _victims(case: Case) -> Table:
     table = Table.grid(padding=(0, 1))
-    table.title = "Victim/survivors (v: add, edit)"
+    table.title = "Victim/survivors (v)"
     table.add_column(style="bold")
     table.add_column()
     if not case.victims:

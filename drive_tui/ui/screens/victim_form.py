@@ -17,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from drive_tui.domain.models import Case, VictimSurvivor
-from drive_tui.domain.vocab import Gender, Relationship, YesNoNotKnown
+from drive_tui.domain.vocab import Gender, Relationship, YesNo
 from drive_tui.store.cases import add_victim, update_case
 from drive_tui.store.errors import StoreError
 from drive_tui.ui.screens.base import DriveScreenMixin
@@ -32,7 +32,7 @@ LABELS = {
     "idva_engaged": "Engaged with an Idva",
     "idva_service": "Idva service",
 }
-_IDVA = {YesNoNotKnown.YES.value: True, YesNoNotKnown.NO.value: False}
+_IDVA = {YesNo.YES.value: True, YesNo.NO.value: False}
 HIDDEN = "Not shown in visit mode (F2 to leave it). Esc to go back."
 
 
@@ -60,6 +60,7 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
         self.index = index
         self.first_values: dict[str, Any] = {}
         self.hidden = False
+        self.closing = False
 
     def compose(self) -> ComposeResult:
         self.hidden = self.drive.visit_mode
@@ -73,8 +74,10 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
         title = (
             f"Add a victim/survivor to {self.case.reference} (Esc: not now)"
             if self.index is None
-            else f"Victim/survivor {self.index + 1} of {self.case.reference}: {describe(victim)}"
+            else f"Victim/survivor {self.index + 1} of {self.case.reference}"
         )
+        if kept:
+            title += " — not saved yet: as typed before visit mode"
         yield VisitBadge()
         with Vertical(id="victim-form"):
             yield Static(title, id="victim-form-title")
@@ -88,7 +91,7 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
                 yield Label(LABELS["ethnicity"])
                 yield Input(values["ethnicity"], id="v-ethnicity", max_length=80, compact=True)
                 yield Label(LABELS["idva_engaged"])
-                yield self._select("idva_engaged", [(m.label, m.value) for m in YesNoNotKnown], values)
+                yield self._select("idva_engaged", [(m.label, m.value) for m in YesNo], values)
                 yield Label(LABELS["idva_service"])
                 yield Input(values["idva_service"], id="v-idva_service", max_length=120, compact=True)
             yield Static("", id="victim-form-error", classes="error")
@@ -97,13 +100,12 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
     @staticmethod
     def _select(name: str, options: list[tuple[str, str]], values: dict[str, Any]) -> Select[str]:
         value = values[name]
-        return Select(options, id=f"v-{name}", prompt="Not recorded", value=value or Select.NULL, compact=True)
+        # "(not known)", not "Not recorded": typing "No" must reach "No", not the prompt
+        return Select(options, id=f"v-{name}", prompt="(not known)", value=value or Select.NULL, compact=True)
 
     @staticmethod
     def _as_fields(victim: VictimSurvivor) -> dict[str, Any]:
-        idva = {True: YesNoNotKnown.YES.value, False: YesNoNotKnown.NO.value}.get(victim.idva_engaged)  # type: ignore[arg-type]
-        if victim.idva_engaged is None and victim.idva_service:
-            idva = YesNoNotKnown.NOT_KNOWN.value
+        idva = {True: YesNo.YES.value, False: YesNo.NO.value}.get(victim.idva_engaged)  # type: ignore[arg-type]
         return {
             "relationship": victim.relationship.value if victim.relationship else None,
             "gender": victim.gender.value if victim.gender else None,
@@ -132,18 +134,30 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
         self.query_one("#v-relationship", Select).focus()
 
     async def visit_mode_changed(self) -> None:
-        """Visit mode came on: close now, keeping what was typed (in memory) for the next time the form opens."""
-        if self.drive.visit_mode and self.is_attached and not self.hidden:
-            fields = self._fields()
-            if fields != self.first_values:
-                self.drive.unsaved_victims[(self.case.id, self.index)] = fields
-            self.dismiss(False)
+        """Visit mode came on: close now — with any question asked over the form, which would leave it drawn,
+        dimmed, behind — keeping what was typed (in memory) for the next time the form opens."""
+        if not self.drive.visit_mode or self.hidden or self.closing or self not in self.app.screen_stack:
+            return
+        fields = self._fields()
+        if fields != self.first_values:
+            self.drive.unsaved_victims[(self.case.id, self.index)] = fields
+        while self.app.screen is not self:
+            self.app.pop_screen()
+        self._close(False)
+
+    def _close(self, saved: bool) -> None:
+        """Dismiss, once: a question answered after visit mode closed the form must not close it again."""
+        if not self.closing:
+            self.closing = True
+            self.dismiss(saved)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.action_save()
 
     def _victim(self, fields: dict[str, Any]) -> VictimSurvivor | str:
         """The victim/survivor the fields describe, or what is wrong, said for the person filling them in."""
+        if not fields["relationship"]:
+            return f"{LABELS['relationship']}: choose one ('Don't know' if it is not known), or Esc: not now."
         age = fields["age"]
         data = {
             "relationship": fields["relationship"],
@@ -159,7 +173,7 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
             return "\n".join(for_a_person(error, LABELS) for error in exc.errors(include_input=False)[:3])
 
     def action_save(self) -> None:
-        if self.hidden:
+        if self.hidden or self.closing:
             return
         fields = self._fields()
         victim = self._victim(fields)
@@ -178,20 +192,20 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
                 else self.case
             )
         if saved is not None:
-            self.dismiss(True)
+            self._close(True)
 
     def _refused(self, exc: StoreError) -> None:
         self.query_one("#victim-form-error", Static).update(str(exc))
 
     def action_cancel(self) -> None:
         """Esc: leave, but never throw typed input away without asking."""
-        if self.hidden or self._fields() == self.first_values:
-            self.dismiss(False)
+        if self.hidden or self.closing or self._fields() == self.first_values:
+            self._close(False)
             return
         from drive_tui.ui.screens.confirm import ConfirmScreen
 
         def answered(discard: bool | None) -> None:
             if discard:
-                self.dismiss(False)
+                self._close(False)
 
         self.app.push_screen(ConfirmScreen("Discard what you typed in this form?", yes="Discard"), answered)

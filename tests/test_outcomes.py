@@ -14,6 +14,7 @@ from drive_tui.analysis.outcomes import (
     dva_use,
     mcnemar_exact_p,
     needs_and_offences,
+    needs_by_contact,
     no_contact_reasons,
     outcomes,
     previous_offences,
@@ -327,3 +328,24 @@ def test_age_by_contact_by_the_mann_whitney_u_test() -> None:
     assert (vs["contacted"]["n"], vs["not_contacted"]["n"], vs["u"], vs["mannwhitney_p"]) == (2, 1, 0.0, 0.6667)
     assert age_by_contact(contacted, [])["service_user"]["mannwhitney_p"] is None
     assert outcomes(contacted + not_contacted)["age_by_contact"] == result
+
+
+def test_needs_and_their_missing_data_by_contact_status() -> None:
+    """Appendix 2 Table 2 (χ²(1) = 20.61 for missing housing data). Worked by hand: contacted SUs housing yes, no,
+    no and not known; not contacted: three missing (not known, unanswered, no intake at all) and one yes. Missing ×
+    group is [[1, 3], [3, 1]]; N = 8, every expected count 2, so with Yates' correction χ² = 4 × (|1 − 2| − ½)² / 2
+    = 0.5, p = P(χ²₁ > 0.5) = 0.4795."""
+
+    def su(housing: str | None, contact: str, intake: bool = True) -> CohortCase:
+        answers = {"contact_made": contact} | ({"need_housing": housing} if housing else {})
+        return su_case({Timepoint.INTAKE: answers} if intake else {Timepoint.CLOSURE: {"contact_made": contact}})
+
+    contacted = [su("yes", "yes"), su("no", "yes"), su("no", "yes"), su("not_known", "yes")]
+    not_contacted = [su("not_known", "no"), su(None, "no"), su(None, "no", intake=False), su("yes", "no")]
+    housing = needs_by_contact(contacted, not_contacted)["need_housing"]
+    assert housing["contacted"] == {"yes": 1, "missing": 1, "of": 4, "percent_yes": 25.0, "percent_missing": 25.0}
+    assert housing["not_contacted"]["missing"] == 3 and housing["not_contacted"]["percent_missing"] == 75.0
+    assert housing["all"] == {"yes": 2, "missing": 4, "of": 8, "percent_yes": 25.0, "percent_missing": 50.0}
+    assert housing["missing_by_contact"] == {"table": [[1, 3], [3, 1]], "test": {"chi2": 0.5, "dof": 1, "p": 0.4795}}
+    alcohol = needs_by_contact(contacted, not_contacted)["need_alcohol_misuse"]  # missing for everyone: no test
+    assert alcohol["missing_by_contact"]["test"] is None

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
-from scipy.stats import binomtest, fisher_exact, mannwhitneyu, rankdata
+from scipy.stats import binomtest, chi2_contingency, fisher_exact, mannwhitneyu, rankdata
 
 from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.vocab import RiskChange, Timepoint
@@ -295,6 +295,37 @@ def _mann_whitney(first: list[int], second: list[int]) -> dict[str, Any]:
     return {**summary, "u": float(test.statistic), "mannwhitney_p": round(float(test.pvalue), 4)}
 
 
+def needs_by_contact(contacted: list[CohortCase], not_contacted: list[CohortCase]) -> dict[str, Any]:
+    """Each complex need at intake for all SUs, those contacted and those not (Appendix 2, Table 2): how many had it
+    and how many had it missing (not known, unanswered, or no intake), each with its base ``of`` (every SU of the
+    group) — and whether missing data differs between contacted and not contacted SUs, by SciPy's χ² test of the
+    2×2 table (Yates' correction, as SciPy applies it to one degree of freedom; None when a margin is empty)."""
+    groups = {"all": contacted + not_contacted, "contacted": contacted, "not_contacted": not_contacted}
+    result: dict[str, Any] = {}
+    for need in NEEDS:
+        per_group: dict[str, Any] = {}
+        for name, cases in groups.items():
+            answers = [c.answer(Timepoint.INTAKE, need) for c in cases]
+            has, missing = sum(a == "yes" for a in answers), sum(a not in KNOWN for a in answers)
+            per_group[name] = {
+                "yes": has,
+                "missing": missing,
+                "of": len(answers),
+                "percent_yes": round(has / len(answers) * 100, 1) if answers else None,
+                "percent_missing": round(missing / len(answers) * 100, 1) if answers else None,
+            }
+        table = [
+            [per_group[name]["missing"], per_group[name]["of"] - per_group[name]["missing"]]
+            for name in ("contacted", "not_contacted")
+        ]
+        test: dict[str, Any] | None = None
+        if all(map(sum, table)) and all(map(sum, zip(*table, strict=True))):  # else no expected counts to test
+            chi2, p, dof, _ = chi2_contingency(table)
+            test = {"chi2": round(float(chi2), 4), "dof": int(dof), "p": round(float(p), 4)}
+        result[need] = {**per_group, "missing_by_contact": {"table": table, "test": test}}
+    return result
+
+
 def _finite(value: float) -> bool:
     return value == value and value not in (float("inf"), float("-inf"))
 
@@ -347,4 +378,5 @@ def outcomes(cohort: list[CohortCase]) -> dict[str, Any]:
         },
         "no_contact_reasons": no_contact_reasons(cohort),
         "age_by_contact": age_by_contact(contacted, not_contacted),
+        "needs_by_contact": needs_by_contact(contacted, not_contacted),
     }

@@ -94,6 +94,27 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
             + ", ".join(f"{k}: {v}" for k, v in needs["count_distribution"].items())
         )
     )
+    by_contact = document["needs_by_contact"]
+    needs_table = Table(
+        title="Complex needs at intake by contact (App. 2, Table 2)",
+        caption="n with the need / n missing (% of every SU in the group); χ²: missing data, contacted vs not",
+    )
+    needs_table.add_column("Need")
+    for group in ("all", "contacted", "not_contacted"):
+        needs_table.add_column(group.replace("_", " ").capitalize(), justify="right")
+    needs_table.add_column("χ² p", justify="right")
+    for need, row in by_contact.items():
+        cells = [
+            "—"
+            if not row[g]["of"]
+            else f"{row[g]['yes']} ({row[g]['percent_yes']}%) / {row[g]['missing']} ({row[g]['percent_missing']}%)"
+            for g in ("all", "contacted", "not_contacted")
+        ]
+        test = row["missing_by_contact"]["test"]
+        needs_table.add_row(
+            need.removeprefix("need_").replace("_", " "), *cells, "—" if test is None else str(test["p"])
+        )
+    out.append(needs_table)
     offences = document["previous_offences"]
     out.append(
         Text(

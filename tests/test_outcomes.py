@@ -20,6 +20,7 @@ from drive_tui.analysis.outcomes import (
     previous_offences,
     risk_change,
     severity_transitions,
+    victim_profile,
 )
 from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.models import Assessment, Case, VictimSurvivor
@@ -349,3 +350,36 @@ def test_needs_and_their_missing_data_by_contact_status() -> None:
     assert housing["missing_by_contact"] == {"table": [[1, 3], [3, 1]], "test": {"chi2": 0.5, "dof": 1, "p": 0.4795}}
     alcohol = needs_by_contact(contacted, not_contacted)["need_alcohol_misuse"]  # missing for everyone: no test
     assert alcohol["missing_by_contact"]["test"] is None
+
+
+def test_the_victim_survivors_profile_counts_every_victim_survivor() -> None:
+    """By hand: three cases — one with an ex-partner (woman, 30, Idva yes) and an adult family member (woman, 52),
+    one with a partner (woman, age not recorded, Idva no), one with none recorded. Of 3 V/S: ex-partner, partner and
+    family (adult) 1 each (33.3%); women 3 (100%); Idva yes 1, no 1, unanswered 1; ages 30 and 52: mean 41.0,
+    sd √((11² + 11²)/1) = 15.6, median 41.0."""
+
+    def with_victims(*victims: dict[str, Any]) -> CohortCase:
+        c = su_case({})
+        return CohortCase(
+            case=c.case.model_copy(update={"victims": [VictimSurvivor(**v) for v in victims]}), assessments={}
+        )
+
+    cohort = [
+        with_victims(
+            {"relationship": "ex_partner", "gender": "woman", "age": 30, "idva_engaged": True},
+            {"relationship": "family_adult", "gender": "woman", "age": 52},
+        ),
+        with_victims({"relationship": "partner", "gender": "woman", "idva_engaged": False}),
+        with_victims(),
+    ]
+    result = victim_profile(cohort)
+    assert (result["of"], result["cases_without"]) == (3, 1)
+    assert result["relationship"]["counts"] == {"ex_partner": 1, "family_adult": 1, "partner": 1}
+    assert result["relationship"]["percent"]["partner"] == 33.3
+    assert result["gender"] == {"counts": {"woman": 3}, "percent": {"woman": 100.0}}
+    assert result["idva_engaged"]["counts"] == {"no": 1, "yes": 1, "unanswered": 1}
+    assert result["age"] == {"n": 2, "mean": 41.0, "sd": 15.6, "median": 41.0, "min": 30, "max": 52}
+    assert victim_profile([]) == {
+        "of": 0, "cases_without": 0, "relationship": {"counts": {}, "percent": {}},
+        "gender": {"counts": {}, "percent": {}}, "idva_engaged": {"counts": {}, "percent": {}}, "age": {"n": 0},
+    }  # fmt: skip

@@ -187,19 +187,7 @@ def profile(cases: list[CohortCase]) -> dict[str, Any]:
         counts_dict = {key: counts[key] for key in sorted(counts, key=lambda k: (k == "unanswered", k))}
         return {"counts": counts_dict, "percent": _share(counts_dict, len(cases))}
 
-    ages = [c.case.service_user.age for c in cases if c.case.service_user.age is not None]
-    age = (
-        {
-            "n": len(ages),
-            "mean": round(statistics.fmean(ages), 1),
-            "sd": round(statistics.stdev(ages), 1) if len(ages) > 1 else None,
-            "median": statistics.median(ages),
-            "min": min(ages),
-            "max": max(ages),
-        }
-        if ages
-        else {"n": 0}
-    )
+    age = _age_summary([c.case.service_user.age for c in cases if c.case.service_user.age is not None])
     su = lambda c: c.case.service_user  # noqa: E731 - a short accessor keeps the table below readable
     return {
         "gender": tally(lambda c: su(c).gender),
@@ -208,6 +196,40 @@ def profile(cases: list[CohortCase]) -> dict[str, Any]:
         "previous_dva_offences": tally(lambda c: su(c).previous_dva_offences),
         "previous_other_offences": tally(lambda c: su(c).previous_other_offences),
         "age": age,
+    }
+
+
+def victim_profile(cases: list[CohortCase]) -> dict[str, Any]:
+    """The victim/survivors of the cohort's cases (Appendix 2, Table 1; Table 2 p.17 — "ex-partners (50%), followed
+    by partners (29.2%)…"): relationship to the SU, gender and Idva engagement as counts with percentages of ``of``,
+    every V/S; their age summarised as the SUs' is. A case with no V/S recorded is counted in ``cases_without``."""
+    victims = [v for c in cases for v in c.case.victims]
+
+    def tally(get: Callable[[Any], Any]) -> dict[str, Any]:
+        counts = Counter(_code(get(v)) for v in victims)
+        ordered = {key: counts[key] for key in sorted(counts, key=lambda k: (k == "unanswered", -counts[k], k))}
+        return {"counts": ordered, "percent": _share(ordered, len(victims))}
+
+    return {
+        "of": len(victims),
+        "cases_without": sum(1 for c in cases if not c.case.victims),
+        "relationship": tally(lambda v: v.relationship),
+        "gender": tally(lambda v: v.gender),
+        "idva_engaged": tally(lambda v: None if v.idva_engaged is None else ("yes" if v.idva_engaged else "no")),
+        "age": _age_summary([v.age for v in victims if v.age is not None]),
+    }
+
+
+def _age_summary(ages: list[int]) -> dict[str, Any]:
+    if not ages:
+        return {"n": 0}
+    return {
+        "n": len(ages),
+        "mean": round(statistics.fmean(ages), 1),
+        "sd": round(statistics.stdev(ages), 1) if len(ages) > 1 else None,
+        "median": statistics.median(ages),
+        "min": min(ages),
+        "max": max(ages),
     }
 
 
@@ -362,6 +384,7 @@ def outcomes(cohort: list[CohortCase]) -> dict[str, Any]:
             "no_closure": sum(1 for c in cohort if Timepoint.CLOSURE not in c.assessments),
         },
         "profile": profile(cohort),
+        "victim_profile": victim_profile(cohort),
         "previous_offences": previous_offences(cohort),
         "complex_needs": complex_needs(cohort),
         "needs_and_offences": needs_and_offences(cohort),

@@ -115,6 +115,17 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
             need.removeprefix("need_").replace("_", " "), *cells, "—" if test is None else str(test["p"])
         )
     out.append(needs_table)
+    victims = document["victim_profile"]
+    out.append(
+        Text(
+            f"Victim/survivors (% of all {victims['of']}; {victims['cases_without']} case(s) with none recorded): "
+            + ", ".join(
+                f"{code} {n} ({victims['relationship']['percent'][code]}%)"
+                for code, n in victims["relationship"]["counts"].items()
+            )
+            + (f"; mean age {victims['age']['mean']}" if victims["age"]["n"] else "")
+        )
+    )
     offences = document["previous_offences"]
     out.append(
         Text(

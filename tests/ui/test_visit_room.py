@@ -56,7 +56,7 @@ async def test_the_chosen_answer_is_marked_by_a_glyph_not_by_colour_alone(popula
 
 
 async def test_a_choice_drawn_as_a_list_shows_the_previous_answer_too(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
-    """Risk to children is a vertical list: the intake's answer (Medium) stands beside it, as for every field."""
+    """Risk to children (a list once; one line now it fits): the intake's answer (Medium) stands beside it."""
     app = app_for(populated)
     async with app.run_test(size=(120, 40)) as pilot:
         await start_review(pilot)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -27,16 +29,18 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         below = self.below
-        lines = []
+        keys_table = Table.grid(padding=(0, 1))  # a description that wraps stays in its column, under itself
+        keys_table.add_column(width=18, no_wrap=True)
+        keys_table.add_column(ratio=1)
         seen: set[str] = set()
         for node in (below, self.app):
             for binding in getattr(node, "BINDINGS", []):
                 if isinstance(binding, Binding) and binding.description and binding.key not in seen:
                     seen.add(binding.key)
                     keys = ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
-                    lines.append(f"  {keys:<18} {binding.tooltip or binding.description}")
+                    keys_table.add_row(Text(keys, style="bold"), Text(binding.tooltip or binding.description))
         yield VisitBadge()
         with VerticalScroll(id="help-box"):
             yield Static("Keys", classes="help-title")
-            yield Static("\n".join(lines), markup=False)
+            yield Static(keys_table)
             yield Static(ABOUT, classes="muted", id="help-about")

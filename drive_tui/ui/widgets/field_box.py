@@ -99,7 +99,8 @@ class FieldBox(Vertical):
         elif spec.kind in (FieldKind.CHOICE, FieldKind.YES_NO_NOT_KNOWN, FieldKind.SEVERITY):
             vocab = spec.vocab
             assert vocab is not None
-            yield self._choice(spec.id, inline=sum(len(member.label) + 6 for member in vocab) <= 60)
+            # on one line when the options fit an 80-column form (the note wraps under them if it must)
+            yield self._choice(spec.id, inline=sum(len(member.label) + 6 for member in vocab) <= 72)
         elif spec.kind is FieldKind.TEXT:  # the whole width to write in; the previous note under it
             yield self._input()
             if self.previous is not None:

@@ -383,3 +383,18 @@ def test_the_victim_survivors_profile_counts_every_victim_survivor() -> None:
         "of": 0, "cases_without": 0, "relationship": {"counts": {}, "percent": {}},
         "gender": {"counts": {}, "percent": {}}, "idva_engaged": {"counts": {}, "percent": {}}, "age": {"n": 0},
     }  # fmt: skip
+
+
+def test_the_profiles_compared_by_site() -> None:
+    """Two Essex SUs aged 30 and 40 and one Kent SU aged 50 with an ex-partner V/S: each site its own figures."""
+    essex = [su_case({}, age=30), su_case({}, age=40)]
+    kent = su_case({}, age=50)
+    kent = CohortCase(
+        case=kent.case.model_copy(update={"site": "Kent", "victims": [VictimSurvivor(relationship="ex_partner")]}),
+        assessments={},
+    )
+    result = outcomes([*essex, kent])["by_site"]
+    assert list(result) == ["Essex", "Kent"]
+    assert result["Essex"]["cases"] == 2 and result["Essex"]["profile"]["age"]["mean"] == 35.0
+    assert result["Essex"]["victim_profile"]["of"] == 0 and result["Essex"]["victim_profile"]["cases_without"] == 2
+    assert result["Kent"]["victim_profile"]["relationship"]["counts"] == {"ex_partner": 1}

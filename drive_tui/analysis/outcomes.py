@@ -402,4 +402,21 @@ def outcomes(cohort: list[CohortCase]) -> dict[str, Any]:
         "no_contact_reasons": no_contact_reasons(cohort),
         "age_by_contact": age_by_contact(contacted, not_contacted),
         "needs_by_contact": needs_by_contact(contacted, not_contacted),
+        "by_site": by_site(cohort),
+    }
+
+
+def by_site(cohort: list[CohortCase]) -> dict[str, Any]:
+    """The comparisons the evaluation makes between its areas (Appendix 1, Tables 1-3 and Figs 2-4: each site's
+    perpetrators and victim/survivors, age and relationship types): per site, its cases, the SUs' profile and the
+    V/S profile, sites in alphabetical order."""
+    sites = sorted({c.case.site for c in cohort}, key=str.casefold)
+    return {
+        site: {
+            "cases": len(cases),
+            "profile": profile(cases),
+            "victim_profile": victim_profile(cases),
+        }
+        for site in sites
+        for cases in [[c for c in cohort if c.case.site == site]]
     }

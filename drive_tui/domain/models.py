@@ -72,7 +72,9 @@ class VictimSurvivor(_Model):
     relationship: Relationship | None = None
     gender: Gender | None = None
     age: Age | None = None
-    ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    ethnicity: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*$")] | None
+    ) = None  # one line, no control characters (the SU's older field predates the rule: stored values stay readable)
     idva_engaged: bool | None = None
     idva_service: ShortText | None = None
     """Which Idva service the victim/survivor is engaged with."""

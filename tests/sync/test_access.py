@@ -197,10 +197,14 @@ def test_malformed_payloads_are_rejected_and_kept_not_a_server_error(central: Ce
         _change(case_id, {"service_user.age": {"old": 34}}),  # no new value
         {**_change(case_id, {}), "payload": {"changes": ["not", "a", "map"]}},
         {**_change(case_id, {}), "op": "case.add_victim", "payload": {"victim": {"age": "old"}}},
+        # the V/S's newer free-text fields: one line, bounded, no NUL (PostgreSQL's JSON would refuse it)
+        {**_change(case_id, {}), "op": "case.add_victim", "payload": {"victim": {"ethnicity": "a\u0000b"}}},
+        {**_change(case_id, {}), "op": "case.add_victim", "payload": {"victim": {"idva_service": "x" * 500}}},
+        _change(case_id, {"victims.0.ethnicity": {"old": None, "new": "line\nbreak"}}),
     ]
     with http_client(central, laptop) as http:
         answer = http.post("/v1/push", json={"changes": bad})
     assert answer.status_code == 200
-    assert [r["outcome"] for r in answer.json()["results"]] == ["rejected"] * 4
+    assert [r["outcome"] for r in answer.json()["results"]] == ["rejected"] * 7
     assert central.cases() == before  # nothing applied
-    assert central.change_count() == 17 + 4  # but every change is held (quarantined with its payload)
+    assert central.change_count() == 17 + 7  # but every change is held (quarantined with its payload)

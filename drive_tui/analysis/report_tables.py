@@ -41,8 +41,9 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
         )
     )
     use = Table(title="Use of each type of abuse, intake vs exit (SUs with both known)")
-    for column in ("Type", "n", "Used at intake", "Used at exit", "Used → not", "Not → used", "Exact McNemar p"):
-        use.add_column(column, justify="right" if column != "Type" else "left")
+    use.add_column("Type", no_wrap=True)  # never "Harassme…" at 80 columns: the figures' headers wrap instead
+    for column in ("n", "Used at intake", "Used at exit", "Used → not", "Not → used", "Exact McNemar p"):
+        use.add_column(column, justify="right")
     for key, label in DVA_LABELS.items():
         d = document["dva_use"][key]
         use.add_row(
@@ -56,7 +57,8 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
         )
     out.append(use)
     severity = Table(title="Severity at intake → exit")
-    for column in ("Type", "n", "Increased", "Decreased", "High: intake → exit", "None: intake → exit"):
+    severity.add_column("Type", no_wrap=True)
+    for column in ("n", "Increased", "Decreased", "High: intake → exit", "None: intake → exit"):
         severity.add_column(column)
     for key, label in DVA_LABELS.items():
         s = document["severity_transitions"][key]

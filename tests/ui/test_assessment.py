@@ -48,6 +48,11 @@ async def test_complete_a_review_with_the_keyboard_alone(populated: Store, app_f
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # Enter is No: a submit cannot be taken back
+        await pilot.pause()
+        assert isinstance(app.screen, AssessmentScreen) and not app.screen.read_only
+        await pilot.press("ctrl+s")
+        await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, AssessmentScreen) and app.screen.read_only

@@ -22,6 +22,7 @@ from drive_tui.store.store import Store, Tx
 from drive_tui.ui import screens as screens_package
 from drive_tui.ui.screens.assessment import AssessmentScreen
 from drive_tui.ui.screens.comment import CommentScreen
+from drive_tui.ui.screens.dashboard import DashboardScreen
 from drive_tui.ui.screens.outcomes import OutcomesScreen
 from drive_tui.ui.screens.unlock import UnlockScreen
 from drive_tui.ui.screens.victim_choice import VictimChoiceScreen
@@ -245,14 +246,14 @@ async def test_every_footer_fits_80_columns_with_help_visit_mode_and_quit(popula
     app = app_for(populated, visit_mode=visit)
     async with app.run_test(size=(80, 24)) as pilot:
 
-        async def footer_fits(where: str) -> None:
+        async def footer_fits(where: str, *keys: str) -> None:
             await pilot.pause()
             footer = screen_text(app).splitlines()[-1]
-            assert all(key in footer for key in ("f1", "f2", "^q")), f"{where}: {footer}"
+            assert all(key in footer for key in ("f1", "f2", "^q", *keys)), f"{where}: {footer}"
 
-        await footer_fits("caseload")
+        await footer_fits("caseload", "Open", "Outcomes", "New")
         await open_test_case(pilot)
-        await footer_fits("case")
+        await footer_fits("case", "Open", "Next")
         await pilot.press("a")
         await footer_fits("assessment")
         await pilot.press("escape", "h")
@@ -261,6 +262,23 @@ async def test_every_footer_fits_80_columns_with_help_visit_mode_and_quit(popula
         await footer_fits("dashboard")
         await pilot.press("o")
         await footer_fits("outcomes")
+
+
+async def test_the_dashboard_and_outcomes_are_readable_at_80_columns(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """Every site's figures on screen (the field's label gives way), and no type of abuse cut to "Harassme…"."""
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen) and screen.missing is not None
+        header = next(line for line in screen_text(app).splitlines() if line.lstrip().startswith("Field"))
+        assert len(screen.missing.groups) >= 2 and all(site in header for site in screen.missing.groups), header
+        await pilot.press("o")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Harassment/stalking" in text and "Jealousy/coercion" in text
 
 
 async def test_dialogs_stay_centred_in_visit_mode(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.vocab import AssessmentStatus, Timepoint
@@ -32,6 +32,7 @@ from drive_tui.store.store import Tx
 from drive_tui.ui.labels import HIDDEN_IN_VISIT_MODE
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.field_box import FieldBox
+from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 
@@ -76,7 +77,7 @@ class AssessmentScreen(DriveScreenMixin, Screen[None]):
         yield VisitBadge()
         yield Vertical(id="body")
         yield Static("", id="help")
-        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
+        yield DriveFooter()
 
     def _header(self) -> Iterator[Widget]:
         status = {

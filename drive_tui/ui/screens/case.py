@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.schedule import SlotState
@@ -27,6 +27,8 @@ from drive_tui.store.store import Tx
 from drive_tui.store.tables import ConflictRow, ReviewRow
 from drive_tui.ui.labels import code_label
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.footer import DriveFooter
+from drive_tui.ui.widgets.open_table import OpenTable
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 STATE_STYLE = {
@@ -86,7 +88,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         yield Header()
         yield VisitBadge()
         yield Vertical(id="body")
-        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
+        yield DriveFooter()
 
     def _body(self) -> Iterator[Widget]:
         """The parts that change with the data and with visit mode (rebuilt; the header and footer stay)."""
@@ -100,7 +102,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         if self.conflicts and not self.drive.visit_mode:
             yield Static(_conflicts_notice(self.conflicts), id="conflicts")
         yield Static("Assessments", classes="section-title")
-        yield DataTable(id="timeline", cursor_type="row")
+        yield OpenTable(id="timeline", cursor_type="row")
 
     async def rebuild(self) -> None:
         """Read the case again and redraw it, keeping the timeline's cursor where it was."""

@@ -9,7 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.terms import Identity
@@ -18,6 +18,8 @@ from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, Overview, Sync
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.store_reads import version
 from drive_tui.ui.widgets.cell import Cell
+from drive_tui.ui.widgets.footer import DriveFooter
+from drive_tui.ui.widgets.open_table import OpenTable
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 SORTS = ("due", "reference", "site", "status")
@@ -37,7 +39,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         Binding("s", "sort", "Sort", tooltip="Sort by due date, reference, site or status"),
         Binding("y", "sync", "Sync"),
         Binding("d", "dashboard", "Team", tooltip="Team dashboard: caseloads, overdue, missing data"),
-        Binding("o", "outcomes", "Outcomes", show=False),
+        Binding("o", "outcomes", "Outcomes"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -62,8 +64,8 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         yield Header()
         yield Static("", id="caseload-summary")
         yield Input(placeholder="Filter: type a reference, site or status (/)", id="filter")
-        yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
+        yield OpenTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield DriveFooter()
 
     def on_mount(self) -> None:
         if self._loaded:

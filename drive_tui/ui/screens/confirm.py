@@ -1,4 +1,5 @@
-"""A yes/no question with an optional list (e.g. what is missing before a submit)."""
+"""A yes/no question with an optional list (e.g. what is missing before a submit). Every question asked is about
+something that cannot be taken back (submit, discard), so Enter answers No: only `y` or a click says Yes."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
                 yield Button("Back (Esc)" if not self.can_confirm else "No (n)", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#yes" if self.can_confirm else "#no", Button).focus()
+        self.query_one("#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

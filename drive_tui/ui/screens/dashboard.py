@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from drive_tui.analysis.dashboard import (
     DUE_SOON_DAYS,
@@ -31,7 +31,12 @@ from drive_tui.store.errors import StoreError
 from drive_tui.store.store import Tx
 from drive_tui.store.team import team_snapshot
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
+
+RATE_WIDTH = 9
+"""Width of a rate cell: "100% 100%"."""
+MIN_FIELD_WIDTH = 16
 
 
 def _rate(tally: Missing | None) -> Text:
@@ -65,7 +70,7 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
         yield VisitBadge()
         with Vertical(id="body"):
             yield from self._body()
-        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
+        yield DriveFooter()
 
     def _body(self) -> Iterator[Widget]:
         yield Static(Text("Team", style="bold"), classes="section-title")
@@ -146,7 +151,7 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
         )
         table = self.query_one("#missing", DataTable)
         table.clear(columns=True)
-        table.add_column("Field")
+        table.add_column("Field", width=self._field_width(missing))
         table.add_column("All")
         for group in missing.groups:
             table.add_column(group)
@@ -157,6 +162,17 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
             cells = [Text(label), _rate(missing.overall.get(field_id))]
             cells += [_rate(tallies.get(field_id)) for tallies in missing.groups.values()]
             table.add_row(*cells, key=field_id)
+
+    def _field_width(self, missing: MissingData) -> int:
+        """The field's label gives way so that every group's figures fit the screen (at 80 columns: three sites);
+        a label cut short keeps its start, and the figures are what the supervisor reads across."""
+        longest = max((len(label) for _, label in missing.fields), default=5)
+        figures = sum(max(RATE_WIDTH, len(name)) + 2 for name in ("All", *missing.groups))  # with cell padding
+        return max(MIN_FIELD_WIDTH, min(longest, self.app.size.width - figures - 4))
+
+    def on_resize(self) -> None:
+        if self.missing is not None:
+            self.render_missing()
 
     async def visit_mode_changed(self) -> None:
         if self.missing is not None and self.missing_by:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from drive_tui.analysis.history import History, build_history, sparkline
 from drive_tui.store.assessments import case_history, form_for
@@ -22,6 +22,7 @@ from drive_tui.store.store import Tx
 from drive_tui.store.tables import ReviewRow
 from drive_tui.ui.labels import HIDDEN_IN_VISIT_MODE, HIDDEN_LABELS_IN_VISIT_MODE
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 COLUMN_WIDTH = 24
@@ -53,7 +54,7 @@ class HistoryScreen(DriveScreenMixin, Screen[None]):
         yield Header()
         yield VisitBadge()
         yield Vertical(id="body")
-        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
+        yield DriveFooter()
 
     def _load(self, tx: Tx) -> bool:
         self.reference = get_case(tx, self.case_id).reference

@@ -9,11 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from drive_tui.analysis.outcomes import outcomes
 from drive_tui.analysis.report_tables import outcome_tables
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 HIDDEN_IN_VISIT_MODE = "The outcome analyses are hidden in visit mode: F2 to leave it."
@@ -29,7 +30,7 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
         yield VisitBadge()
         with VerticalScroll(id="report", can_focus=True):
             yield Static("Computing the analyses…", id="report-loading")
-        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
+        yield DriveFooter()
 
     document: dict[str, Any] | None = None
 

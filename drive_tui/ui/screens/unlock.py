@@ -6,11 +6,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from drive_tui.store.errors import PassphraseNeeded, StoreError
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.startup import preload_store
+from drive_tui.ui.widgets.footer import DriveFooter
 
 
 class UnlockScreen(DriveScreenMixin, Screen[None]):
@@ -31,7 +32,7 @@ class UnlockScreen(DriveScreenMixin, Screen[None]):
             yield Input(placeholder="Passphrase", password=True, id="passphrase", disabled=True)
             yield Input(placeholder="Repeat the passphrase", password=True, id="repeat", classes="hidden")
             yield Static("", id="unlock-error", classes="error")
-        yield Footer(compact=True)  # fits 80 columns with F1, F2 and Ctrl+Q
+        yield DriveFooter()
 
     def on_mount(self) -> None:
         settings = self.drive.settings

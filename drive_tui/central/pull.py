@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, false, select
 
 from drive_tui.central import db
 from drive_tui.central.people import Device, touch
-from drive_tui.central.tables import AccessRow, AssessmentRow, CaseMoveRow, CaseRow, ConflictRow, ReviewRow
+from drive_tui.central.tables import AccessRow, AssessmentRow, CaseMoveRow, CaseRow, ConflictRow, ReviewRow, WorkLogRow
 from drive_tui.sync.protocol import (
     AssessmentState,
     CaseState,
@@ -23,6 +23,7 @@ from drive_tui.sync.protocol import (
     PullResponse,
     ReviewState,
     Role,
+    WorkLogState,
 )
 
 _cases = CaseRow.__table__  # type: ignore[attr-defined]
@@ -31,6 +32,7 @@ _reviews = ReviewRow.__table__  # type: ignore[attr-defined]
 _conflicts = ConflictRow.__table__  # type: ignore[attr-defined]
 _moves = CaseMoveRow.__table__  # type: ignore[attr-defined]
 _access = AccessRow.__table__  # type: ignore[attr-defined]
+_work_log = WorkLogRow.__table__  # type: ignore[attr-defined]
 
 
 def visible_cases(device: Device) -> ColumnElement[bool]:
@@ -84,6 +86,14 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
                 limit,
                 _conflicts.c.seq,
             ),
+            "work_log": _page(
+                connection,
+                select(_work_log).join(_cases, joined == _work_log.c.case_id).where(visible),
+                after,
+                head_seq,
+                limit,
+                _work_log.c.seq,
+            ),
             "moves": _page(
                 connection,
                 select(_moves)
@@ -111,6 +121,7 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
             assessments=[AssessmentState.model_validate(_without_seq(row)) for row in kept["assessments"]],
             reviews=[ReviewState.model_validate(_without_seq(row)) for row in kept["reviews"]],
             conflicts=[ConflictState.model_validate(_conflict(row)) for row in kept["conflicts"]],
+            work_log=[WorkLogState.model_validate(_entry(row)) for row in kept["work_log"]],
             removed_cases=sorted({row["case_id"] for row in kept["moves"]}),
             cursor=cursor,
             more=bool(full),
@@ -121,6 +132,7 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
             | {a.case_id for a in response.assessments}
             | {r.case_id for r in response.reviews}
             | {c.case_id for c in response.conflicts}
+            | {e.case_id for e in response.work_log}
         )
         if read:
             connection.execute(
@@ -152,7 +164,7 @@ def _add_parents(connection: Connection, kept: dict[str, list[dict[str, Any]]], 
         kept["assessments"].extend(found)
         have |= {row["id"] for row in found}
         missing = {row["supersedes"] for row in found if row["supersedes"]} - have
-    case_ids = {row["case_id"] for kind in ("assessments", "reviews", "conflicts") for row in kept[kind]}
+    case_ids = {row["case_id"] for kind in ("assessments", "reviews", "conflicts", "work_log") for row in kept[kind]}
     absent = case_ids - {row["id"] for row in kept["cases"]}
     if absent:
         kept["cases"].extend(
@@ -163,6 +175,11 @@ def _add_parents(connection: Connection, kept: dict[str, list[dict[str, Any]]], 
 def _without_seq(row: dict[str, Any]) -> dict[str, Any]:
     """A row as a device holds it: without the central store's own bookkeeping."""
     return {key: value for key, value in row.items() if key not in ("seq", "received_at")}
+
+
+def _entry(row: dict[str, Any]) -> dict[str, Any]:
+    """A work-log row as a device holds it: the entry, its case and its times."""
+    return {key: row[key] for key in ("id", "case_id", "entry", "created_at", "updated_at")}
 
 
 def _conflict(row: dict[str, Any]) -> dict[str, Any]:

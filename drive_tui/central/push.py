@@ -21,8 +21,17 @@ from sqlalchemy import JSON, Connection, Engine, bindparam, select, update
 from drive_tui.central import db
 from drive_tui.central.intake import Incoming, Malformed, Unparsed, fingerprint, holds_nul, storable
 from drive_tui.central.people import Device, record_refusal, touch
-from drive_tui.central.rules import DRAFT, HELD_PREFIX, SUBMITTED, Forbidden, Held, Rejected, Work
-from drive_tui.central.tables import AssessmentRow, CaseMoveRow, CaseRow, ChangeRow, ConflictRow, DeviceRow, ReviewRow
+from drive_tui.central.rules import DRAFT, HELD_PREFIX, KINDS, SUBMITTED, Forbidden, Held, Rejected, Work
+from drive_tui.central.tables import (
+    AssessmentRow,
+    CaseMoveRow,
+    CaseRow,
+    ChangeRow,
+    ConflictRow,
+    DeviceRow,
+    ReviewRow,
+    WorkLogRow,
+)
 from drive_tui.domain.terms import Entity, Operation
 from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.sync.protocol import (
@@ -38,6 +47,7 @@ from drive_tui.sync.protocol import (
     ConflictResolve,
     PushResponse,
     ReviewSignOff,
+    WorkLogRecord,
 )
 
 __all__ = ["Forbidden", "Malformed", "apply_push"]
@@ -49,6 +59,7 @@ _conflicts = ConflictRow.__table__  # type: ignore[attr-defined]
 _moves = CaseMoveRow.__table__  # type: ignore[attr-defined]
 _changes = ChangeRow.__table__  # type: ignore[attr-defined]
 _devices = DeviceRow.__table__  # type: ignore[attr-defined]
+_work_log = WorkLogRow.__table__  # type: ignore[attr-defined]
 
 
 def _load(connection: Connection, changes: list[Change], device: Device, forms: FormCatalogue, now: datetime) -> Work:
@@ -57,6 +68,7 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
     conflict_ids: set[str] = set()
     case_ids: set[str] = set()
     review_ids: set[str] = set()
+    entry_ids: set[str] = set()
     references: set[str] = set()
     for change in changes:
         payload = change.payload
@@ -83,9 +95,14 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
             review_ids.add(change.entity_id)
         elif isinstance(change, ConflictResolve):
             conflict_ids.add(change.entity_id)
+        elif isinstance(change, WorkLogRecord):
+            entry_ids.add(change.entity_id)
+            case_ids.add(payload.entry.case_id)
+            if payload.entry.answers is not None:
+                entry_ids.add(payload.entry.answers)
     refused: set[str] = set()
     held: dict[str, str] = {}
-    for condition in db.among(connection, _changes.c.entity_id, case_ids | assessment_ids):
+    for condition in db.among(connection, _changes.c.entity_id, case_ids | assessment_ids | entry_ids):
         query = (
             select(_changes.c.entity_id, _changes.c.outcome, _conflicts.c.case_id)
             .outerjoin(
@@ -111,9 +128,11 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
             _named_by(conflict["incoming_value"].get("change"), case_ids, assessment_ids, conflict_ids)
     conflicts.update(_rows_by_id(connection, _conflicts, conflict_ids - set(conflicts)))
     assessments = _rows_by_id(connection, _assessments, assessment_ids)
+    work_log = _rows_by_id(connection, _work_log, entry_ids)
     case_ids |= (
         {row["case_id"] for row in assessments.values()}
         | {row["case_id"] for row in conflicts.values()}
+        | {row["case_id"] for row in work_log.values()}
         | set(held.values())
     )
     cases = _rows_by_id(connection, _cases, case_ids)
@@ -158,6 +177,7 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
         slots=slots,
         refused=refused,
         held=held,
+        work_log=work_log,
         find_reference=lambda reference: _holders(connection, reference),
     )
     for condition in db.among(connection, _reviews.c.id, review_ids):
@@ -177,9 +197,10 @@ def _named_by(held: Any, case_ids: set[str], assessment_ids: set[str], conflict_
     for key, into in (("case_id", case_ids), ("supersedes", assessment_ids)):
         if isinstance(payload.get(key), str):
             into.add(payload[key])
-    inner = payload.get("assessment")
-    if isinstance(inner, dict) and isinstance(inner.get("case_id"), str):
-        case_ids.add(inner["case_id"])
+    for key in ("assessment", "entry"):
+        inner = payload.get(key)
+        if isinstance(inner, dict) and isinstance(inner.get("case_id"), str):
+            case_ids.add(inner["case_id"])
 
 
 def _holders(connection: Connection, reference: str) -> Iterator[tuple[str, str]]:
@@ -223,7 +244,7 @@ def _insert(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> N
 
 def _write(connection: Connection, work: Work, now: datetime) -> None:
     """Give every new or changed row a sequence number and write each table with one executemany."""
-    touched = sum(len(work.new[k]) + len(work.dirty[k]) for k in work.new) + len(work.reviews)
+    touched = sum(len(work.new[k]) + len(work.dirty[k]) for k in KINDS) + len(work.reviews)
     if not touched:
         return
     seq = db.next_seqs(connection, touched, now=now)
@@ -231,6 +252,7 @@ def _write(connection: Connection, work: Work, now: datetime) -> None:
         ("cases", _cases, work.cases),
         ("assessments", _assessments, work.assessments),
         ("conflicts", _conflicts, work.conflicts),
+        ("work_log", _work_log, work.work_log),
     ):
         inserts = []
         for entity_id in sorted(work.new[kind]):

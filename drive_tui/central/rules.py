@@ -36,9 +36,10 @@ from pydantic_core import to_json
 
 from drive_tui.central.intake import CHANGE, Unparsed, place
 from drive_tui.central.people import Device
+from drive_tui.domain.casework import misdated
 from drive_tui.domain.models import Assessment, CaseProfile
 from drive_tui.domain.terms import Entity, ReviewDecision, Role
-from drive_tui.domain.vocab import AssessmentStatus
+from drive_tui.domain.vocab import AgencyAction, AssessmentStatus
 from drive_tui.forms.answers import AnswerError, check_one, validate_answers
 from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.forms.spec import FormSpec
@@ -56,6 +57,7 @@ from drive_tui.sync.protocol import (
     ConflictResolve,
     HeldWork,
     ReviewSignOff,
+    WorkLogRecord,
 )
 
 Incoming = Change | Unparsed
@@ -65,6 +67,8 @@ DRAFT, SUBMITTED, AMENDED = (
     AssessmentStatus.SUBMITTED.value,
     AssessmentStatus.AMENDED.value,
 )
+KINDS = ("cases", "assessments", "conflicts", "work_log")
+"""The tables whose rows the rules create or change (reviews are only ever added)."""
 HELD_PREFIX = "held."
 NOT_YOURS = "names a record this device may not write"
 """One refusal for a record of someone else's and for no record at all: a refusal reveals nothing."""
@@ -112,10 +116,10 @@ class Work:
     held: dict[str, str]
     """Record → its case, for records this device made on a case after it moved away: later changes to them are
     held too."""
-    new: dict[str, set[str]] = field(default_factory=lambda: {"cases": set(), "assessments": set(), "conflicts": set()})
-    dirty: dict[str, set[str]] = field(
-        default_factory=lambda: {"cases": set(), "assessments": set(), "conflicts": set()}
-    )
+    work_log: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The work-log entries the batch names (its own and those they answer), as the central store holds them."""
+    new: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
+    dirty: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
     reviews: list[dict[str, Any]] = field(default_factory=list)
     find_reference: Callable[[str], Iterable[tuple[str, str]]] | None = None
     """(site, case id) of every case using a reference: for a rename the batch's first read could not foresee."""
@@ -318,6 +322,8 @@ class Work:
             return change.payload.case_id
         if isinstance(change, AssessmentSubmit | AssessmentImport):
             return change.payload.assessment.case_id
+        if isinstance(change, WorkLogRecord):
+            return change.payload.entry.case_id
         if isinstance(change, ConflictResolve):
             return self.conflicts[change.entity_id]["case_id"]
         return self.assessments[change.entity_id]["case_id"]
@@ -546,6 +552,49 @@ class Work:
         )
         return ChangeOutcome.APPLIED
 
+    def _work_log_record(self, change: WorkLogRecord) -> ChangeOutcome:
+        """An entry recorded or corrected (whole) on a case this user may write. Who recorded it is the server's
+        record of who first sent it; its date falls between the case's allocation and the server's today."""
+        entry = change.payload.entry
+        if entry.id != change.entity_id:
+            raise Rejected("the entry does not match the change it came in")
+        case = self._writable_case(entry.case_id)
+        existing = self.work_log.get(entry.id)
+        if existing is not None and existing["case_id"] != case["id"]:
+            raise Forbidden(NOT_YOURS)
+        today = (self.now + MAX_UTC_OFFSET).date()  # the latest date it is anywhere on Earth now
+        problem = misdated(entry.date, allocated_on=_day(case["allocated_on"]), today=today)
+        if problem:
+            raise Rejected(problem)
+        if entry.answers is not None:
+            asked = self.work_log.get(entry.answers)
+            request = asked is not None and asked["entry"]["action"] == AgencyAction.INFO_REQUESTED
+            if not request or asked["case_id"] != case["id"]:
+                raise Rejected("the request it answers is not an information request of this case")
+        recorded_by = existing["entry"]["recorded_by"] if existing is not None else self.author
+        stored = entry.model_copy(update={"recorded_by": recorded_by}).model_dump(mode="json")
+        if existing is not None and existing["entry"] == stored:
+            return ChangeOutcome.DUPLICATE
+        row = {
+            "id": entry.id,
+            "case_id": case["id"],
+            "date": entry.date,
+            "kind": entry.kind.value,
+            "entry": stored,
+            "author": self.author,
+            "device_id": self.author_device,
+            "created_at": existing["created_at"] if existing is not None else change.at,
+            "updated_at": max(change.at, existing["updated_at"]) if existing is not None else change.at,
+            "received_at": self.now,
+        }
+        if existing is None:
+            self.work_log[entry.id] = row
+            self.new["work_log"].add(entry.id)
+        else:
+            existing.update(row)
+            self._mark("work_log", entry.id)
+        return ChangeOutcome.APPLIED
+
     def send_back(self, change: Incoming) -> None:
         """After a rejected change, give the central version of what it touched a new sequence number, so the
         device pulls it and does not keep a version the central store refused."""
@@ -563,6 +612,15 @@ class Work:
             ):
                 self._mark("conflicts", conflict["id"])
                 self._mark("cases", visible["id"])
+            return
+        entry = self.work_log.get(entity_id) if entity == Entity.WORK_LOG else None
+        if entity == Entity.WORK_LOG:
+            case = self.cases.get(entry["case_id"]) if entry is not None else None
+            if entry is None or case is None or case["case_manager"] != self.user:
+                self.refused.add(entity_id)
+                return
+            self._mark("work_log", entity_id)  # the central version goes back to the device
+            self._mark("cases", case["id"])
             return
         assessment = self.assessments.get(entity_id) if entity == Entity.ASSESSMENT else None
         case_id = assessment["case_id"] if assessment is not None else entity_id
@@ -595,6 +653,7 @@ _HANDLERS = {
     AssessmentAmend: Work._assessment_amend,
     ReviewSignOff: Work._review_sign_off,
     ConflictResolve: Work._conflict_resolve,
+    WorkLogRecord: Work._work_log_record,
 }
 
 
@@ -618,6 +677,10 @@ def _profile(case: dict[str, Any]) -> dict[str, Any]:
         "allocated_on": _iso(case["allocated_on"]),
         "closed_on": _iso(case["closed_on"]),
     }
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _iso(value: date | str | None) -> str | None:

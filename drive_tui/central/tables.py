@@ -140,6 +140,26 @@ class ReviewRow(CentralModel, table=True):
     seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
 
 
+class WorkLogRow(CentralModel, table=True):
+    """A work-log entry of a case. ``entry`` is the ``WorkLogEntry`` as JSON, its ``recorded_by`` the server's record
+    of who first sent it; ``author`` and ``device_id`` say who last wrote it."""
+
+    __tablename__ = "work_log"
+    __table_args__ = (Index("ix_central_work_log_case", "case_id", "seq"),)
+
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id")
+    date: date
+    kind: str
+    entry: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    author: str
+    device_id: str
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    received_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+
+
 class ConflictRow(CentralModel, table=True):
     """One case field given two different values by two devices. Both are kept until someone chooses."""
 

@@ -37,6 +37,9 @@ NOTE_LENGTH = 4000
 Note = Annotated[str, StringConstraints(max_length=NOTE_LENGTH, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
 """Free text (sensitive: never drawn in visit mode): lines and tabs, no other control characters."""
 
+RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
+"""A record's id, as the sync protocol bounds every id (a UUID made on the device)."""
+
 STALLED_AFTER_WORKING_DAYS = 10
 """An information request unanswered for longer than this many working days is stalled: escalate it."""
 
@@ -50,8 +53,8 @@ class WorkLogEntry(_Model):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str
-    case_id: str
+    id: RecordId
+    case_id: RecordId
     date: RecordedDate
     recorded_by: ShortText
     kind: WorkKind
@@ -63,7 +66,7 @@ class WorkLogEntry(_Model):
     behaviour_change_work: bool | None = None
     agency: Agency | None = None
     action: AgencyAction | None = None
-    answers: str | None = None
+    answers: RecordId | None = None
     """For ``info_received``: the id of the ``info_requested`` entry it answers."""
     source: Source | None = None
     vs_sole_source: bool = False
@@ -165,6 +168,16 @@ def info_requests(entries: Iterable[WorkLogEntry]) -> list[InfoRequest]:
         ):
             answers[asked.id] = entry
     return [InfoRequest(e, answers.get(e.id)) for e in entries if e.action is AgencyAction.INFO_REQUESTED]
+
+
+def misdated(day: dt.date, *, allocated_on: dt.date, today: dt.date) -> str | None:
+    """Why work cannot be dated ``day`` on a case allocated on ``allocated_on``, or None: work is logged as it is
+    done, from the case's allocation to today."""
+    if day > today:
+        return "the work is dated after today"
+    if day < allocated_on:
+        return "the work is dated before the case was allocated"
+    return None
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:

@@ -35,6 +35,7 @@ class Entity(StrEnum):
     ASSESSMENT = "assessment"
     REVIEW = "review"
     CONFLICT = "conflict"
+    WORK_LOG = "work_log"
 
 
 class Operation(StrEnum):
@@ -50,6 +51,8 @@ class Operation(StrEnum):
     ASSESSMENT_IMPORT = "assessment.import"
     REVIEW_SIGN_OFF = "review.sign_off"
     CONFLICT_RESOLVE = "conflict.resolve"
+    WORK_LOG_RECORD = "work_log.record"
+    """A work-log entry recorded, or corrected (the same id again, whole)."""
 
     @property
     def entity(self) -> Entity:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlmodel import col, delete, func, select, update
@@ -28,6 +28,7 @@ from drive_tui.store.tables import (
     ReleasedCase,
     ReviewRow,
     StoreMeta,
+    WorkLogRow,
 )
 
 _PREFIX = SYNC_PREFIX
@@ -179,6 +180,7 @@ class Applied:
     assessments: int = 0
     reviews: int = 0
     conflicts: int = 0
+    work_log: int = 0
     kept_local: int = 0
     """Rows not overwritten because this device still has changes to them to push."""
 
@@ -207,6 +209,7 @@ def apply_pulled(
     reviews: list[dict[str, Any]],
     conflicts: list[dict[str, Any]],
     removed_cases: list[str],
+    work_log: list[dict[str, Any]] | None = None,
 ) -> Applied:
     """Write pulled rows (python values: dates and datetimes, not text) into the local store."""
     pending = _pending_entities(tx)
@@ -273,6 +276,17 @@ def apply_pulled(
             setattr(row, name, data[name])
         tx.session.add(row)
         applied.conflicts += 1
+    work_log = work_log or []
+    local_entries = _by_id(tx, WorkLogRow, [data["id"] for data in work_log])
+    for data in work_log:
+        if data["id"] in pending:  # a correction made here is pushed first; the merged entry comes back later
+            applied.kept_local += 1
+            continue
+        row = local_entries.get(data["id"]) or WorkLogRow(id=data["id"], case_id=data["case_id"])
+        row.date = date.fromisoformat(data["entry"]["date"])
+        row.entry, row.created_at, row.updated_at = data["entry"], data["created_at"], data["updated_at"]
+        tx.session.add(row)
+        applied.work_log += 1
     for case_id in removed_cases:
         if tx.session.get(ReleasedCase, case_id) is None:
             tx.session.add(ReleasedCase(case_id=case_id, requested_at=tx.now))
@@ -316,15 +330,17 @@ def release_cases(tx: Tx) -> list[str]:
     for request in list(waiting):
         case_id = request.case_id
         assessment_ids = list(tx.session.exec(select(AssessmentRow.id).where(AssessmentRow.case_id == case_id)))
-        if {case_id, *assessment_ids} & pending:
+        entry_ids = list(tx.session.exec(select(WorkLogRow.id).where(WorkLogRow.case_id == case_id)))
+        if {case_id, *assessment_ids, *entry_ids} & pending:
             continue
         request.released_at = tx.now
         tx.session.add(request)
         tx.session.flush()
-        for table in (ReviewRow, ConflictRow):
+        for table in (ReviewRow, ConflictRow, WorkLogRow):
             tx.session.exec(delete(table).where(col(table.case_id) == case_id))  # type: ignore[attr-defined]
         tx.session.exec(delete(AssessmentRow).where(col(AssessmentRow.case_id) == case_id))
-        tx.session.exec(delete(OutboxRow).where(col(OutboxRow.entity_id).in_([case_id, *assessment_ids])))
+        held = [case_id, *assessment_ids, *entry_ids]
+        tx.session.exec(delete(OutboxRow).where(col(OutboxRow.entity_id).in_(held)))
         tx.session.exec(delete(CaseRow).where(col(CaseRow.id) == case_id))
         released.append(case_id)
     return released

@@ -70,6 +70,19 @@ ASSESSMENT_FIELDS = tuple(AssessmentRow.model_fields)
 """Every column of an assessment row, ``id`` first, in declaration order."""
 
 
+class WorkLogRow(SQLModel, table=True):
+    """A work-log entry of a case: ``entry`` is the ``WorkLogEntry`` as JSON; case and date are columns to find it."""
+
+    __tablename__ = "work_log"
+    __table_args__ = (Index("ix_work_log_case_date", "case_id", "date"),)
+    id: str = Field(primary_key=True)
+    case_id: str = Field(foreign_key="cases.id", nullable=False)
+    date: date
+    entry: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
 class FormSnapshot(SQLModel, table=True):
     """Every form version this store has used, so history validates and renders exactly as entered."""
 

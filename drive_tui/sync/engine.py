@@ -318,10 +318,14 @@ def _pull(
             applied = apply_pulled(tx, **_rows(page))
             save_sync_state(tx, cursor_seq=page.cursor.seq, cursor_stamp=page.cursor.stamp)
         report.pulled.update(
-            cases=applied.cases, assessments=applied.assessments, reviews=applied.reviews, conflicts=applied.conflicts
+            cases=applied.cases,
+            assessments=applied.assessments,
+            reviews=applied.reviews,
+            conflicts=applied.conflicts,
+            work_log=applied.work_log,
         )
         report.kept_local += applied.kept_local
-        callbacks.pulled(applied.cases + applied.assessments + applied.reviews + applied.conflicts)
+        callbacks.pulled(applied.cases + applied.assessments + applied.reviews + applied.conflicts + applied.work_log)
         cursor = page.cursor
         if not page.more:
             return
@@ -333,6 +337,7 @@ def _rows(page: PullResponse) -> dict[str, list]:  # type: ignore[type-arg]
         "assessments": [assessment.model_dump() for assessment in page.assessments],
         "reviews": [review.model_dump(mode="python") | {"decision": review.decision.value} for review in page.reviews],
         "conflicts": [conflict.model_dump() for conflict in page.conflicts],
+        "work_log": [entry.model_dump() for entry in page.work_log],
         "removed_cases": list(page.removed_cases),
     }
 
@@ -348,6 +353,7 @@ def _dry_run(store: Store, client: Client, state: SyncState, report: SyncReport)
             assessments=len(page.assessments),
             reviews=len(page.reviews),
             conflicts=len(page.conflicts),
+            work_log=len(page.work_log),
         )
         if not page.more:
             return report

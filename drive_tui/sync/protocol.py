@@ -20,13 +20,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from drive_tui.domain.casework import WorkLogEntry
 from drive_tui.domain.models import AnswerValue, Assessment, AwareDatetime, BoundedInt, CaseProfile, VictimSurvivor
 from drive_tui.domain.terms import DeviceState, Entity, Operation, ReviewDecision, Role
 from drive_tui.domain.vocab import Timepoint
 
 __all__ = ["DeviceState", "Entity", "Operation", "ReviewDecision", "Role"]  # the domain's words, as the wire uses them
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""2: the work log (``work_log.record``, ``PullResponse.work_log``)."""
 PROTOCOL_HEADER = "X-Drive-Protocol"
 MAX_BATCH = 4000
 """Most changes one push may carry."""
@@ -111,6 +113,11 @@ class SignedOff(_Wire):
     comment: Comment = ""
 
 
+class WorkRecorded(_Wire):
+    entry: WorkLogEntry
+    """The whole entry. ``recorded_by`` is the device's claim: the central store records its own user instead."""
+
+
 class ConflictResolved(_Wire):
     case_id: Id | None = None
     value: ProfileValue | HeldWork
@@ -177,6 +184,12 @@ class ConflictResolve(_ChangeOf):
     payload: ConflictResolved
 
 
+class WorkLogRecord(_ChangeOf):
+    op: Literal[Operation.WORK_LOG_RECORD]
+    entity: Literal[Entity.WORK_LOG]
+    payload: WorkRecorded
+
+
 Change = Annotated[
     CaseCreate
     | CaseUpdate
@@ -187,7 +200,8 @@ Change = Annotated[
     | AssessmentImport
     | AssessmentAmend
     | ReviewSignOff
-    | ConflictResolve,
+    | ConflictResolve
+    | WorkLogRecord,
     Field(discriminator="op"),
 ]
 """One change made on a device, typed by its operation: nothing untyped reaches the central store's rules."""
@@ -332,11 +346,22 @@ class ConflictState(_Wire):
     resolution: Any = None
 
 
+class WorkLogState(_Wire):
+    """A work-log entry as the central store holds it: ``entry`` is a ``WorkLogEntry``'s JSON."""
+
+    id: str
+    case_id: str
+    entry: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
 class PullResponse(_Wire):
     cases: list[CaseState]
     assessments: list[AssessmentState]
     reviews: list[ReviewState]
     conflicts: list[ConflictState]
+    work_log: list[WorkLogState] = []
     removed_cases: list[str]
     """Cases this user may no longer see (reassigned away): the device removes them once nothing is pending."""
     cursor: Cursor

@@ -24,6 +24,7 @@ from drive_tui.central.people import add_user, issue_code
 from drive_tui.central.tables import AssessmentRow as CentralAssessment
 from drive_tui.central.tables import CaseRow as CentralCase
 from drive_tui.central.tables import ChangeRow
+from drive_tui.central.tables import WorkLogRow as CentralWorkLog
 from drive_tui.config import Settings
 from drive_tui.domain.vocab import Timepoint
 from drive_tui.store.assessments import save_draft_answer, start_assessment, submit_assessment
@@ -31,10 +32,10 @@ from drive_tui.store.cases import create_case as create_local_case
 from drive_tui.store.journal import pending_changes
 from drive_tui.store.replica import sync_state
 from drive_tui.store.store import Store, create
-from drive_tui.store.tables import AssessmentRow, CaseRow, OutboxRow
+from drive_tui.store.tables import AssessmentRow, CaseRow, OutboxRow, WorkLogRow
 from drive_tui.sync.client import Client
 from drive_tui.sync.engine import enrol
-from drive_tui.sync.protocol import PROTOCOL_HEADER, Role
+from drive_tui.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, Role
 from tests.support.data import INTAKE_COMPLETE, PASSPHRASE, profile
 
 POSTGRES_URL = os.environ.get("DRIVE_TEST_POSTGRES_URL")
@@ -129,6 +130,9 @@ class Central:
     def assessments(self) -> dict[str, dict[str, Any]]:
         return _rows(self.engine, CentralAssessment.__table__, drop=("seq",))  # type: ignore[attr-defined]
 
+    def work_log(self) -> dict[str, dict[str, Any]]:
+        return _rows(self.engine, CentralWorkLog.__table__, drop=("seq",))  # type: ignore[attr-defined]
+
     def change_count(self) -> int:
         with self.engine.connect() as connection:
             return connection.execute(text("SELECT count(*) FROM changes")).scalar_one()
@@ -158,7 +162,7 @@ def new_device(central: Central, tmp_path: Path, username: str, *, name: str | N
 
 def http_client(central: Central, store: Store | None = None) -> httpx.Client:
     """A raw protocol client on the service, holding ``store``'s device token (none: as an unenrolled caller)."""
-    headers = {PROTOCOL_HEADER: "1"}
+    headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION)}
     if store is not None:
         with store.transaction() as tx:
             headers["Authorization"] = f"Bearer {sync_state(tx).token}"
@@ -177,6 +181,11 @@ def local_cases(store: Store) -> dict[str, dict[str, Any]]:
 def local_assessments(store: Store) -> dict[str, dict[str, Any]]:
     with store.transaction() as tx:
         return {row.id: row.model_dump() for row in tx.session.exec(select_rows(AssessmentRow))}
+
+
+def local_work_log(store: Store) -> dict[str, dict[str, Any]]:
+    with store.transaction() as tx:
+        return {row.id: row.entry for row in tx.session.exec(select_rows(WorkLogRow))}
 
 
 def local_change_ids(store: Store) -> list[str]:
@@ -221,11 +230,14 @@ def assert_converged(central: Central, *stores: Store) -> None:
     """Every device holds exactly what the central store holds for it: full contents, not counts."""
     central_cases = comparable(central.cases(), CASE_KEYS)
     central_assessments = comparable(central.assessments(), ASSESSMENT_KEYS)
+    central_entries = central.work_log()
     for store in stores:
         mine = comparable(local_cases(store), CASE_KEYS)
         assert mine == {case_id: central_cases[case_id] for case_id in mine}
         ours = comparable(local_assessments(store), ASSESSMENT_KEYS)
         assert ours == {a_id: central_assessments[a_id] for a_id in ours}
+        entries = local_work_log(store)
+        assert entries == {e_id: central_entries[e_id]["entry"] for e_id in entries}
         with store.transaction() as tx:
             assert pending_changes(tx.session) == 0
 

@@ -24,6 +24,7 @@ from drive_tui.store.cases import create_case as create_local_case
 from drive_tui.store.cases import update_case
 from drive_tui.store.reviews import open_conflicts, resolve_conflict
 from drive_tui.store.store import Store
+from drive_tui.store.work_log import record_work
 from drive_tui.sync.client import FailureKind, SyncError
 from drive_tui.sync.engine import sync
 from drive_tui.sync.protocol import DeviceState, Role
@@ -33,6 +34,7 @@ from tests.support.central import (
     http_client,
     local_assessments,
     local_cases,
+    local_work_log,
     new_device,
     work_on_a_case,
 )
@@ -430,6 +432,50 @@ def test_9_case_managers_create_only_at_their_sites_and_refusals_reveal_nothing(
     assert world.central.cases()[world.own_case]["site"] == "Kent"
     world.assert_untouched_and_flowing()
     assert world.own_case not in local_cases(world.supervisor)
+
+
+def test_11_the_work_log_is_written_only_by_a_cases_case_manager_and_recorded_as_the_server_knows(
+    world: World,
+) -> None:
+    """Forged cases, ids, authors, dates and answers; a supervisor writing work; text the stores cannot keep."""
+    with world.victim.transaction() as tx:
+        request = record_work(tx, world.case_id, {"date": date(2026, 2, 2), "kind": "indirect", "agency": "police",
+                                                  "action": "info_requested", "note": SENTINEL})  # fmt: skip
+    sync(world.victim)
+    victims_entries = world.central.work_log()
+    assert victims_entries[request.id]["entry"]["recorded_by"] == "cm1"
+
+    def entry(case_id: str, entry_id: str | None = None, **fields: Any) -> dict[str, Any]:
+        data = {"id": entry_id or str(uuid.uuid4()), "case_id": case_id, "date": "2026-02-03", "recorded_by": "cm1",
+                "kind": "indirect", "agency": "police", "action": "info_shared"} | fields  # fmt: skip
+        return _change("work_log.record", data["id"], {"entry": data})
+
+    def outcome(change: dict[str, Any], store: Store | None = None) -> tuple[str, str]:
+        result = world.push(change, store=store).json()["results"][0]
+        return result["outcome"], result["reason"] or ""
+
+    # Into another's case, or over another's entry from one's own case: the whole batch refused, nothing stored.
+    assert world.push(entry(world.case_id)).status_code == 403
+    assert world.push(entry(world.own_case, request.id)).status_code == 403
+    # A supervisor reads the work log; they do not write it.
+    assert world.push(entry(world.case_id), store=world.supervisor).status_code == 403
+    # Who recorded it is the server's fact.
+    mine = entry(world.own_case)
+    assert outcome(mine) == ("applied", "")
+    stored = world.central.work_log()[mine["entity_id"]]
+    assert stored["entry"]["recorded_by"] == "cm2" and stored["author"] == "cm2"
+    # Odd dates, answers to someone else's request, an entry under another id, text with NUL: rejected, kept.
+    assert outcome(entry(world.own_case, date="2099-01-01"))[1] == "the work is dated after today"
+    assert outcome(entry(world.own_case, date="2025-12-31"))[1] == "the work is dated before the case was allocated"
+    answered = entry(world.own_case, action="info_received", answers=request.id)
+    assert outcome(answered) == ("rejected", "the request it answers is not an information request of this case")
+    assert outcome(entry(world.own_case) | {"entity_id": str(uuid.uuid4())})[0] == "rejected"
+    assert outcome(entry(world.own_case, note="a\x00b"))[0] == "rejected"
+    assert outcome(entry(world.own_case, kind="contact_attempt"))[0] == "rejected"  # indirect fields on an attempt
+    assert outcome(entry(world.own_case, date="2026-02-30"))[0] == "rejected"
+    assert world.central.work_log()[request.id] == victims_entries[request.id]
+    world.assert_untouched_and_flowing()
+    assert SENTINEL not in json.dumps(local_work_log(world.attacker))
 
 
 def test_10_failed_enrolments_are_rate_limited_per_address(world: World) -> None:

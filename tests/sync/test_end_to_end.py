@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from drive_tui.central.assign import assign_case, create_case
+from drive_tui.domain.casework import info_requests
 from drive_tui.store.assessments import save_draft_answer, submit_assessment
 from drive_tui.store.cases import add_victim, get_case, update_case
+from drive_tui.store.errors import Conflict
 from drive_tui.store.reviews import reviews_of, sign_off
+from drive_tui.store.work_log import record_work, work_log
 from drive_tui.sync.engine import Limits, sync
 from drive_tui.sync.protocol import Role
 from tests.support.central import (
@@ -184,3 +188,58 @@ def test_victim_survivors_added_and_edited_in_the_app_reach_the_second_device(ce
     with laptop.transaction() as tx:
         assert get_case(tx, case_id).victims[-1].age == 30
     assert_converged(central, laptop, second)
+
+
+def test_the_work_log_travels_both_ways_and_the_supervisor_reads_it(central: Central, tmp_path: Path) -> None:
+    """Contact attempts, an information request and its answer and a Marac re-referral logged offline reach the
+    central store as the case manager's (whatever the device claimed), a second laptop and the site's supervisor;
+    a correction made on the second laptop comes back to the first; a supervisor's device cannot log work."""
+    central.user("cm1")
+    central.user("sup", Role.SUPERVISOR, ["Essex"])
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = work_on_a_case(laptop)
+    with laptop.transaction() as tx:
+        for day in (10, 12):
+            record_work(tx, case_id, {"date": date(2026, 2, day), "kind": "contact_attempt",
+                                      "attempt_method": "telephone", "attempt_outcome": "no_answer"})  # fmt: skip
+        asked = record_work(
+            tx,
+            case_id,
+            {"date": date(2026, 2, 11), "kind": "indirect", "agency": "police", "action": "info_requested",
+             "source": "police", "recorded_by": "someone-else"},
+        )  # fmt: skip
+        record_work(
+            tx,
+            case_id,
+            {"date": date(2026, 2, 16), "kind": "indirect", "agency": "police", "action": "info_received",
+             "answers": asked.id, "source": "police", "vs_sole_source": True, "note": "Bail conditions."},
+        )  # fmt: skip
+        marac = record_work(tx, case_id, {"date": date(2026, 2, 18), "kind": "indirect", "agency": "marac",
+                                          "action": "marac_referral"})  # fmt: skip
+    assert not sync(laptop).rejected
+    stored = central.work_log()
+    assert len(stored) == 5 and {row["entry"]["recorded_by"] for row in stored.values()} == {"cm1"}
+    assert stored[asked.id]["author"] == "cm1" and stored[marac.id]["kind"] == "indirect"
+
+    second = new_device(central, tmp_path, "cm1", name="spare")
+    assert sync(second).pulled["work_log"] == 5
+    with second.transaction() as tx:
+        assert [e.date.day for e in work_log(tx, case_id)] == [18, 16, 12, 11, 10]
+        assert info_requests(work_log(tx, case_id))[0].answer is not None
+        record_work(tx, case_id, {"date": date(2026, 2, 19), "kind": "indirect", "agency": "marac",
+                                  "action": "marac_referral", "note": "Heard on the 19th."},
+                    entry_id=marac.id)  # fmt: skip
+    assert not sync(second).rejected
+    sync(laptop)
+    with laptop.transaction() as tx:
+        corrected = next(e for e in work_log(tx, case_id) if e.id == marac.id)
+        assert corrected.date == date(2026, 2, 19) and corrected.note == "Heard on the 19th."
+    assert_converged(central, laptop, second)
+
+    supervisor = new_device(central, tmp_path, "sup")
+    sync(supervisor)
+    with supervisor.transaction() as tx:
+        assert len(work_log(tx, case_id)) == 5
+        with pytest.raises(Conflict):
+            record_work(tx, case_id, {"date": date(2026, 2, 20), "kind": "indirect", "agency": "police",
+                                      "action": "info_shared"})  # fmt: skip

@@ -19,7 +19,7 @@ from drive_tui.central.api import create_app
 from drive_tui.forms.catalogue import load_catalogue
 from drive_tui.store.replica import sync_state
 from drive_tui.sync.engine import sync
-from drive_tui.sync.protocol import PROTOCOL_HEADER
+from drive_tui.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.support.central import Central, new_device, work_on_a_case
 
 EXAMPLES = 40
@@ -43,7 +43,7 @@ def test_every_endpoint_answers_as_its_schema_says_and_never_fails(central: Cent
     operation = schemathesis.openapi.from_dict(raw).find_operation_by_path(
         "POST" if path != "/v1/hello" else "GET", path
     )
-    headers = {PROTOCOL_HEADER: "1", "Authorization": f"Bearer {token}"}
+    headers = {PROTOCOL_HEADER: str(PROTOCOL_VERSION), "Authorization": f"Bearer {token}"}
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
     @settings(

@@ -1,0 +1,92 @@
+"""A case's work log in the local store: record an entry (or correct one, whole), read a case's entries.
+
+Each entry is journalled like every other change, so it is in the audit trail and pushed by the next sync; who
+recorded it is this device's user, whatever the caller passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from drive_tui.domain.casework import WorkLogEntry, misdated
+from drive_tui.domain.models import new_id
+from drive_tui.domain.terms import Operation
+from drive_tui.domain.vocab import AgencyAction
+from drive_tui.store.errors import Invalid, NotFound
+from drive_tui.store.journal import journal
+from drive_tui.store.store import Tx
+from drive_tui.store.tables import CaseRow, WorkLogRow
+
+
+def record_work(tx: Tx, case_id: str, fields: dict[str, Any], *, entry_id: str | None = None) -> WorkLogEntry:
+    """Record a work-log entry on a case from its fields (``date``, ``kind`` and those of its kind); with
+    ``entry_id``, correct that entry (it keeps who first recorded it). Invalid names every problem."""
+    case = tx.session.get(CaseRow, case_id)
+    if case is None:
+        raise NotFound(f"no case with id {case_id}")
+    existing = tx.session.get(WorkLogRow, entry_id) if entry_id else None
+    if entry_id and (existing is None or existing.case_id != case_id):
+        raise NotFound("no such work-log entry on this case")
+    recorded_by = existing.entry["recorded_by"] if existing else tx.identity.user
+    data = {**fields, "id": entry_id or new_id(), "case_id": case_id, "recorded_by": recorded_by}
+    try:
+        entry = WorkLogEntry.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors(include_input=False)
+        ]
+        raise Invalid("the work-log entry is not valid", problems) from None
+    problem = misdated(entry.date, allocated_on=case.allocated_on, today=tx.today)
+    if problem:
+        raise Invalid("the work-log entry is not valid", [f"date: {problem}"])
+    if entry.answers is not None:
+        asked = tx.session.get(WorkLogRow, entry.answers)
+        if asked is None or asked.case_id != case_id or asked.entry.get("action") != AgencyAction.INFO_REQUESTED:
+            raise Invalid("the work-log entry is not valid", ["answers: not an information request of this case"])
+    stored = entry.model_dump(mode="json")
+    if existing is not None:
+        if existing.entry == stored:
+            return entry
+        existing.entry, existing.date, existing.updated_at = stored, entry.date, tx.now
+        tx.session.add(existing)
+    else:
+        times = {"created_at": tx.now, "updated_at": tx.now}
+        tx.session.add(WorkLogRow(id=entry.id, case_id=case_id, date=entry.date, entry=stored, **times))
+    journal(
+        tx,
+        action=Operation.WORK_LOG_RECORD,
+        entity_id=entry.id,
+        payload={"entry": stored},
+        detail={"case_id": case_id, "kind": entry.kind.value, "corrected": existing is not None},
+    )
+    return entry
+
+
+def work_log(tx: Tx, case_id: str) -> list[WorkLogEntry]:
+    """A case's entries, newest first (by date, then by when they were recorded)."""
+    query = (
+        select(WorkLogRow)
+        .where(WorkLogRow.case_id == case_id)
+        .order_by(col(WorkLogRow.date).desc(), col(WorkLogRow.created_at).desc())
+    )
+    return [WorkLogEntry.model_validate(row.entry) for row in tx.session.exec(query)]
+
+
+def work_logs(tx: Tx, case_ids: Iterable[str]) -> dict[str, list[WorkLogEntry]]:
+    """The entries of many cases (for the dashboard and the casework report), oldest first per case."""
+    found: dict[str, list[WorkLogEntry]] = {}
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 900):
+        query = (
+            select(WorkLogRow)
+            .where(col(WorkLogRow.case_id).in_(ids[start : start + 900]))
+            .order_by(col(WorkLogRow.date), col(WorkLogRow.created_at))
+        )
+        for row in tx.session.exec(query):
+            found.setdefault(row.case_id, []).append(WorkLogEntry.model_validate(row.entry))
+    return found

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from drive_tui import paths
+from drive_tui.domain.casework import STALLED_AFTER_WORKING_DAYS
 from drive_tui.domain.schedule import DEFAULT_GRACE_DAYS
 
 ENV_PREFIX = "DRIVE_TUI_"
@@ -78,6 +79,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "keyring_timeout": float,
     "user": str,
     "grace_days": int,
+    "stalled_after_days": int,
     "forms_dir": _path,
     "visit_mode": _bool,
     "idle_lock_minutes": float,
@@ -87,6 +89,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
 _RANGES: dict[str, tuple[float, float, bool]] = {
     "keyring_timeout": (0, 30, False),
     "grace_days": (0, 90, True),
+    "stalled_after_days": (1, 260, True),
     "idle_lock_minutes": (0, 240, False),
 }
 """name → (low, high, low included). ``high`` is always included."""
@@ -108,6 +111,8 @@ class Settings:
     """Who is recorded as author of changes on this device."""
     grace_days: int = DEFAULT_GRACE_DAYS
     """Days after a due date before an assessment is overdue."""
+    stalled_after_days: int = STALLED_AFTER_WORKING_DAYS
+    """Working days an information request may stay unanswered before it shows as stalled: escalate it."""
     forms_dir: Path | None = None
     """Folder of form files to use instead of the built-in forms."""
     visit_mode: bool = False

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from drive_tui.analysis.dashboard import missing_data, team_load
+from drive_tui.domain.casework import WorkLogEntry, info_requests
 from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.schedule import case_schedule
-from drive_tui.domain.vocab import Timepoint
+from drive_tui.domain.vocab import Agency, AgencyAction, Timepoint, WorkKind
 from drive_tui.forms.catalogue import load_catalogue
 
 FORMS = load_catalogue()
@@ -85,3 +86,32 @@ def test_missing_data_rates_overall_and_by_site() -> None:
     by_manager = missing_data(cohort, FORMS.get, by="case_manager")
     assert set(by_manager.groups) == {"ann", "bob"}
     assert ("need_housing", "Housing difficulties") in result.fields
+
+
+def test_team_load_counts_information_requests_open_and_stalled() -> None:
+    """Working days up to Thursday 26 November 2026: a request of Wednesday 11th has waited 11 (Thu 12th, Fri 13th,
+    the week of the 16th, Mon 23rd to Thu 26th): stalled past 10; one of Thursday 12th has waited 10: open, not
+    stalled; an answered one is not open."""
+
+    def entry(number: int, case_id: str, day: date, action: str, answers: str | None = None) -> WorkLogEntry:
+        return WorkLogEntry(id=f"e{number}", case_id=case_id, date=day, recorded_by="ann", kind=WorkKind.INDIRECT,
+                            agency=Agency.POLICE, action=AgencyAction(action), answers=answers)  # fmt: skip
+
+    first, second = case(1, "ann", "Essex", date(2026, 9, 1)), case(2, "ann", "Essex", date(2026, 9, 1))
+    other = case(3, "bob", "Kent", date(2026, 9, 1))
+    requests = {
+        "c1": info_requests([entry(1, "c1", date(2026, 11, 11), "info_requested")]),
+        "c2": info_requests(
+            [
+                entry(2, "c2", date(2026, 11, 12), "info_requested"),
+                entry(3, "c2", date(2026, 10, 1), "info_requested"),
+                entry(4, "c2", date(2026, 10, 9), "info_received", answers="e3"),
+            ]
+        ),
+    }
+    schedules = [(c, case_schedule(allocated_on=c.allocated_on, today=TODAY)) for c in (first, second, other)]
+    load = {m.case_manager: m for m in team_load(schedules, [], {}, today=TODAY, requests=requests)}
+    assert (load["ann"].open_requests, load["ann"].stalled_requests) == (2, 1)
+    assert (load["bob"].open_requests, load["bob"].stalled_requests) == (0, 0)
+    stricter = team_load(schedules, [], {}, today=TODAY, requests=requests, stalled_after=9)
+    assert [m.stalled_requests for m in stricter] == [2, 0]

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from drive_tui.domain.casework import STALLED_AFTER_WORKING_DAYS, InfoRequest
 from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.models import Assessment
 from drive_tui.domain.schedule import CaseSchedule, SlotState
@@ -45,6 +46,10 @@ class MemberLoad:
     stale_drafts: int = 0
     """Drafts not touched for over 7 days: started and left."""
     conflicts: int = 0
+    open_requests: int = 0
+    """Information requests to other agencies not yet answered."""
+    stalled_requests: int = 0
+    """Of those, the ones unanswered past the threshold: escalate them."""
 
 
 def team_load(
@@ -53,8 +58,11 @@ def team_load(
     open_conflicts: Mapping[str, int],
     *,
     today: date,
+    requests: Mapping[str, Sequence[InfoRequest]] | None = None,
+    stalled_after: int = STALLED_AFTER_WORKING_DAYS,
 ) -> list[MemberLoad]:
-    """Per case manager: open cases, overdue and soon-due assessments, stale drafts, open conflicts."""
+    """Per case manager: open cases, overdue and soon-due assessments, stale drafts, open conflicts, information
+    requests open and stalled."""
     members: dict[str, MemberLoad] = {}
     manager_of: dict[str, str] = {}
     for case, schedule in schedules:
@@ -70,6 +78,9 @@ def team_load(
             and today <= slot.due_on <= today + timedelta(days=DUE_SOON_DAYS)
         )
         member.conflicts += open_conflicts.get(case.id, 0)
+        still_open = [request for request in (requests or {}).get(case.id, ()) if request.open]
+        member.open_requests += len(still_open)
+        member.stalled_requests += sum(request.stalled(today, after=stalled_after) for request in still_open)
     stale_before = today - timedelta(days=STALE_DRAFT_DAYS)
     for draft in drafts:
         manager = manager_of.get(draft.case_id)

@@ -100,6 +100,12 @@ class WorkLogEntry(_Model):
         return self
 
     @property
+    def visit_safe(self) -> bool:
+        """May be drawn while the Service User may see the screen: their own contact with Drive (attempts and
+        sessions), never multi-agency work (the risk picture) nor anything from the victim/survivor alone."""
+        return self.kind is not WorkKind.INDIRECT and not self.vs_sole_source
+
+    @property
     def is_contact(self) -> bool:
         """The Service User was reached: a direct session, or an attempt that reached them."""
         return self.kind is WorkKind.DIRECT_SESSION or self.attempt_outcome is AttemptOutcome.REACHED

@@ -234,7 +234,7 @@ class DriveApp(App[None]):
         yield SystemCommand("Help", "Every key of this screen", self.action_help)
         for binding in screen.active_bindings.values():
             b = binding.binding
-            if b.show and b.description and binding.node is screen:
+            if binding.enabled and b.description and binding.node is screen:  # shown in the footer or not
                 yield SystemCommand(
                     b.tooltip or b.description, f"key: {b.key_display or b.key}", _runner(screen, b.action)
                 )

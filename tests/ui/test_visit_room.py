@@ -19,6 +19,7 @@ from drive_tui.store.assessments import (
 )
 from drive_tui.store.cases import get_case
 from drive_tui.store.store import Store, Tx
+from drive_tui.store.work_log import record_work
 from drive_tui.ui import screens as screens_package
 from drive_tui.ui.screens.assessment import AssessmentScreen
 from drive_tui.ui.screens.comment import CommentScreen
@@ -27,10 +28,11 @@ from drive_tui.ui.screens.outcomes import OutcomesScreen
 from drive_tui.ui.screens.unlock import UnlockScreen
 from drive_tui.ui.screens.victim_choice import VictimChoiceScreen
 from drive_tui.ui.screens.victim_form import VictimFormScreen
+from drive_tui.ui.screens.work_entry import WorkEntryScreen
 from drive_tui.ui.themes import HIGH_CONTRAST
 from drive_tui.ui.widgets.field_box import FieldBox
 from tests.support.data import PASSPHRASE
-from tests.support.ui import VICTIM_SENTINEL, known_case_id, open_test_case, screen_text, start_review
+from tests.support.ui import TODAY, VICTIM_SENTINEL, known_case_id, open_test_case, screen_text, start_review
 
 
 async def test_the_chosen_answer_is_marked_by_a_glyph_not_by_colour_alone(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
@@ -149,6 +151,11 @@ async def test_nothing_sensitive_is_drawn_on_any_screen_in_visit_mode(populated:
         save_draft_answer(tx, amendment.id, "notes", f"{NOTE_SENTINEL} said he knows where she lives")
         submit_assessment(tx, amendment.id)
         review_saying_not_safe(tx, case_id)
+        attempt = record_work(tx, case_id, {"date": TODAY, "kind": "contact_attempt", "attempt_method": "telephone",
+                                            "attempt_outcome": "declined", "note": NOTE_SENTINEL})  # fmt: skip
+        record_work(tx, case_id, {"date": TODAY, "kind": "indirect", "agency": "idva_service",
+                                  "action": "info_received", "vs_sole_source": True,
+                                  "note": f"{VICTIM_SENTINEL} told her Idva"})  # fmt: skip
     app = app_for(populated, visit_mode=True)
     seen: set[type] = set()
 
@@ -203,6 +210,11 @@ async def test_nothing_sensitive_is_drawn_on_any_screen_in_visit_mode(populated:
         await pilot.press("escape")
         app.push_screen(VictimFormScreen(case, 0))
         await check("a victim/survivor's form, pushed in visit mode")
+        await pilot.press("escape", "w")
+        await check("logging work")
+        await pilot.press("escape")
+        app.push_screen(WorkEntryScreen(case, [attempt], attempt))
+        await check("a contact attempt with a note, opened in visit mode")
         await pilot.press("escape")
         app.push_screen(UnlockScreen())
         await app.workers.wait_for_complete()

@@ -1,9 +1,15 @@
-"""One case: the Service User profile, linked victim/survivors (never in visit mode), and the assessment
-timeline intake → 3 → 6 → 9 months → closure, from which assessments are started, resumed, read and amended."""
+"""One case: the Service User profile, linked victim/survivors (never in visit mode), and its timeline — the
+assessments intake → 3 → 6 → 9 months → closure, interleaved by date with the work log — from which assessments are
+started, resumed, read and amended and work is logged and corrected. Open information requests are counted above
+it, those left too long as stalled.
+
+Visit mode draws only the Service User's own contact with Drive from the work log: attempts and sessions, never
+multi-agency work nor anything the victim/survivor alone told."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Iterator
 
 from rich.table import Table
@@ -15,21 +21,24 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Static
 
+from drive_tui.domain.casework import InfoRequest, WorkLogEntry, info_requests
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.terms import ReviewDecision
-from drive_tui.domain.vocab import AssessmentStatus, Timepoint
+from drive_tui.domain.vocab import AssessmentStatus, Timepoint, WorkKind
 from drive_tui.store.assessments import amend_assessment, case_history, start_assessment
 from drive_tui.store.caseload import CaseloadRow, caseload
 from drive_tui.store.cases import get_case
 from drive_tui.store.reviews import HELD_PREFIX, open_conflicts, reviews_of, sign_off
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import ConflictRow, ReviewRow
+from drive_tui.store.work_log import work_log
 from drive_tui.ui.labels import code_label
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.open_table import OpenTable
 from drive_tui.ui.widgets.visit_badge import VisitBadge
+from drive_tui.ui.work_text import SOLE_SOURCE_WARNING, outcome, what
 
 STATE_STYLE = {
     SlotState.OVERDUE: "bold red",
@@ -40,6 +49,14 @@ STATE_STYLE = {
     SlotState.NOT_DUE: "dim",
     SlotState.NOT_DONE: "dim",
 }
+FILTERS = ("all", "assessments", *(kind.value for kind in WorkKind))
+"""What the timeline shows (``k`` cycles): everything, the assessments, or one kind of work."""
+FILTER_LABELS = {"all": "everything", "assessments": "assessments"} | {
+    kind.value: kind.label.lower() for kind in WorkKind
+}
+WORK_PREFIX = "work:"
+TimelineRow = tuple[tuple[dt.date, int, int], tuple[object, ...], str]
+"""(where it sorts, its cells, its key): assessments and work-log entries, merged by date."""
 
 
 class CaseScreen(DriveScreenMixin, Screen[None]):
@@ -49,7 +66,9 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         Binding("a", "next_assessment", "Next", tooltip="Start or resume the next assessment"),
         Binding("enter", "open_row", "Open"),
         Binding("m", "amend", "Amend"),
-        Binding("e", "edit_profile", "Profile", tooltip="Edit the case profile"),
+        Binding("w", "log_work", "Log work", tooltip="Log a contact attempt, a session or multi-agency work"),
+        Binding("e", "edit_profile", "Profile", tooltip="Edit the case profile", show=False),  # its title says (e)
+        Binding("k", "filter_kind", "Filter", tooltip="Timeline: all, assessments, or one kind of work", show=False),
         Binding(
             "v", "victims", "V/S", tooltip="Add or edit the case's victim/survivors (not in visit mode)", show=False
         ),  # the pane's title says "(v)": the footer keeps room for F1, F2 and Ctrl+Q at 80 columns
@@ -72,6 +91,11 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self.supervising = False
         """This device is a supervisor's: assessments can be signed off or returned, not edited."""
         self.conflicts: list[ConflictRow] = []
+        self.entries: list[WorkLogEntry] = []
+        """The case's work log, oldest first."""
+        self.requests: dict[str, InfoRequest] = {}
+        """Request entry id → the request with its answer, if any."""
+        self.kind_filter = "all"
         self._resumed_before = False
         self._rebuilding = asyncio.Lock()
 
@@ -81,6 +105,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self.history = case_history(tx, self.case_id)
         self.reviews = {review.assessment_id: review for review in reviews_of(tx, self.case_id)}
         self.conflicts = open_conflicts(tx, self.case_id)
+        self.entries = work_log(tx, self.case_id)[::-1]
+        self.requests = {request.request.id: request for request in info_requests(self.entries)}
         self.supervising = tx.identity.may_sign_off
         return True
 
@@ -101,8 +127,22 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         yield top
         if self.conflicts and not self.drive.visit_mode:
             yield Static(_conflicts_notice(self.conflicts), id="conflicts")
-        yield Static("Assessments", classes="section-title")
+        if not self.drive.visit_mode and self.requests:
+            notice = _requests_notice(list(self.requests.values()), self.drive.today, self.stalled_after)
+            yield Static(notice, id="requests")
+        yield Static(self._timeline_title(), id="timeline-title", classes="section-title")
         yield OpenTable(id="timeline", cursor_type="row")
+
+    @property
+    def stalled_after(self) -> int:
+        return self.drive.settings.stalled_after_days
+
+    def _timeline_title(self) -> Text:
+        title = Text.assemble(("Timeline", "bold"), f": {FILTER_LABELS[self.kind_filter]} (k) · w: log work")
+        hidden = sum(not entry.visit_safe for entry in self.entries) if self.drive.visit_mode else 0
+        if hidden:
+            title.append(f" · {hidden} entr{'y' if hidden == 1 else 'ies'} hidden in visit mode", "dim")
+        return title
 
     async def rebuild(self) -> None:
         """Read the case again and redraw it, keeping the timeline's cursor where it was."""
@@ -133,43 +173,20 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         await self.rebuild()
 
     def render_timeline(self, keep: str | None = None) -> None:
-        """Fill the timeline; the cursor goes to ``keep`` (a row key) if given, else to the next assessment."""
+        """Fill the timeline, filtered; the cursor goes to ``keep`` (a row key) if given, else to the next
+        assessment."""
         assert self.overview is not None
         table = self.query_one("#timeline", DataTable)
         table.clear(columns=True)
-        for label in ("Assessment", "Due", "State", "Completed", "By"):
+        for label in ("Date", "What", "State", "By"):
             table.add_column(label)
-        by_timepoint: dict[Timepoint, list[Assessment]] = {}
-        for assessment in self.history:
-            by_timepoint.setdefault(assessment.timepoint, []).append(assessment)
-        for slot in self.overview.schedule.slots:
-            records = by_timepoint.get(slot.timepoint, [])
-            current = next((a for a in records if a.status is AssessmentStatus.SUBMITTED), None)
-            draft = next((a for a in records if a.is_draft), None)
-            main = current or draft
-            state = Text(slot.state.label, style=STATE_STYLE[slot.state])
-            if current is not None and draft is not None:
-                state.append(" · amendment in draft", style="cyan")
-            review = self.reviews.get(current.id) if current is not None else None
-            if review is not None:
-                state.append(*_review_note(review, hide_comment=self.drive.visit_mode))
-            table.add_row(
-                slot.timepoint.label,
-                slot.due_on.isoformat(),
-                state,
-                main.completed_on.isoformat() if main and main.completed_on else "—",
-                main.author if main else "—",
-                key=main.id if main else f"slot:{slot.timepoint.value}",
-            )
-            for old in (a for a in records if a.status is AssessmentStatus.AMENDED):
-                table.add_row(
-                    Text(f"  ↳ {slot.timepoint.label} as first submitted", style="dim"),
-                    "",
-                    Text("Superseded", style="dim"),
-                    old.completed_on.isoformat() if old.completed_on else "—",
-                    old.author,
-                    key=old.id,
-                )
+        rows: list[TimelineRow] = []
+        if self.kind_filter in ("all", "assessments"):
+            rows += self._assessment_rows()
+        if self.kind_filter != "assessments":
+            rows += self._work_rows()
+        for _, cells, key in sorted(rows, key=lambda row: row[0]):
+            table.add_row(*cells, key=key)
         keys = [str(k.value) for k in table.rows]
         if keep in keys:
             table.move_cursor(row=keys.index(keep))
@@ -182,6 +199,67 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
                 }:
                     table.move_cursor(row=index)
                     break
+
+    def _assessment_rows(self) -> list[TimelineRow]:
+        """One row per timepoint (dated when completed, else when due; never before the timepoint ahead of it) and
+        one per superseded record under it."""
+        assert self.overview is not None
+        by_timepoint: dict[Timepoint, list[Assessment]] = {}
+        for assessment in self.history:
+            by_timepoint.setdefault(assessment.timepoint, []).append(assessment)
+        rows: list[TimelineRow] = []
+        floor = dt.date.min
+        for order, slot in enumerate(self.overview.schedule.slots):
+            records = by_timepoint.get(slot.timepoint, [])
+            current = next((a for a in records if a.status is AssessmentStatus.SUBMITTED), None)
+            draft = next((a for a in records if a.is_draft), None)
+            main = current or draft
+            state = Text(slot.state.label, style=STATE_STYLE[slot.state])
+            if current is not None and draft is not None:
+                state.append(" · amendment in draft", style="cyan")
+            review = self.reviews.get(current.id) if current is not None else None
+            if review is not None:
+                state.append(*_review_note(review, hide_comment=self.drive.visit_mode))
+            done = current.completed_on if current is not None else None
+            day = max(done or slot.due_on, floor)  # not done: the date it is due
+            floor = day
+            rows.append(
+                (
+                    (day, 0, order * 10),
+                    (day.isoformat(), f"{slot.timepoint.label} assessment", state, main.author if main else "—"),
+                    main.id if main else f"slot:{slot.timepoint.value}",
+                )
+            )
+            for number, old in enumerate(a for a in records if a.status is AssessmentStatus.AMENDED):
+                rows.append(
+                    (
+                        (day, 0, order * 10 + 1 + number),
+                        (
+                            Text(old.completed_on.isoformat() if old.completed_on else "", style="dim"),
+                            Text(f"  ↳ {slot.timepoint.label} as first submitted", style="dim"),
+                            Text("Superseded", style="dim"),
+                            old.author,
+                        ),
+                        old.id,
+                    )
+                )
+        return rows
+
+    def _work_rows(self) -> list[TimelineRow]:
+        """The work log's entries of the chosen kind; in visit mode only those it may show."""
+        rows: list[TimelineRow] = []
+        for order, entry in enumerate(self.entries):
+            if self.kind_filter not in ("all", entry.kind.value) or (self.drive.visit_mode and not entry.visit_safe):
+                continue
+            request = self.requests.get(entry.id)
+            state = Text(outcome(entry, request, self.drive.today, stalled_after=self.stalled_after))
+            if request is not None and request.stalled(self.drive.today, after=self.stalled_after):
+                state.stylize("bold yellow")
+            if entry.vs_sole_source:
+                state = Text.assemble(state, (" " if state else "") + SOLE_SOURCE_WARNING.split(" — ")[0], "bold red")
+            rows.append(((entry.date, 1, order), (entry.date.isoformat(), what(entry), state, entry.recorded_by),
+                         WORK_PREFIX + entry.id))  # fmt: skip
+        return rows
 
     def _selected_key(self) -> str | None:
         table = self.query_one("#timeline", DataTable)
@@ -198,6 +276,10 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             return
         if key.startswith("slot:"):
             self._start(Timepoint(key.removeprefix("slot:")))
+        elif key.startswith(WORK_PREFIX):
+            entry = next((e for e in self.entries if e.id == key.removeprefix(WORK_PREFIX)), None)
+            if entry is not None and (entry.visit_safe or not self.drive.visit_mode):
+                self._work_form(entry)
         else:
             self._open(key)
 
@@ -223,9 +305,24 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
         self.app.push_screen(AssessmentScreen(assessment_id))
 
+    def action_log_work(self) -> None:
+        self._work_form(None)
+
+    def _work_form(self, entry: WorkLogEntry | None) -> None:
+        if self.case is None:
+            return
+        from drive_tui.ui.screens.work_entry import WorkEntryScreen
+
+        self.app.push_screen(WorkEntryScreen(self.case, self.entries, entry))
+
+    async def action_filter_kind(self) -> None:
+        self.kind_filter = FILTERS[(FILTERS.index(self.kind_filter) + 1) % len(FILTERS)]
+        self.query_one("#timeline-title", Static).update(self._timeline_title())
+        self.render_timeline()
+
     def action_amend(self) -> None:
         key = self._selected_key()
-        if key is None or key.startswith("slot:"):
+        if key is None or key.startswith(("slot:", WORK_PREFIX)):
             self.notify("Choose a submitted assessment to amend.", severity="warning")
             return
         amendment = self.in_store(lambda tx: amend_assessment(tx, key))
@@ -264,7 +361,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             return not self.supervising and not self.drive.visit_mode
         if action in ("sign_off", "return_assessment"):
             return self.supervising
-        if action in ("next_assessment", "amend", "edit_profile"):
+        if action in ("next_assessment", "amend", "edit_profile", "log_work"):
             return not self.supervising
         return True
 
@@ -326,7 +423,7 @@ def _profile(case: Case) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="bold")
     table.add_column()
-    table.title = f"Case {case.reference}"
+    table.title = f"Case {case.reference} (e)"
     for label, value in (
         ("Site", case.site),
         ("Allocated", case.allocated_on.isoformat()),
@@ -359,6 +456,23 @@ def _victims(case: Case) -> Table:
             idva += f" ({victim.idva_service})"
         table.add_row(f"{number}.", f"{code_label(victim.relationship)}, {code_label(victim.gender)}{age}; {idva}")
     return table
+
+
+def _requests_notice(requests: list[InfoRequest], today: dt.date, stalled_after: int) -> Text:
+    """Information requests still open, and those past the threshold: escalate them (p.29)."""
+    still_open = [request for request in requests if request.open]
+    stalled = [request for request in still_open if request.stalled(today, after=stalled_after)]
+    if not still_open:
+        return Text(f"Information requests: all {len(requests)} answered", style="dim")
+    text = Text(f"Information requests: {len(still_open)} open")
+    if stalled:
+        oldest = max(stalled, key=lambda request: request.working_days_open(today))
+        agency = oldest.request.agency.label if oldest.request.agency else "?"
+        text.append(
+            f" · {len(stalled)} stalled — escalate (oldest: {agency}, {oldest.working_days_open(today)} working days)",
+            style="bold yellow",
+        )
+    return text
 
 
 def _conflicts_notice(conflicts: list[ConflictRow]) -> Text:

@@ -47,6 +47,20 @@ def _rate(tally: Missing | None) -> Text:
     return Text(f"{not_known:4.0%} {unanswered:4.0%}", style=style)
 
 
+def _requests_line(load: list[MemberLoad], stalled_after: int) -> Text:
+    """Information requests still open per case manager; those unanswered past the threshold, to escalate."""
+    with_open = [member for member in load if member.open_requests]
+    if not with_open:
+        return Text("Information requests: none open", style="dim")
+    line = Text("Information requests open: ")
+    for number, member in enumerate(with_open):
+        line.append(("  " if number else "") + f"{member.case_manager} {member.open_requests}")
+        if member.stalled_requests:
+            line.append(f" ({member.stalled_requests} stalled — escalate)", style="bold yellow")
+    line.append(f"   stalled: unanswered over {stalled_after} working days", style="dim")
+    return line
+
+
 class DashboardScreen(DriveScreenMixin, Screen[None]):
     CSS_PATH = "dashboard.tcss"
     AUTO_FOCUS = "#team"
@@ -75,6 +89,7 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
     def _body(self) -> Iterator[Widget]:
         yield Static(Text("Team", style="bold"), classes="section-title")
         yield DataTable(id="team", cursor_type="row")
+        yield Static("", id="requests")
         yield Static("Reading the team's cases…", id="missing-title", classes="section-title")
         yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
 
@@ -100,7 +115,14 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
 
     def _load_team(self, tx: Tx) -> bool:
         snapshot = team_snapshot(tx, self.drive.reads.caseload(tx, today=self.drive.today))
-        self.load = team_load(snapshot.schedules, snapshot.drafts, snapshot.open_conflicts, today=self.drive.today)
+        self.load = team_load(
+            snapshot.schedules,
+            snapshot.drafts,
+            snapshot.open_conflicts,
+            today=self.drive.today,
+            requests=snapshot.requests,
+            stalled_after=self.drive.settings.stalled_after_days,
+        )
         return True
 
     def _load_missing(self, tx: Tx) -> bool:
@@ -137,6 +159,7 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
                 Text(str(member.stale_drafts), style="yellow" if member.stale_drafts else "dim"),
                 Text(str(member.conflicts), style="yellow" if member.conflicts else "dim"),
             )
+        self.query_one("#requests", Static).update(_requests_line(self.load, self.drive.settings.stalled_after_days))
 
     def render_missing(self) -> None:
         if not self.missing_by:  # still being read

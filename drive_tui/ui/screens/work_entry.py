@@ -1,0 +1,308 @@
+"""Log a piece of work on a case, or correct one: a contact attempt, a direct session, or indirect (multi-agency)
+work. Keyboard first: the kind (type-ahead), then Tab through only the fields of that kind; today's date is filled
+in; Ctrl+S saves; Esc cancels, asking before typed input is thrown away.
+
+In visit mode the note and the "V/S sole source" flag are neither drawn nor offered — what a case manager types in
+front of the Service User is not about the victim/survivor — and an entry's stored note and flag are kept as they
+are. The case screen offers only entries that visit mode may show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+
+from drive_tui.domain.casework import NOTE_LENGTH, InfoRequest, WorkLogEntry, info_requests
+from drive_tui.domain.models import Case
+from drive_tui.domain.vocab import (
+    Agency,
+    AgencyAction,
+    AttemptMethod,
+    AttemptOutcome,
+    Coded,
+    ContactSetting,
+    ContactType,
+    Source,
+    SupportArea,
+    WorkKind,
+    YesNo,
+)
+from drive_tui.store.errors import Invalid, StoreError
+from drive_tui.store.work_log import record_work
+from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.visit_badge import VisitBadge
+from drive_tui.ui.work_text import SOLE_SOURCE_WARNING, request_label
+
+LABELS = {
+    "date": "Date",
+    "kind": "Kind of work",
+    "attempt_method": "Method",
+    "attempt_outcome": "Outcome",
+    "contact_types": "Type of contact",
+    "contact_setting": "Setting",
+    "support_areas": "Support areas",
+    "behaviour_change_work": "Behaviour change work",
+    "agency": "Agency",
+    "action": "What was done",
+    "answers": "Answers the request of",
+    "source": "Information from",
+    "vs_sole_source": "V/S sole source",
+    "note": "Note",
+}
+OF_KIND: dict[WorkKind, tuple[str, ...]] = {
+    WorkKind.CONTACT_ATTEMPT: ("attempt_method", "attempt_outcome"),
+    WorkKind.DIRECT_SESSION: ("contact_types", "contact_setting", "support_areas", "behaviour_change_work"),
+    WorkKind.INDIRECT: ("agency", "action", "answers"),
+}
+_CHOICES: dict[str, type[Coded]] = {
+    "kind": WorkKind,
+    "attempt_method": AttemptMethod,
+    "attempt_outcome": AttemptOutcome,
+    "contact_setting": ContactSetting,
+    "behaviour_change_work": YesNo,
+    "agency": Agency,
+    "action": AgencyAction,
+    "source": Source,
+}
+_MANY: dict[str, type[Coded]] = {"contact_types": ContactType, "support_areas": SupportArea}
+REQUIRED = ("attempt_method", "attempt_outcome", "contact_types", "contact_setting", "agency", "action")
+"""What each kind cannot be saved without (``WorkLogEntry``'s own rules): the rest may be left blank."""
+SENSITIVE = ("vs_sole_source", "note")
+"""Fields neither drawn nor offered in visit mode."""
+_YES_NO = {True: YesNo.YES.value, False: YesNo.NO.value}
+
+
+class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
+    """Dismissed with True when saved, False when cancelled."""
+
+    CSS_PATH = "work_entry.tcss"
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, case: Case, entries: list[WorkLogEntry], entry: WorkLogEntry | None = None) -> None:
+        """``entries``: the case's work log (for the requests an answer can close); ``entry``: the one to correct."""
+        super().__init__()
+        self.case = case
+        self.entry = entry
+        self.requests: list[InfoRequest] = [
+            request
+            for request in info_requests(entries)
+            if request.open or (entry is not None and request.answer is not None and request.answer.id == entry.id)
+        ]
+        self.first_values: dict[str, Any] = {}
+        self.closing = False
+
+    # -- building -------------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        entry = self.entry
+        title = f"Log work on {self.case.reference}" if entry is None else f"Work on {self.case.reference}, as logged"
+        yield VisitBadge()
+        with Vertical(id="work-form"):
+            yield Static(title, id="work-form-title")
+            if entry is not None and entry.vs_sole_source and not self.drive.visit_mode:
+                yield Static(SOLE_SOURCE_WARNING, id="work-form-warning")
+            with VerticalScroll(id="work-form-fields", can_focus=False):
+                day = entry.date if entry else self.drive.today
+                yield self._row("date", Input(day.isoformat(), id="w-date", max_length=10, compact=True))
+                for name in ("kind", *OF_KIND[WorkKind.CONTACT_ATTEMPT]):
+                    yield self._row(name, self._select(name))
+                yield self._row("contact_types", self._many("contact_types"))
+                yield self._row("contact_setting", self._select("contact_setting"))
+                yield self._row("support_areas", self._many("support_areas"))
+                yield self._row("behaviour_change_work", self._select("behaviour_change_work"))
+                yield self._row("agency", self._select("agency"))
+                yield self._row("action", self._select("action"))
+                yield self._row("answers", Select([], id="w-answers", prompt="(choose the request)", compact=True))
+                yield self._row("source", self._select("source"))
+                yield self._row(
+                    "vs_sole_source",
+                    Checkbox("never disclose to the SU", entry is not None and entry.vs_sole_source,
+                             id="w-vs_sole_source", compact=True),
+                )  # fmt: skip
+                note = TextArea(entry.note if entry else "", id="w-note", soft_wrap=True, compact=True)
+                note.border_subtitle = f"at most {NOTE_LENGTH:,} characters"
+                yield self._row("note", note)
+                yield Static("Note and V/S sole source: not offered in visit mode (F2 to leave it).", id="w-hidden")
+            yield Static("", id="work-form-error", classes="error")
+            yield Button("Save (Ctrl+S)", variant="primary", id="save", compact=True)
+
+    @staticmethod
+    def _row(name: str, widget: Widget) -> Horizontal:
+        row = Horizontal(Label(LABELS[name], classes="work-label"), widget, id=f"row-{name}", classes="work-row")
+        return row
+
+    def _stored(self, name: str) -> Any:
+        return getattr(self.entry, name) if self.entry is not None else None
+
+    def _select(self, name: str) -> Select[str]:
+        value = self._stored(name)
+        if name == "behaviour_change_work":
+            value = _YES_NO.get(value) if value is not None else None
+        options = [(member.label, member.value) for member in _CHOICES[name]]
+        code = value.value if isinstance(value, Coded) else value
+        return Select(options, id=f"w-{name}", prompt="(choose)", value=code or Select.NULL, compact=True)
+
+    def _many(self, name: str) -> SelectionList[str]:
+        chosen = {member.value for member in self._stored(name) or ()}
+        return SelectionList[str](
+            *[(member.label, member.value, member.value in chosen) for member in _MANY[name]],
+            id=f"w-{name}",
+            compact=True,
+        )
+
+    def on_mount(self) -> None:
+        self._show_fields()
+        self._offer_requests()
+        if self.entry is not None and self.entry.answers is not None:
+            self.query_one("#w-answers", Select).value = self.entry.answers
+        self.first_values = self._fields()
+        self.query_one("#w-kind" if self.entry is None else "#w-date").focus()
+
+    # -- what is shown --------------------------------------------------------------------------------------------
+
+    def _kind(self) -> WorkKind | None:
+        value = self.query_one("#w-kind", Select).value
+        return None if value is Select.NULL else WorkKind(str(value))
+
+    def _show_fields(self) -> None:
+        kind = self._kind()
+        own = OF_KIND.get(kind, ()) if kind is not None else ()
+        action = self.query_one("#w-action", Select).value
+        for fields in OF_KIND.values():
+            for name in fields:
+                shown = name in own and (name != "answers" or action == AgencyAction.INFO_RECEIVED.value)
+                self.query_one(f"#row-{name}").display = shown
+        visit = self.drive.visit_mode
+        for name in SENSITIVE:
+            self.query_one(f"#row-{name}").display = not visit
+        self.query_one("#w-hidden").display = visit
+
+    def _offer_requests(self) -> None:
+        """The answer of a request names it: offer this case's open requests to the chosen agency (the one, if only
+        one is open)."""
+        agency = self.query_one("#w-agency", Select).value
+        answers = self.query_one("#w-answers", Select)
+        chosen = answers.value
+        offered = [r for r in self.requests if agency is Select.NULL or r.request.agency == agency]
+        answers.set_options([(request_label(r, self.drive.today), r.request.id) for r in offered])
+        ids = [r.request.id for r in offered]
+        if chosen in ids:
+            answers.value = chosen
+        elif len(ids) == 1:
+            answers.value = ids[0]
+
+    @on(Select.Changed, "#w-kind, #w-action, #w-agency")
+    def _choice_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "w-agency":
+            self._offer_requests()
+        self._show_fields()
+
+    async def visit_mode_changed(self) -> None:
+        """The note and the flag vanish at once (what was typed stays in the form, undrawn); the warning too."""
+        self._show_fields()
+        for warning in self.query("#work-form-warning"):
+            warning.display = not self.drive.visit_mode
+
+    # -- values ---------------------------------------------------------------------------------------------------
+
+    def _fields(self) -> dict[str, Any]:
+        """The entry the form describes, as ``record_work`` takes it: only the fields of the chosen kind."""
+        kind = self._kind()
+        values: dict[str, Any] = {"date": self.query_one("#w-date", Input).value.strip(), "kind": kind}
+        for name in OF_KIND.get(kind, ()) if kind is not None else ():
+            if name in _MANY:
+                values[name] = list(self.query_one(f"#w-{name}", SelectionList).selected)
+                continue
+            value = self.query_one(f"#w-{name}", Select).value
+            value = None if value is Select.NULL else value
+            if name == "behaviour_change_work":
+                value = None if value is None else value == YesNo.YES.value
+            if name == "answers" and self.query_one("#row-answers").display is False:
+                value = None
+            values[name] = value
+        source = self.query_one("#w-source", Select).value
+        values["source"] = None if source is Select.NULL else source
+        if self.drive.visit_mode:  # not offered: what is stored stays
+            values["vs_sole_source"] = self.entry.vs_sole_source if self.entry else False
+            values["note"] = self.entry.note if self.entry else ""
+        else:
+            values["vs_sole_source"] = self.query_one("#w-vs_sole_source", Checkbox).value
+            values["note"] = self.query_one("#w-note", TextArea).text.strip()
+        return values
+
+    def _problem(self, values: dict[str, Any]) -> tuple[str, str] | None:
+        """The first field a person must fix before it can be saved, and what to do, in the form's words."""
+        if values["kind"] is None:
+            return "kind", f"{LABELS['kind']}: choose one."
+        try:
+            values["date"] = dt.date.fromisoformat(values["date"])
+        except ValueError:
+            return "date", f"{LABELS['date']}: type it as YYYY-MM-DD, e.g. {self.drive.today.isoformat()}."
+        missing = [name for name in OF_KIND[values["kind"]] if name in REQUIRED and not values.get(name)]
+        if missing:
+            labels = ", ".join(LABELS[name] for name in missing)
+            return missing[0], f"{labels}: choose {'one' if len(missing) == 1 else 'each'}."
+        if values["kind"] is WorkKind.INDIRECT and values["action"] == AgencyAction.INFO_RECEIVED.value:
+            if not values.get("answers") and self.requests:
+                return "answers", f"{LABELS['answers']}: choose the request this answers."
+        return None
+
+    # -- saving and leaving ---------------------------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        if self.closing:
+            return
+        values = self._fields()
+        problem = self._problem(values)
+        if problem:
+            name, message = problem
+            self.query_one("#work-form-error", Static).update(message)
+            self.query_one(f"#w-{name}").focus()
+            return
+        entry_id = self.entry.id if self.entry else None
+        saved = self.in_store(
+            lambda tx: record_work(tx, self.case.id, values, entry_id=entry_id), refused=self._refused
+        )
+        if saved is not None:
+            note = "" if saved.visit_safe or not self.drive.visit_mode else " (not shown in visit mode)"
+            self.notify(f"Logged: {saved.kind.label.lower()} on {saved.date.isoformat()}{note}.")
+            self._close(True)
+
+    def _refused(self, exc: StoreError) -> None:
+        problems = exc.problems if isinstance(exc, Invalid) and exc.problems else [str(exc)]
+        self.query_one("#work-form-error", Static).update("\n".join(_in_words(p) for p in problems[:3]))
+
+    def _close(self, saved: bool) -> None:
+        if not self.closing:
+            self.closing = True
+            self.dismiss(saved)
+
+    def action_cancel(self) -> None:
+        if self.closing or self._fields() == self.first_values:
+            self._close(False)
+            return
+        from drive_tui.ui.screens.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self._close(False)
+
+        self.app.push_screen(ConfirmScreen("Discard what you typed in this form?", yes="Discard"), answered)
+
+
+def _in_words(problem: str) -> str:
+    """A store's "field: reason" with the field's label: "date: the work is dated after today" → "Date: …"."""
+    name, _, reason = problem.partition(": ")
+    label = LABELS.get(name)
+    return f"{label}: {reason}" if label else problem.removeprefix("entry: ")

@@ -1,0 +1,204 @@
+"""The work log in the app: each kind of entry logged from the case screen by keyboard alone, an information
+request answered and counted, the timeline interleaving work with assessments and filtered by kind, and visit mode
+drawing only the Service User's own contact — never multi-agency work, a note or a V/S sole-source item."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from drive_tui.domain.vocab import (
+    Agency,
+    AgencyAction,
+    AttemptMethod,
+    AttemptOutcome,
+    ContactSetting,
+    ContactType,
+    Source,
+    WorkKind,
+)
+from drive_tui.store.store import Store
+from drive_tui.store.work_log import record_work, work_log
+from drive_tui.ui.screens.case import CaseScreen
+from drive_tui.ui.screens.dashboard import DashboardScreen
+from drive_tui.ui.screens.work_entry import WorkEntryScreen
+from tests.support.data import PASSPHRASE
+from tests.support.ui import TODAY, known_case_id, open_test_case, screen_text
+
+SOLE_SOURCE_NOTE = "She says he waits outside the school"
+
+
+async def choose(pilot, option: str) -> None:  # type: ignore[no-untyped-def]
+    """Open the focused Select, type to the option (Textual's type-ahead) and take it."""
+    await pilot.press("enter", *option, "enter")
+
+
+async def log(pilot, kind: str) -> WorkEntryScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("w")
+    await pilot.pause()
+    form = pilot.app.screen
+    assert isinstance(form, WorkEntryScreen)
+    await choose(pilot, kind)
+    await pilot.pause()
+    return form
+
+
+async def saved(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CaseScreen), pilot.app.screen.query_one("#work-form-error").render()
+
+
+async def test_each_kind_of_work_logged_by_keyboard_and_a_request_answered(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    case_id = known_case_id(populated)
+    app = app_for(populated)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_test_case(pilot)
+        await log(pilot, "Co")  # a contact attempt: telephone, no answer
+        await pilot.press("tab")
+        await choose(pilot, "Te")
+        await pilot.press("tab")
+        await choose(pilot, "No")
+        await saved(pilot)
+        await log(pilot, "In")  # a request to the police
+        await pilot.press("tab")
+        await choose(pilot, "Pol")
+        await pilot.press("tab")
+        await choose(pilot, "Information req")
+        await pilot.press("tab")
+        await choose(pilot, "Pol")  # information from: the police
+        await saved(pilot)
+        assert "Information requests: 1 open" in screen_text(app)
+        form = await log(pilot, "In")  # its answer: the open request is offered, and taken, by itself
+        await pilot.press("tab")
+        await choose(pilot, "Pol")
+        await pilot.press("tab")
+        await choose(pilot, "Information rec")
+        await pilot.pause()
+        assert form.query_one("#row-answers").display
+        await pilot.press("tab", "tab")  # past the request it answers, to the source
+        await choose(pilot, "Vic")  # the victim/survivor via the Idva
+        await pilot.press("tab", "space", "tab", *SOLE_SOURCE_NOTE)  # V/S sole source; the note
+        await saved(pilot)
+        await log(pilot, "Di")  # a session: face to face, in prison, behaviour change work
+        await pilot.press("tab", "space", "tab")
+        await choose(pilot, "Pr")
+        await pilot.press("tab", "tab")
+        await choose(pilot, "Y")
+        await saved(pilot)
+        text = screen_text(app)
+        assert "Information requests: all 1 answered" in text
+        assert f"Answered {TODAY.isoformat()}" in text and "Police: information requested" in text
+        assert "Contact attempt: telephone" in text and "⚠ V/S sole source" in text
+    with populated.transaction() as tx:
+        logged = work_log(tx, case_id)
+    answer = next(entry for entry in logged if entry.action is AgencyAction.INFO_RECEIVED)
+    kinds = {entry.kind: entry for entry in logged if entry is not answer}
+    attempt, session, request = (kinds[kind] for kind in WorkKind)
+    assert (attempt.attempt_method, attempt.attempt_outcome) == (AttemptMethod.TELEPHONE, AttemptOutcome.NO_ANSWER)
+    assert attempt.date == TODAY and attempt.recorded_by == populated.identity.user
+    assert (request.agency, request.action) == (Agency.POLICE, AgencyAction.INFO_REQUESTED)
+    assert request.source is Source.POLICE
+    assert (answer.answers, answer.vs_sole_source, answer.note) == (request.id, True, SOLE_SOURCE_NOTE)
+    assert answer.source is Source.VS_VIA_IDVA
+    assert session.contact_types == (ContactType.FACE_TO_FACE,)
+    assert (session.contact_setting, session.behaviour_change_work) == (ContactSetting.PRISON, True)
+
+
+async def test_a_form_says_what_is_missing_and_a_wrong_date_and_saves_nothing(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    case_id = known_case_id(populated)
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        form = await log(pilot, "Co")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Method, Outcome: choose each." in screen_text(app)
+        assert app.focused is form.query_one("#w-attempt_method")  # the first field to fix
+        await pilot.press("shift+tab", "shift+tab", "home", "ctrl+k", *"2026-02-30", "ctrl+s")  # back to the date
+        await pilot.pause()
+        assert "Date: type it as YYYY-MM-DD" in screen_text(app)
+        await pilot.press("home", "ctrl+k", *"2099-01-01", "tab", "tab")
+        await choose(pilot, "Te")
+        await pilot.press("tab")
+        await choose(pilot, "No")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and "Date: the work is dated after today" in screen_text(app)
+        await pilot.press("escape")  # typed input: asked before it is thrown away
+        await pilot.pause()
+        assert "Discard what you typed" in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+    with populated.transaction() as tx:
+        assert work_log(tx, case_id) == []
+
+
+def _log_some_work(store: Store) -> None:
+    case_id = known_case_id(store)
+    with store.transaction() as tx:
+        record_work(tx, case_id, {"date": date(2026, 11, 2), "kind": "contact_attempt", "attempt_method": "via_prison",
+                                  "attempt_outcome": "refused_by_institution"})  # fmt: skip
+        record_work(tx, case_id, {"date": date(2026, 11, 3), "kind": "indirect", "agency": "marac",
+                                  "action": "marac_referral", "note": "Re-referred after the breach"})  # fmt: skip
+        record_work(tx, case_id, {"date": date(2026, 11, 4), "kind": "indirect", "agency": "childrens_social_care",
+                                  "action": "info_requested"})  # fmt: skip
+        record_work(tx, case_id, {"date": date(2026, 11, 5), "kind": "direct_session", "contact_types": ["telephone"],
+                                  "contact_setting": "community", "vs_sole_source": True,
+                                  "note": SOLE_SOURCE_NOTE})  # fmt: skip
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_visit_mode_draws_only_the_service_users_own_contact(populated: Store, app_for, size) -> None:  # type: ignore[no-untyped-def]
+    _log_some_work(populated)
+    app = app_for(populated, visit_mode=True)
+    async with app.run_test(size=size) as pilot:
+        await open_test_case(pilot)
+        text = screen_text(app)
+        assert "Contact attempt: via the prison" in text and "Refused by the institution" in text
+        for hidden in ("Marac", "Children's social care", "Session: telephone", "sole source", "Information requests"):
+            assert hidden not in text, hidden
+        assert "3 entries hidden in visit mode" in text
+        await pilot.press("w")  # logging work in front of the SU: no note, no sole-source flag offered
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, WorkEntryScreen)
+        assert not form.query_one("#row-note").display and not form.query_one("#row-vs_sole_source").display
+        assert "Note and V/S sole source: not offered in visit mode" in screen_text(app)
+        await pilot.press("escape", "f2", *PASSPHRASE, "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Marac: marac (re-)referral" in text and "⚠ V/S sole source" in text
+        assert "Information requests: 1 open" in text
+
+
+async def test_the_timeline_filters_by_kind(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    _log_some_work(populated)
+    app = app_for(populated)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_test_case(pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseScreen)
+        shown = []
+        for _ in range(5):
+            await pilot.press("k")
+            await pilot.pause()
+            shown.append((screen.kind_filter, screen.query_one("#timeline").row_count))
+        assessments = shown[0][1]
+        assert shown == [("assessments", assessments), ("contact_attempt", 1), ("direct_session", 1), ("indirect", 2),
+                         ("all", assessments + 4)]  # fmt: skip
+
+
+async def test_a_stalled_request_shows_on_the_dashboard(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """Requested on 4 November, unanswered on 26 November: 16 working days, past the 10 allowed."""
+    _log_some_work(populated)
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "1 stalled — escalate" in screen_text(app)

@@ -10,7 +10,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from drive_tui.domain.interchange import FORMAT, ExchangedAssessment, ExchangedCase, ExchangeFile
+from drive_tui.domain.interchange import FORMAT, ExchangedAssessment, ExchangedCase, ExchangedWork, ExchangeFile
 from drive_tui.domain.schedule import due_dates
 from drive_tui.domain.vocab import Timepoint
 from drive_tui.forms.answers import validate_answers
@@ -74,9 +74,71 @@ def synthetic_answers(rng: random.Random, form: FormSpec, previous: dict[str, An
     raise RuntimeError(f"could not make valid answers for form {form.id}")
 
 
-def synthetic_exchange(forms: FormCatalogue, *, cases: int = 20, today: date, seed: int = 7) -> ExchangeFile:
-    """``cases`` invented cases allocated over the last year: some new, some overdue, some closed."""
+_REQUESTED_FROM = ("police", "probation", "childrens_social_care", "idva_service", "prison")
+_DISRUPTION = ("marac_referral", "licence_conditions", "multi_agency_meeting", "joint_monitoring", "arrest_or_recall")
+
+
+def synthetic_work(
+    rng: random.Random, *, allocated: date, until: date, children: bool, entries: int | None = None
+) -> list[ExchangedWork]:
+    """An invented work log from allocation to ``until``, mostly indirect as the evaluation found (p.28): contact
+    attempts until the SU is reached (or not), sessions after, information requested (most answered, some left
+    open), disruption and child safeguarding; now and then information from the victim/survivor alone. ``entries``:
+    about how many (default: a dozen or so)."""
+    span = max((until - allocated).days, 0)
+    wanted = entries if entries is not None else rng.randint(4, 18)
+    made: list[ExchangedWork] = []
+
+    def log(on: date | None = None, **fields: Any) -> ExchangedWork:
+        entry = ExchangedWork(
+            id=f"{rng.getrandbits(128):032x}", date=on or allocated + timedelta(days=rng.randint(0, span)), **fields
+        )
+        made.append(entry)
+        return entry
+
+    reached = False
+    while len(made) < wanted:
+        roll = rng.random()
+        if roll < 0.2 and not reached:
+            outcome = rng.choices(["reached", "no_answer", "declined", "refused_by_institution"], [3, 4, 1, 1])[0]
+            reached = outcome == "reached"
+            method = rng.choice(["telephone", "letter_email", "via_prison", "via_probation"])
+            log(kind="contact_attempt", attempt_method=method, attempt_outcome=outcome)
+        elif roll < 0.35 and reached:
+            log(
+                kind="direct_session",
+                contact_types=[rng.choice(["face_to_face", "telephone"])],
+                contact_setting=rng.choice(["community", "prison"]),
+                support_areas=rng.sample(["housing", "substance_misuse", "mental_health"], 1),
+                behaviour_change_work=rng.random() < 0.5,
+            )
+        elif roll < 0.7:
+            agency = rng.choice(_REQUESTED_FROM)
+            asked = log(kind="indirect", agency=agency, action="info_requested", source="cm_observation")
+            answered_on = asked.date + timedelta(days=rng.randint(1, 20))
+            if rng.random() < 0.75 and answered_on <= until:
+                sole = rng.random() < 0.1
+                source = "vs_via_idva" if sole else rng.choice(["police", "probation", "idva"])
+                log(answered_on, kind="indirect", agency=agency, action="info_received", answers=asked.id,
+                    source=source, vs_sole_source=sole)  # fmt: skip
+        elif roll < 0.9:
+            log(kind="indirect", agency=rng.choice(["marac", "police", "probation"]), action=rng.choice(_DISRUPTION))
+        elif children:
+            safeguarding = rng.choice(["child_safeguarding_referral", "cp_registration"])
+            log(kind="indirect", agency="childrens_social_care", action=safeguarding)
+        else:
+            log(kind="indirect", agency="housing", action="su_support")
+    return sorted(made, key=lambda entry: (entry.date, entry.id or ""))
+
+
+def synthetic_exchange(
+    forms: FormCatalogue, *, cases: int = 20, today: date, seed: int = 7, work: int | bool = False
+) -> ExchangeFile:
+    """``cases`` invented cases allocated over the last year: some new, some overdue, some closed. ``work``: each
+    case gets a work log too (True: a dozen or so entries; a number: about that many), made by a generator of its
+    own, so the rest is the same with or without it."""
     rng = random.Random(seed)
+    work_rng = random.Random(seed + 1)
     made: list[ExchangedCase] = []
     for index in range(cases):
         allocated = today - timedelta(days=rng.randint(3, 380))
@@ -130,6 +192,15 @@ def synthetic_exchange(forms: FormCatalogue, *, cases: int = 20, today: date, se
                 status="closed" if closed else "open",
                 closed_on=next((a.completed_on for a in assessments if a.timepoint is Timepoint.CLOSURE), None),
                 assessments=assessments,
+                work_log=synthetic_work(
+                    work_rng,
+                    allocated=allocated,
+                    until=next((a.completed_on for a in assessments if a.timepoint is Timepoint.CLOSURE), today),
+                    children=children == "yes",
+                    entries=None if work is True else int(work),
+                )
+                if work
+                else [],
             )
         )
     return ExchangeFile(format=FORMAT, cases=made)

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from drive_tui.analysis.casework import CaseWork, Period, casework_figures
-from drive_tui.domain.casework import ContactStrategy, WorkLogEntry, info_requests, working_days_between
+from drive_tui.analysis.casework import Period, casework_figures
+from drive_tui.domain.casework import CaseWork, ContactStrategy, WorkLogEntry, info_requests, working_days_between
 from drive_tui.domain.models import CaseProfile
 from drive_tui.domain.vocab import CaseStatus, StrategyState
 

@@ -90,7 +90,7 @@ def test_no_store_yet(tmp_path: Path) -> None:
 def test_import_then_doctor_reports_health_without_case_data(tmp_path: Path, home: Path) -> None:
     imported = run(home, "import", str(write_sample(tmp_path)))
     assert imported.returncode == 0, imported.stderr
-    assert "Imported 2 new case(s) and 3 assessment(s)" in imported.stdout
+    assert "Imported 2 new case(s), 3 assessment(s) and 0 work-log entries" in imported.stdout  # a drive-tui/1 file
     doctor = run(home, "doctor")
     assert doctor.returncode == 0, doctor.stderr
     for expected in (
@@ -112,8 +112,8 @@ def test_import_twice_adds_nothing_and_a_bad_file_writes_nothing(tmp_path: Path,
     assert run(home, "import", str(path)).returncode == 0
     second = run(home, "import", str(path))
     assert (
-        "Imported 0 new case(s) and 0 assessment(s); 2 case(s) and 3 assessment(s) were already present"
-        in second.stdout
+        "Imported 0 new case(s), 0 assessment(s) and 0 work-log entries; 2 case(s), 3 assessment(s) and 0 work-log "
+        "entries were already present" in second.stdout
     )
     bad = clean(sample())
     bad["cases"][0]["reference"] = "DRV-0009"
@@ -140,7 +140,7 @@ def test_export_json_round_trips_and_warns(tmp_path: Path, home: Path) -> None:
     assert "NOT encrypted" in result.stderr
     assert out.stat().st_mode & 0o077 == 0
     exported = json.loads(out.read_text())
-    assert exported["format"] == "drive-tui/1" and len(exported["cases"]) == 2
+    assert exported["format"] == "drive-tui/2" and len(exported["cases"]) == 2
     refused = run(home, "export", "--out", str(out))
     assert refused.returncode == 1 and "--force" in refused.stderr
     second_home = tmp_path / "second"

@@ -157,3 +157,69 @@ def test_a_pseudonymised_export_keeps_a_victim_survivors_codes_and_drops_their_f
     assert "SENTINEL-S" in plain.read_text() and "SENTINEL-E" in plain.read_text()
     text = pseudonymised.read_text()
     assert "SENTINEL" not in text and '"relationship": "partner"' in text.replace('":"', '": "')
+
+
+CASEWORK = {
+    "DRV-0001": [  # allocated 2016-05-03 at Essex, closed 2017-03-01
+        {"id": "req-1", "date": "2016-05-04", "kind": "indirect", "agency": "police", "action": "info_requested"},
+        {"date": "2016-05-05", "kind": "contact_attempt", "attempt_method": "telephone",
+         "attempt_outcome": "no_answer"},
+        {"id": "ans-1", "date": "2016-05-09", "kind": "indirect", "agency": "police", "action": "info_received",
+         "answers": "req-1"},
+        {"date": "2016-05-10", "kind": "contact_attempt", "attempt_method": "via_prison", "attempt_outcome": "reached"},
+        {"date": "2016-05-11", "kind": "indirect", "agency": "marac", "action": "marac_referral"},
+    ],
+    "DRV-0002": [  # allocated 2016-06-01 at Essex, open
+        {"date": "2016-06-02", "kind": "indirect", "agency": "probation", "action": "info_requested"},
+        {"date": "2016-06-03", "kind": "indirect", "agency": "childrens_social_care",
+         "action": "child_safeguarding_referral"},
+        {"date": "2016-06-04", "kind": "contact_attempt", "attempt_method": "letter_email",
+         "attempt_outcome": "declined"},
+    ],
+}  # fmt: skip
+
+
+def test_report_casework_counts_a_hand_worked_work_log(tmp_path: Path) -> None:
+    """Two cases, eight entries, worked by hand: 3 attempts and 5 indirect entries; one disruption (a Marac
+    referral) and one child safeguarding referral, one case each; DRV-0001 reached on its second attempt (one
+    attempt before first contact), DRV-0002 never reached after one; the police request answered in 5 days, the
+    probation request open for years — stalled."""
+    from tests.support.data import clean, sample
+
+    home = tmp_path / "casework"
+    create(Settings(home=home, keyring=False, user="cm1"), PASSPHRASE).close()
+    data = clean(sample()) | {"format": "drive-tui/2"}
+    for case in data["cases"]:
+        case["work_log"] = CASEWORK[case["reference"]]
+    source = tmp_path / "casework.json"
+    source.write_text(json.dumps(data))
+    imported = run(home, "import", str(source))
+    assert "3 assessment(s) and 8 work-log entries" in imported.stdout, imported.stderr
+    document = json.loads(run(home, "report", "casework", "--format", "json").stdout)
+    assert document["cases"] == 2
+    assert document["entries"] == {"contact_attempt": 3, "direct_session": 0, "indirect": 5}
+    agencies = {agency: n for agency, n in document["indirect_by_agency"].items() if n}
+    assert agencies == {"police": 2, "marac": 1, "probation": 1, "childrens_social_care": 1}
+    assert document["disruption"] == {"entries": 1, "cases": 1, "by_site": {"Essex": 1}}
+    assert document["child_safeguarding"] == {"entries": 1, "cases": 1}
+    assert document["contact_attempts"] == {
+        "contacted": {"cases": 1, "attempts": 2, "median_attempts": 2.0},
+        "never_contacted": {"cases": 1, "attempts": 1, "median_attempts": 1.0},
+    }
+    assert document["attempts_before_first_contact_median"] == 1.0
+    requests = document["info_requests"]
+    assert (requests["open"], requests["answered"], requests["stalled"], requests["median_days_to_answer"]) == (
+        1, 1, 1, 5.0,
+    )  # fmt: skip
+    may = json.loads(run(home, "report", "casework", "--format", "json", "--to", "2016-05-31").stdout)
+    assert may["cases"] == 1 and may["entries"]["indirect"] == 3 and may["info_requests"]["stalled"] == 0
+
+    table = run(home, "report", "casework")
+    assert table.returncode == 0 and "Casework over 2 case(s)" in table.stdout and "Marac" in table.stdout
+    out = tmp_path / "casework.csv"
+    assert run(home, "report", "casework", "--format", "csv", "--out", str(out)).returncode == 0
+    assert dict(csv.reader(io.StringIO(out.read_text())))["info_requests.stalled"] == "1"
+    assert out.stat().st_mode & 0o777 == 0o600
+    for bad in (["--from", "2016-13-01"], ["--from", "2016-06-01", "--to", "2016-05-01"], ["--format", "xml"]):
+        refused = run(home, "report", "casework", *bad)
+        assert refused.returncode == 2 and refused.stderr.strip(), bad

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import func, select
 
 from drive_tui.demo import synthetic_exchange
-from drive_tui.domain.interchange import ExchangeFile, exchange_json
+from drive_tui.domain.interchange import FORMAT, ExchangeFile, exchange_json
 from drive_tui.store.errors import Invalid
 from drive_tui.store.store import Store
 from drive_tui.store.tables import AssessmentRow, CaseRow, OutboxRow
@@ -65,7 +65,7 @@ def test_round_trip_import_export_import_is_exact(store: Store, tmp_path: Path) 
     from drive_tui.config import Settings
     from drive_tui.store.store import create
 
-    original = ExchangeFile.model_validate(clean(sample()))
+    original = ExchangeFile.model_validate(clean(sample()) | {"format": FORMAT})  # a drive-tui/1 file, written as /2
     run_import(store, clean(sample()))
     with store.transaction() as tx:
         exported = export_exchange(tx)
@@ -82,7 +82,9 @@ def test_round_trip_import_export_import_is_exact(store: Store, tmp_path: Path) 
 
 
 def test_round_trip_of_a_synthetic_caseload(store: Store) -> None:
-    exchange = synthetic_exchange(store.forms, cases=30, today=date(2026, 11, 26), seed=3)
+    """Work logs included: every entry, its codes, its flag and the request an answer names come back as they went."""
+    exchange = synthetic_exchange(store.forms, cases=30, today=date(2026, 11, 26), seed=3, work=True)
+    assert sum(len(case.work_log) for case in exchange.cases) > 200
     with store.transaction() as tx:
         import_exchange(tx, exchange)
     with store.transaction() as tx:
@@ -181,3 +183,74 @@ def test_not_json_and_unreadable_files(tmp_path: Path) -> None:
     path.write_text(json.dumps([1, 2]))
     with pytest.raises(Invalid):
         read_exchange_file(path)
+
+
+def with_work() -> dict:
+    """The sample as a drive-tui/2 file: DRV-0001 (allocated 2016-05-03, closed 2017-03-01) with a police request,
+    its answer (from the victim/survivor alone, with a note), and an attempt without an id."""
+    data = clean(sample()) | {"format": FORMAT}
+    data["cases"][0]["work_log"] = [
+        {"id": "req-1", "date": "2016-05-04", "kind": "indirect", "agency": "police", "action": "info_requested"},
+        {"id": "ans-1", "date": "2016-05-09", "kind": "indirect", "agency": "police", "action": "info_received",
+         "answers": "req-1", "source": "vs_via_idva", "vs_sole_source": True, "note": "Told only the Idva."},
+        {"date": "2016-05-05", "kind": "contact_attempt", "attempt_method": "letter_email",
+         "attempt_outcome": "no_answer"},
+    ]  # fmt: skip
+    return data
+
+
+def test_a_work_log_is_imported_once_and_exported_as_it_came(store: Store, tmp_path: Path) -> None:
+    first = run_import(store, with_work())
+    assert (first.work_added, first.work_already_present) == (3, 0)
+    again = run_import(store, with_work())  # the entry without an id is recognised by what it says
+    assert (again.work_added, again.work_already_present) == (0, 3)
+    with store.transaction() as tx:
+        exported = export_exchange(tx)
+    entries = {entry.date.isoformat(): entry for entry in exported.cases[0].work_log}
+    assert list(entries) == ["2016-05-04", "2016-05-05", "2016-05-09"]  # by date
+    assert entries["2016-05-09"].answers == "req-1" and entries["2016-05-09"].vs_sole_source
+    assert entries["2016-05-09"].note == "Told only the Idva."
+    text = json.loads(exchange_json(exported))
+    assert text["format"] == "drive-tui/2" and text["cases"][1]["work_log"] == []
+    assert text["cases"][0]["work_log"][0] == {
+        "id": "req-1", "date": "2016-05-04", "kind": "indirect", "agency": "police", "action": "info_requested",
+        "vs_sole_source": False,
+    }  # fmt: skip
+    from drive_tui.analysis.tabular import pseudonymise
+
+    shared = pseudonymise(exported, b"k" * 32).cases[0].work_log
+    assert [entry.note for entry in shared] == ["", "", ""] and shared[2].vs_sole_source
+
+
+def test_a_bad_work_log_names_each_entry_and_imports_nothing(store: Store) -> None:
+    data = with_work()
+    log = data["cases"][0]["work_log"]
+    log[0]["date"] = "2016-05-01"  # before the allocation
+    expect_problem(store, data, "cases[0]", "dated before the case was allocated")
+    data = with_work()
+    data["cases"][0]["work_log"][1]["answers"] = "nowhere"
+    expect_problem(store, data, "answers a request that is not in this case's work log")
+    data = with_work()
+    data["cases"][0]["work_log"][2] |= {"agency": "police"}  # an attempt has no agency
+    expect_problem(store, data, "cases[0].work_log[2]", "a contact attempt has no agency")
+    data = with_work()
+    data["cases"][1]["work_log"] = [{"date": "2099-01-01", "kind": "indirect", "agency": "marac",
+                                     "action": "marac_referral"}]  # fmt: skip
+    expect_problem(store, data, "cases[1].work_log[0].date: the work is dated after today")
+    data = clean(sample())  # a drive-tui/1 file knows no work log
+    data["cases"][0]["work_log"] = []
+    expect_problem(store, data, "cases[0].work_log: a drive-tui/1 file has no work log")
+
+
+def test_a_work_log_entry_clashing_with_what_is_stored_is_refused(store: Store) -> None:
+    run_import(store, with_work())
+    data = with_work()
+    data["cases"][0]["work_log"][0]["agency"] = "probation"
+    data["cases"][0]["work_log"][1]["agency"] = "probation"
+    expect_problem(store, data, "cases[0].work_log[0]: stored saying something else")
+    data = with_work()
+    data["cases"][1]["work_log"] = [data["cases"][0]["work_log"][0] | {"date": "2016-06-02"}]  # another case's id
+    expect_problem(store, data, "cases[1].work_log[0].id: used by another case's entry in this file")
+    data = clean(sample()) | {"format": FORMAT}
+    data["cases"][1]["work_log"] = [with_work()["cases"][0]["work_log"][0] | {"date": "2016-06-02"}]
+    expect_problem(store, data, "cases[1].work_log[0].id: used by an entry of another case")

@@ -18,17 +18,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from drive_tui.domain.casework import STALLED_AFTER_WORKING_DAYS, WorkLogEntry, first_contact, info_requests
+from drive_tui.domain.casework import STALLED_AFTER_WORKING_DAYS, CaseWork, first_contact, info_requests
 from drive_tui.domain.models import CaseProfile
 from drive_tui.domain.vocab import CHILD_SAFEGUARDING, DISRUPTION, Agency, AgencyAction, AttemptOutcome, WorkKind
-
-
-@dataclass(frozen=True, slots=True)
-class CaseWork:
-    """A case and its work log."""
-
-    case: CaseProfile
-    entries: Sequence[WorkLogEntry]
 
 
 @dataclass(frozen=True, slots=True)

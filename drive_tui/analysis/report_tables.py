@@ -174,3 +174,76 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
         )
     )
     return out
+
+
+def casework_tables(document: dict[str, Any]) -> list[RenderableType]:
+    """The casework figures (``analysis.casework``) as Rich renderables, each percentage naming its base."""
+    from drive_tui.domain.vocab import Agency, AgencyAction, WorkKind
+
+    cases = document["cases"]
+    period = document["period"]
+    span = f"{period['from'] or 'the start'} to {period['to'] or 'today'}"
+    if not cases:
+        return [Text(f"No case was open from {span}: there is no casework to count.")]
+    out: list[RenderableType] = [Text.from_markup(f"[bold]Casework over {cases} case(s)[/] open from {span}")]
+    entries = Table(title="Work-log entries by kind")
+    entries.add_column("Kind", no_wrap=True)
+    entries.add_column("Entries", justify="right")
+    entries.add_column("Per case", justify="right")
+    for kind in WorkKind:
+        entries.add_row(kind.label, str(document["entries"][kind.value]), str(document["entries_per_case"][kind.value]))
+    out.append(entries)
+    indirect = document["entries"][WorkKind.INDIRECT.value]
+    for key, vocabulary, title in (
+        ("indirect_by_agency", Agency, "Indirect work by agency (% of all indirect entries)"),
+        ("indirect_by_action", AgencyAction, "Indirect work by what was done (% of all indirect entries)"),
+    ):
+        table = Table(title=title)
+        table.add_column(title.split(" by ")[1].split(" (")[0].capitalize())
+        table.add_column("Entries", justify="right")
+        for member in vocabulary:
+            count = document[key][member.value]
+            if count:
+                table.add_row(member.label, f"{count} ({_percent(count, indirect)})")
+        if table.row_count:
+            out.append(table)
+    disruption, safeguarding = document["disruption"], document["child_safeguarding"]
+    out.append(
+        Text(
+            f"Disruption: {disruption['entries']} entries in {disruption['cases']} of {cases} cases "
+            f"({_percent(disruption['cases'], cases)})"
+            + (
+                "; by site: " + ", ".join(f"{site} {n}" for site, n in disruption["by_site"].items())
+                if disruption["by_site"]
+                else ""
+            )
+            + f". Child safeguarding: {safeguarding['entries']} entries in {safeguarding['cases']} of {cases} cases "
+            f"({_percent(safeguarding['cases'], cases)})."
+        )
+    )
+    attempts = Table(title="Contact attempts", caption="contacted: the work log shows the SU reached in the period")
+    for column in ("Service Users", "Cases", "Attempts", "Median per case"):
+        attempts.add_column(column, justify="left" if column == "Service Users" else "right")
+    for group, label in (("contacted", "Contacted"), ("never_contacted", "Never contacted")):
+        row = document["contact_attempts"][group]
+        attempts.add_row(label, str(row["cases"]), str(row["attempts"]), _number(row["median_attempts"]))
+    out.append(attempts)
+    requests = document["info_requests"]
+    out.append(
+        Text(
+            f"Attempts before first contact (median, contacted SUs): "
+            f"{_number(document['attempts_before_first_contact_median'])}. Information requests: "
+            f"{requests['open']} open, {requests['answered']} answered (median "
+            f"{_number(requests['median_days_to_answer'])} days to answer), {requests['stalled']} stalled "
+            f"(open over {requests['stalled_after_working_days']} working days)."
+        )
+    )
+    return out
+
+
+def _percent(part: int, whole: int) -> str:
+    return "—" if not whole else f"{round(100 * part / whole, 1)}%"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"

@@ -95,7 +95,8 @@ def wide_rows(exchange: ExchangeFile, forms: Iterable[FormSpec]) -> Iterator[lis
 
 def pseudonymise(exchange: ExchangeFile, key: bytes) -> ExchangeFile:
     """A copy with every case reference and case manager replaced by a stable pseudonym (the same for the same
-    input and ``key``, so exports can be linked over time) and free text dropped."""
+    input and ``key``, so exports can be linked over time) and free text dropped: work-log notes too, though each
+    entry keeps its codes and its "V/S sole source" flag."""
 
     def pseudonym(prefix: str, value: str) -> str:
         return prefix + hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
@@ -116,6 +117,7 @@ def pseudonymise(exchange: ExchangeFile, key: bytes) -> ExchangeFile:
                         victim.model_copy(update={"ethnicity": None, "idva_service": None}) for victim in case.victims
                     ],
                     "assessments": assessments,
+                    "work_log": [entry.model_copy(update={"note": ""}) for entry in case.work_log],  # codes stay
                 }
             )
         )

@@ -110,8 +110,8 @@ def cases(
 
 
 @app.command("import")
-def import_command(file: Annotated[Path, typer.Argument(help="A drive-tui/1 JSON file.")]) -> None:
-    """Import cases and submitted assessments, all or nothing. Importing a file twice adds nothing."""
+def import_command(file: Annotated[Path, typer.Argument(help="A drive-tui/2 (or /1) JSON file.")]) -> None:
+    """Import cases, submitted assessments and work logs, all or nothing. Importing a file twice adds nothing."""
     from drive_tui.store.transfer import import_exchange, read_exchange_file
 
     current = settings()
@@ -122,8 +122,10 @@ def import_command(file: Annotated[Path, typer.Argument(help="A drive-tui/1 JSON
             with store.transaction() as tx:
                 report = import_exchange(tx, exchange)
         typer.echo(
-            f"Imported {report.cases_created} new case(s) and {report.assessments_added} assessment(s); "
-            f"{report.cases_already_present} case(s) and {report.assessments_already_present} assessment(s) "
+            f"Imported {report.cases_created} new case(s), {report.assessments_added} assessment(s) and "
+            f"{report.work_added} work-log entr{'y' if report.work_added == 1 else 'ies'}; "
+            f"{report.cases_already_present} case(s), {report.assessments_already_present} assessment(s) and "
+            f"{report.work_already_present} work-log entr{'y' if report.work_already_present == 1 else 'ies'} "
             "were already present."
         )
 
@@ -203,7 +205,7 @@ def demo(
 
     def action() -> None:
         with create(demo_settings, DEMO_PASSPHRASE) as store, store.transaction() as tx:
-            import_exchange(tx, synthetic_exchange(store.forms, cases=cases_count, today=date.today()))
+            import_exchange(tx, synthetic_exchange(store.forms, cases=cases_count, today=date.today(), work=True))
         where = f"in {home}" if keep else "in a temporary folder, deleted when you quit"
         typer.echo(f"Demo store (invented data) {where}; its passphrase is: {DEMO_PASSPHRASE}")
 

@@ -12,13 +12,13 @@ Pure: the models and the rules between their fields. The store keeps them; ``ana
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
 from pydantic import ConfigDict, StringConstraints, model_validator
 
-from drive_tui.domain.models import RecordedDate, ShortText, _Model
+from drive_tui.domain.models import CaseProfile, RecordedDate, ShortText, _Model
 from drive_tui.domain.vocab import (
     Agency,
     AgencyAction,
@@ -130,6 +130,14 @@ class ContactStrategy(_Model):
         if not agreed and (self.agreed_by is not None or self.agreed_on is not None):
             raise ValueError("a drafted strategy is not agreed yet")
         return self
+
+
+@dataclass(frozen=True, slots=True)
+class CaseWork:
+    """A case and its work log."""
+
+    case: CaseProfile
+    entries: Sequence[WorkLogEntry]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,6 @@
-"""Import and export of the ``drive-tui/1`` format. An import is all or nothing: every record is checked
-first (shape, codes, the form of its timepoint, clashes with what is stored), and only a clean file is written.
+"""Import and export of the interchange format (``drive-tui/2``; ``drive-tui/1`` is read too). An import is all or
+nothing: every record is checked first (shape, codes, the form of its timepoint, clashes with what is stored), and
+only a clean file is written.
 """
 
 from __future__ import annotations
@@ -12,14 +13,23 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from drive_tui.domain.interchange import FORMAT, ExchangedAssessment, ExchangedCase, ExchangeFile
+from drive_tui.domain.casework import misdated
+from drive_tui.domain.interchange import (
+    FORMAT,
+    READABLE,
+    ExchangedAssessment,
+    ExchangedCase,
+    ExchangedWork,
+    ExchangeFile,
+)
 from drive_tui.forms.answers import validate_answers
 from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.store.assessments import current_assessments, record_submitted
 from drive_tui.store.cases import create_case, find_case, list_cases
 from drive_tui.store.errors import Invalid
 from drive_tui.store.store import Tx
-from drive_tui.store.tables import StoreMeta
+from drive_tui.store.tables import StoreMeta, WorkLogRow
+from drive_tui.store.work_log import record_work, work_log
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
@@ -30,6 +40,8 @@ class ImportReport:
     cases_already_present: int
     assessments_added: int
     assessments_already_present: int
+    work_added: int = 0
+    work_already_present: int = 0
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -63,8 +75,14 @@ def parse_exchange(data: Any, forms: FormCatalogue | None = None) -> ExchangeFil
         raise Invalid(
             f"not a {FORMAT} file (expected a JSON object); nothing was imported", ["(top level): not an object"]
         )
-    if data.get("format") != FORMAT:
-        problems.append(f"format: {str(data.get('format'))[:40]!r} is not {FORMAT}")
+    if data.get("format") not in READABLE:
+        problems.append(f"format: {str(data.get('format'))[:40]!r} is not {' or '.join(READABLE)}")
+    elif data.get("format") != FORMAT and isinstance(data.get("cases"), list):
+        problems.extend(
+            f"cases[{index}].work_log: a {data['format']} file has no work log: call the file {FORMAT}"
+            for index, case in enumerate(data["cases"])
+            if isinstance(case, Mapping) and "work_log" in case
+        )
     extra = sorted(set(data) - {"format", "cases"})
     problems.extend(f"{key}: unexpected key" for key in extra)
     raw_cases = data.get("cases")
@@ -109,8 +127,9 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
     """
     problems: list[str] = []
     seen: dict[tuple[str, str], int] = {}
-    plan: list[tuple[ExchangedCase, str | None, list[ExchangedAssessment]]] = []
-    created = present = added = already = 0
+    plan: list[tuple[ExchangedCase, str | None, list[ExchangedAssessment], list[ExchangedWork]]] = []
+    created = present = added = already = work_added = work_already = 0
+    ids_in_file: set[str] = set()
     for index, case in enumerate(exchange.cases):
         at = f"cases[{index}]"
         key = (case.site, case.reference)
@@ -119,11 +138,21 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
             continue
         seen[key] = index
         problems.extend(_answer_problems(tx.forms, case, at))
+        for w_index, entry in enumerate(case.work_log):
+            problem = misdated(entry.date, allocated_on=case.allocated_on, today=tx.today)
+            if problem:
+                problems.append(f"{at}.work_log[{w_index}].date: {problem}")
+            if entry.id is not None and entry.id in ids_in_file:
+                problems.append(f"{at}.work_log[{w_index}].id: used by another case's entry in this file")
+            ids_in_file.add(entry.id or "")
         existing = find_case(tx, site=case.site, reference=case.reference)
         if existing is None:
-            plan.append((case, None, list(case.assessments)))
+            new_work, clashes = _new_work(tx, None, case.work_log, at)
+            problems.extend(clashes)
+            plan.append((case, None, list(case.assessments), new_work))
             created += 1
             added += len(case.assessments)
+            work_added += len(new_work)
             continue
         present += 1
         stored_profile = existing.model_dump(mode="json", exclude={"id", "created_at", "updated_at"})
@@ -150,21 +179,53 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
             else:
                 already += 1
         added += len(new)
-        plan.append((case, existing.id, new))
+        new_work, clashes = _new_work(tx, existing.id, case.work_log, at)
+        problems.extend(clashes)
+        work_added += len(new_work)
+        work_already += len(case.work_log) - len(new_work)
+        plan.append((case, existing.id, new, new_work))
     if problems:
         raise Invalid(f"{len(problems)} problem(s); nothing was imported", problems)
-    for case, case_id, assessments in plan:
+    for case, case_id, assessments, work in plan:
         if case_id is None:
             case_id = create_case(tx, case.profile()).id
         for assessment in assessments:
             form = tx.forms.for_timepoint(assessment.timepoint)
             answers = validate_answers(form, assessment.answers, hidden="reject").answers
             record_submitted(tx, case_id, assessment.timepoint, form, answers, assessment.completed_on)
-    return ImportReport(created, present, added, already)
+        for entry in sorted(work, key=lambda e: e.answers is not None):  # requests before the answers naming them
+            fields = entry.model_dump(mode="json", exclude={"id", "case_id", "recorded_by"})
+            record_work(tx, case_id, fields, new_entry_id=entry.id)
+    return ImportReport(created, present, added, already, work_added, work_already)
+
+
+def _new_work(
+    tx: Tx, case_id: str | None, entries: list[ExchangedWork], at: str
+) -> tuple[list[ExchangedWork], list[str]]:
+    """The entries of a case not stored yet, and the problems: an id stored on another case, or stored here saying
+    something else. An entry without an id is already stored when the case holds one saying the same."""
+    stored = {entry.id: entry for entry in work_log(tx, case_id)} if case_id is not None else {}
+    said = [ExchangedWork.model_validate(entry.model_dump()).content() for entry in stored.values()]
+    new: list[ExchangedWork] = []
+    problems: list[str] = []
+    for index, entry in enumerate(entries):
+        if entry.id is None:
+            if entry.content() not in said:
+                new.append(entry)
+            continue
+        mine = stored.get(entry.id)
+        if mine is None and tx.session.get(WorkLogRow, entry.id) is not None:
+            problems.append(f"{at}.work_log[{index}].id: used by an entry of another case")
+        elif mine is None:
+            new.append(entry)
+        elif ExchangedWork.model_validate(mine.model_dump()).content() != entry.content():
+            problems.append(f"{at}.work_log[{index}]: stored saying something else; import does not overwrite it")
+    return new, problems
 
 
 def export_exchange(tx: Tx) -> ExchangeFile:
-    """Every case with its current submitted assessments (drafts and superseded versions are not exported)."""
+    """Every case with its current submitted assessments (drafts and superseded versions are not exported) and its
+    work log, by date (and id, so that one store always writes the same file)."""
     cases = []
     for case in list_cases(tx):
         current = current_assessments(tx, case.id)
@@ -173,7 +234,11 @@ def export_exchange(tx: Tx) -> ExchangeFile:
             for tp, a in sorted(current.items(), key=lambda item: item[0].order)
         ]
         data = case.model_dump(exclude={"id", "created_at", "updated_at"})
-        cases.append(ExchangedCase.model_validate({**data, "assessments": assessments}))
+        work = [
+            ExchangedWork.model_validate(entry.model_dump(exclude={"case_id", "recorded_by"}))
+            for entry in sorted(work_log(tx, case.id), key=lambda e: (e.date, e.id))
+        ]
+        cases.append(ExchangedCase.model_validate({**data, "assessments": assessments, "work_log": work}))
     return ExchangeFile(format=FORMAT, cases=cases)
 
 

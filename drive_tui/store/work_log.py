@@ -12,27 +12,33 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from drive_tui.domain.casework import WorkLogEntry, misdated
+from drive_tui.domain.casework import CaseWork, WorkLogEntry, misdated
 from drive_tui.domain.models import new_id
 from drive_tui.domain.terms import Operation
 from drive_tui.domain.vocab import AgencyAction
+from drive_tui.store.cases import to_case
 from drive_tui.store.errors import Invalid, NotFound
 from drive_tui.store.journal import journal
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import CaseRow, WorkLogRow
 
 
-def record_work(tx: Tx, case_id: str, fields: dict[str, Any], *, entry_id: str | None = None) -> WorkLogEntry:
+def record_work(
+    tx: Tx, case_id: str, fields: dict[str, Any], *, entry_id: str | None = None, new_entry_id: str | None = None
+) -> WorkLogEntry:
     """Record a work-log entry on a case from its fields (``date``, ``kind`` and those of its kind); with
-    ``entry_id``, correct that entry (it keeps who first recorded it). Invalid names every problem."""
+    ``entry_id``, correct that entry (it keeps who first recorded it); ``new_entry_id``: the id a new entry is to
+    have (an import's). Invalid names every problem."""
     case = tx.session.get(CaseRow, case_id)
     if case is None:
         raise NotFound(f"no case with id {case_id}")
     existing = tx.session.get(WorkLogRow, entry_id) if entry_id else None
     if entry_id and (existing is None or existing.case_id != case_id):
         raise NotFound("no such work-log entry on this case")
+    if new_entry_id is not None and tx.session.get(WorkLogRow, new_entry_id) is not None:
+        raise Invalid("the work-log entry is not valid", ["id: already used by another entry"])
     recorded_by = existing.entry["recorded_by"] if existing else tx.identity.user
-    data = {**fields, "id": entry_id or new_id(), "case_id": case_id, "recorded_by": recorded_by}
+    data = {**fields, "id": entry_id or new_entry_id or new_id(), "case_id": case_id, "recorded_by": recorded_by}
     try:
         entry = WorkLogEntry.model_validate(data)
     except ValidationError as exc:
@@ -90,3 +96,13 @@ def work_logs(tx: Tx, case_ids: Iterable[str]) -> dict[str, list[WorkLogEntry]]:
         for row in tx.session.exec(query):
             found.setdefault(row.case_id, []).append(WorkLogEntry.model_validate(row.entry))
     return found
+
+
+def case_work(tx: Tx, *, site: str | None = None) -> list[CaseWork]:
+    """Every case (at ``site``) with its work log, oldest entry first: what ``report casework`` counts."""
+    query = select(CaseRow).order_by(col(CaseRow.site), col(CaseRow.reference))
+    if site is not None:
+        query = query.where(CaseRow.site == site)
+    cases = [to_case(row) for row in tx.session.exec(query)]
+    logs = work_logs(tx, (case.id for case in cases))
+    return [CaseWork(case, logs.get(case.id, [])) for case in cases]

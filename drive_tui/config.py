@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from drive_tui import paths
-from drive_tui.domain.casework import STALLED_AFTER_WORKING_DAYS
 from drive_tui.domain.schedule import DEFAULT_GRACE_DAYS
+from drive_tui.domain.working_days import STALLED_AFTER_WORKING_DAYS
 
 ENV_PREFIX = "DRIVE_TUI_"
 

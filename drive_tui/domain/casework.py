@@ -31,6 +31,7 @@ from drive_tui.domain.vocab import (
     SupportArea,
     WorkKind,
 )
+from drive_tui.domain.working_days import STALLED_AFTER_WORKING_DAYS, working_days_between
 
 NOTE_LENGTH = 4000
 """A work-log note or a contact strategy is a short text, not a report: longer is refused, not cut."""
@@ -40,8 +41,6 @@ Note = Annotated[str, StringConstraints(max_length=NOTE_LENGTH, pattern=r"^[^\x0
 RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 """A record's id, as the sync protocol bounds every id (a UUID made on the device)."""
 
-STALLED_AFTER_WORKING_DAYS = 10
-"""An information request unanswered for longer than this many working days is stalled: escalate it."""
 
 _DIRECT_FIELDS = ("contact_types", "contact_setting", "support_areas", "behaviour_change_work")
 _ATTEMPT_FIELDS = ("attempt_method", "attempt_outcome")
@@ -192,20 +191,6 @@ def misdated(day: dt.date, *, allocated_on: dt.date, today: dt.date) -> str | No
     if day < allocated_on:
         return "the work is dated before the case was allocated"
     return None
-
-
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Monday-to-Friday days after ``start`` up to and including ``end`` (0 if ``end`` is not later). Bank holidays
-    are not known here and count as working days: a request is called stalled a day or two early around them."""
-    if end <= start:
-        return 0
-    weeks, extra = divmod((end - start).days, 7)
-    days = weeks * 5
-    weekday = start.weekday()
-    for step in range(1, extra + 1):
-        if (weekday + step) % 7 < 5:
-            days += 1
-    return days
 
 
 def first_contact(entries: Iterable[WorkLogEntry]) -> dt.date | None:

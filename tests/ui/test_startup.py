@@ -82,7 +82,7 @@ async def test_the_caseload_shows_before_the_store_attaches_and_no_key_is_lost(
         await pilot.pause()
         assert app.store is not None and app.store.unlocked_by == "keychain"
         assert app.screen.case_id == first_case
-        assert "Assessments" in screen_text(app) and "VISIT MODE" in screen_text(app)
+        assert "Timeline" in screen_text(app) and "VISIT MODE" in screen_text(app)
 
 
 async def test_a_store_from_an_older_release_is_migrated_before_the_caseload_shows(

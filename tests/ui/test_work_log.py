@@ -55,12 +55,8 @@ async def test_each_kind_of_work_logged_by_keyboard_and_a_request_answered(popul
     app = app_for(populated)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_test_case(pilot)
-        await log(pilot, "Co")  # a contact attempt: telephone, no answer
-        await pilot.press("tab")
-        await choose(pilot, "Te")
-        await pilot.press("tab")
-        await choose(pilot, "No")
-        await saved(pilot)
+        await pilot.press("w", "c", "enter", "tab", "t", "e", "enter", "tab", "n", "o", "enter")  # typing opens a list
+        await saved(pilot)  # a contact attempt: telephone, no answer
         await log(pilot, "In")  # a request to the police
         await pilot.press("tab")
         await choose(pilot, "Pol")
@@ -79,7 +75,9 @@ async def test_each_kind_of_work_logged_by_keyboard_and_a_request_answered(popul
         assert form.query_one("#row-answers").display
         await pilot.press("tab", "tab")  # past the request it answers, to the source
         await choose(pilot, "Vic")  # the victim/survivor via the Idva
-        await pilot.press("tab", "space", "tab", *SOLE_SOURCE_NOTE)  # V/S sole source; the note
+        await pilot.press("tab")
+        await choose(pilot, "Y")  # V/S sole source
+        await pilot.press("tab", *SOLE_SOURCE_NOTE)
         await saved(pilot)
         await log(pilot, "Di")  # a session: face to face, in prison, behaviour change work
         await pilot.press("tab", "space", "tab")
@@ -88,9 +86,9 @@ async def test_each_kind_of_work_logged_by_keyboard_and_a_request_answered(popul
         await choose(pilot, "Y")
         await saved(pilot)
         text = screen_text(app)
-        assert "Information requests: all 1 answered" in text
-        assert f"Answered {TODAY.isoformat()}" in text and "Police: information requested" in text
-        assert "Contact attempt: telephone" in text and "⚠ V/S sole source" in text
+        assert "Information requests: 1 answered, none open" in text
+        assert "Answered in 0 days" in text and "Police: Information requested" in text
+        assert "Attempt: telephone" in text and "⚠ V/S only" in text and "never tell the SU" in text
     with populated.transaction() as tx:
         logged = work_log(tx, case_id)
     answer = next(entry for entry in logged if entry.action is AgencyAction.INFO_RECEIVED)
@@ -118,7 +116,7 @@ async def test_a_form_says_what_is_missing_and_a_wrong_date_and_saves_nothing(po
         assert app.focused is form.query_one("#w-attempt_method")  # the first field to fix
         await pilot.press("shift+tab", "shift+tab", "home", "ctrl+k", *"2026-02-30", "ctrl+s")  # back to the date
         await pilot.pause()
-        assert "Date: type it as YYYY-MM-DD" in screen_text(app)
+        assert "Date: there is no day 2026-02-30." in screen_text(app)
         await pilot.press("home", "ctrl+k", *"2099-01-01", "tab", "tab")
         await choose(pilot, "Te")
         await pilot.press("tab")
@@ -157,22 +155,36 @@ async def test_visit_mode_draws_only_the_service_users_own_contact(populated: St
     async with app.run_test(size=size) as pilot:
         await open_test_case(pilot)
         text = screen_text(app)
-        assert "Contact attempt: via the prison" in text and "Refused by the institution" in text
-        for hidden in ("Marac", "Children's social care", "Session: telephone", "sole source", "Information requests"):
+        assert "Attempt: via the prison" in text and "Refused by the institution" in text
+        for hidden in ("Marac", "Children's social care", "Session: telephone", "V/S only", "Information requests"):
             assert hidden not in text, hidden
-        assert "3 entries hidden in visit mode" in text
-        await pilot.press("w")  # logging work in front of the SU: no note, no sole-source flag offered
+        assert "work with agencies hidden" in text
+        await pilot.press("w")  # logging work in front of the SU: no note, no sole-source flag, no agencies
         await pilot.pause()
         form = app.screen
         assert isinstance(form, WorkEntryScreen)
         assert not form.query_one("#row-note").display and not form.query_one("#row-vs_sole_source").display
-        assert "Note and V/S sole source: not offered in visit mode" in screen_text(app)
-        await pilot.press("escape", "f2", *PASSPHRASE, "enter")
+        assert "Visit mode: no note, no V/S sole source, no multi-agency work here" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Indirect" not in screen_text(app)  # the kinds offered: attempts and sessions
+        await pilot.press("escape", "escape", "f2", *PASSPHRASE, "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         text = screen_text(app)
-        assert "Marac: marac (re-)referral" in text and "⚠ V/S sole source" in text
-        assert "Information requests: 1 open" in text
+        assert "Marac: Marac (re-)referral" in text and "⚠ V/S only" in text
+        assert "Information requests: 1 open, 0 answered" in text
+        form = await log(pilot, "In")  # visit mode coming on over multi-agency work: none of it stays drawn
+        await pilot.press("tab")
+        await choose(pilot, "Chi")
+        await pilot.press("tab")
+        await choose(pilot, "Information rec")
+        await pilot.press("f2")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Multi-agency work is not shown in visit mode" in text and "Children" not in text and app.focused is None
+        await pilot.press(*"abc", "ctrl+s")  # keys reach nothing hidden, and nothing is saved
+        assert app.screen is form and form.query_one("#w-note").text == ""
 
 
 async def test_the_timeline_filters_by_kind(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
@@ -202,3 +214,6 @@ async def test_a_stalled_request_shows_on_the_dashboard(populated: Store, app_fo
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         assert "1 stalled — escalate" in screen_text(app)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "stalled" not in screen_text(app) and "Information requests" not in screen_text(app)

@@ -38,7 +38,7 @@ from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.open_table import OpenTable
 from drive_tui.ui.widgets.visit_badge import VisitBadge
-from drive_tui.ui.work_text import SOLE_SOURCE_WARNING, outcome, what
+from drive_tui.ui.work_text import SOLE_SOURCE_MARK, outcome, plural, what
 
 STATE_STYLE = {
     SlotState.OVERDUE: "bold red",
@@ -55,6 +55,8 @@ FILTER_LABELS = {"all": "everything", "assessments": "assessments"} | {
     kind.value: kind.label.lower() for kind in WorkKind
 }
 WORK_PREFIX = "work:"
+COMPACT_BELOW_ROWS = 32
+"""On a screen shorter than this the profile takes five lines, not thirteen: the timeline needs the room."""
 TimelineRow = tuple[tuple[dt.date, int, int], tuple[object, ...], str]
 """(where it sorts, its cells, its key): assessments and work-log entries, merged by date."""
 
@@ -64,7 +66,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
     AUTO_FOCUS = "#timeline"
     BINDINGS = [
         Binding("a", "next_assessment", "Next", tooltip="Start or resume the next assessment"),
-        Binding("enter", "open_row", "Open"),
+        Binding("enter", "open_row", "Open", tooltip="Open the selected assessment, or work-log entry to correct it"),
         Binding("m", "amend", "Amend"),
         Binding("w", "log_work", "Log work", tooltip="Log a contact attempt, a session or multi-agency work"),
         Binding("e", "edit_profile", "Profile", tooltip="Edit the case profile", show=False),  # its title says (e)
@@ -96,6 +98,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self.requests: dict[str, InfoRequest] = {}
         """Request entry id → the request with its answer, if any."""
         self.kind_filter = "all"
+        self._compact = False
         self._resumed_before = False
         self._rebuilding = asyncio.Lock()
 
@@ -121,7 +124,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         assert self.case is not None
         case = self.case
         top = Horizontal(id="case-top")
-        top.compose_add_child(Static(_profile(case), id="profile"))
+        self._compact = self.app.size.height < COMPACT_BELOW_ROWS
+        top.compose_add_child(Static(_compact_profile(case) if self._compact else _profile(case), id="profile"))
         if not self.drive.visit_mode:
             top.compose_add_child(Static(_victims(case), id="victims"))
         yield top
@@ -139,10 +143,17 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
     def _timeline_title(self) -> Text:
         title = Text.assemble(("Timeline", "bold"), f": {FILTER_LABELS[self.kind_filter]} (k) · w: log work")
-        hidden = sum(not entry.visit_safe for entry in self.entries) if self.drive.visit_mode else 0
-        if hidden:
-            title.append(f" · {hidden} entr{'y' if hidden == 1 else 'ies'} hidden in visit mode", "dim")
+        if self.drive.visit_mode:  # how much is hidden is not said: a count is news to the one opposite
+            title.append(" · work with agencies hidden", "dim")
+        elif any(entry.vs_sole_source for entry in self.entries):
+            title.append(f" · {SOLE_SOURCE_MARK}: from the victim/survivor alone, never tell the SU", "bold red")
         return title
+
+    def _filters(self) -> tuple[str, ...]:
+        """What ``k`` cycles through: in visit mode, not multi-agency work (none of it is drawn)."""
+        if self.drive.visit_mode:
+            return tuple(name for name in FILTERS if name != WorkKind.INDIRECT.value)
+        return FILTERS
 
     async def rebuild(self) -> None:
         """Read the case again and redraw it, keeping the timeline's cursor where it was."""
@@ -169,7 +180,13 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             await self.rebuild()
         self._resumed_before = True
 
+    async def on_resize(self) -> None:
+        if self.case is not None and (self.app.size.height < COMPACT_BELOW_ROWS) != self._compact:
+            await self.rebuild()
+
     async def visit_mode_changed(self) -> None:
+        if self.kind_filter not in self._filters():
+            self.kind_filter = "all"
         await self.rebuild()
 
     def render_timeline(self, keep: str | None = None) -> None:
@@ -255,8 +272,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             state = Text(outcome(entry, request, self.drive.today, stalled_after=self.stalled_after))
             if request is not None and request.stalled(self.drive.today, after=self.stalled_after):
                 state.stylize("bold yellow")
-            if entry.vs_sole_source:
-                state = Text.assemble(state, (" " if state else "") + SOLE_SOURCE_WARNING.split(" — ")[0], "bold red")
+            if entry.vs_sole_source:  # first, where a narrow screen cannot cut it off
+                state = Text.assemble((SOLE_SOURCE_MARK, "bold red"), " · " if state else "", state)
             rows.append(((entry.date, 1, order), (entry.date.isoformat(), what(entry), state, entry.recorded_by),
                          WORK_PREFIX + entry.id))  # fmt: skip
         return rows
@@ -316,7 +333,9 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self.app.push_screen(WorkEntryScreen(self.case, self.entries, entry))
 
     async def action_filter_kind(self) -> None:
-        self.kind_filter = FILTERS[(FILTERS.index(self.kind_filter) + 1) % len(FILTERS)]
+        filters = self._filters()
+        at = filters.index(self.kind_filter) if self.kind_filter in filters else -1
+        self.kind_filter = filters[(at + 1) % len(filters)]
         self.query_one("#timeline-title", Static).update(self._timeline_title())
         self.render_timeline()
 
@@ -442,6 +461,25 @@ def _profile(case: Case) -> Table:
     return table
 
 
+def _compact_profile(case: Case) -> Table:
+    """The profile in five lines, for a short screen: every item of the full one, run together."""
+    su = case.service_user
+    table = Table.grid()
+    table.add_column()
+    table.title = f"Case {case.reference} (e)"
+    status = case.status.label + (f" {case.closed_on.isoformat()}" if case.closed_on else "")
+    age = "age —" if su.age is None else str(su.age)
+    for line in (
+        f"{case.site} · allocated {case.allocated_on.isoformat()} · {case.case_manager} · {status}",
+        f"SU: {code_label(su.gender)}, {age}, {su.ethnicity or 'ethnicity —'}, {code_label(su.employment)}",
+        f"Children involved: {code_label(su.children_involved)} · Previous offences: DVA "
+        f"{code_label(su.previous_dva_offences)}, other {code_label(su.previous_other_offences)}",
+        f"Custody: {code_label(su.custody_status)}",
+    ):
+        table.add_row(line)
+    return table
+
+
 def _victims(case: Case) -> Table:
     table = Table.grid(padding=(0, 1))
     table.title = "Victim/survivors (v)"
@@ -462,15 +500,16 @@ def _requests_notice(requests: list[InfoRequest], today: dt.date, stalled_after:
     """Information requests still open, and those past the threshold: escalate them (p.29)."""
     still_open = [request for request in requests if request.open]
     stalled = [request for request in still_open if request.stalled(today, after=stalled_after)]
+    answered = len(requests) - len(still_open)
     if not still_open:
-        return Text(f"Information requests: all {len(requests)} answered", style="dim")
-    text = Text(f"Information requests: {len(still_open)} open")
+        return Text(f"Information requests: {answered} answered, none open", style="dim")
+    text = Text(f"Information requests: {len(still_open)} open, {answered} answered")
     if stalled:
         oldest = max(stalled, key=lambda request: request.working_days_open(today))
         agency = oldest.request.agency.label if oldest.request.agency else "?"
+        waited = plural(oldest.working_days_open(today), "working day")
         text.append(
-            f" · {len(stalled)} stalled — escalate (oldest: {agency}, {oldest.working_days_open(today)} working days)",
-            style="bold yellow",
+            f" · {len(stalled)} of them stalled — escalate (the oldest: {agency}, {waited})", style="bold yellow"
         )
     return text
 

@@ -159,7 +159,13 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
                 Text(str(member.stale_drafts), style="yellow" if member.stale_drafts else "dim"),
                 Text(str(member.conflicts), style="yellow" if member.conflicts else "dim"),
             )
-        self.query_one("#requests", Static).update(_requests_line(self.load, self.drive.settings.stalled_after_days))
+        self._render_requests()
+
+    def _render_requests(self) -> None:
+        """Information requests open and stalled per case manager: the risk picture's work, not drawn in visit mode."""
+        line = self.query_one("#requests", Static)
+        line.display = not self.drive.visit_mode
+        line.update(_requests_line(self.load, self.drive.settings.stalled_after_days))
 
     def render_missing(self) -> None:
         if not self.missing_by:  # still being read
@@ -198,6 +204,7 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
             self.render_missing()
 
     async def visit_mode_changed(self) -> None:
+        self._render_requests()
         if self.missing is not None and self.missing_by:
             self.render_missing()
 

@@ -14,7 +14,8 @@ from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 ABOUT = (
     "Everything you enter is saved as you go; a submitted assessment cannot change (amend it to correct it).\n"
-    "F2 hides victim/survivor details, risk and notes (visit mode); leaving it asks for your passphrase.\n"
+    "F2 hides victim/survivor details, risk, notes and work with other agencies (visit mode); leaving it asks for "
+    "your passphrase.\n"
     "The app locks itself when idle; Ctrl+P lists every action."
 )
 

@@ -2,14 +2,16 @@
 work. Keyboard first: the kind (type-ahead), then Tab through only the fields of that kind; today's date is filled
 in; Ctrl+S saves; Esc cancels, asking before typed input is thrown away.
 
-In visit mode the note and the "V/S sole source" flag are neither drawn nor offered — what a case manager types in
-front of the Service User is not about the victim/survivor — and an entry's stored note and flag are kept as they
-are. The case screen offers only entries that visit mode may show.
+In visit mode only the Service User's own contact is logged — attempts and sessions, not multi-agency work, whose
+open requests the form would otherwise list — and the note and the "V/S sole source" flag are neither drawn nor
+offered; an entry's stored note and flag are kept as they are. The case screen offers only entries that visit mode
+may show.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from textual import on
@@ -18,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, SelectionList, Static, TextArea
 
 from drive_tui.domain.casework import NOTE_LENGTH, InfoRequest, WorkLogEntry, info_requests
 from drive_tui.domain.models import Case
@@ -38,6 +40,7 @@ from drive_tui.domain.vocab import (
 from drive_tui.store.errors import Invalid, StoreError
 from drive_tui.store.work_log import record_work
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.type_ahead_select import TypeAheadSelect
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 from drive_tui.ui.work_text import SOLE_SOURCE_WARNING, request_label
 
@@ -78,6 +81,8 @@ REQUIRED = ("attempt_method", "attempt_outcome", "contact_types", "contact_setti
 SENSITIVE = ("vs_sole_source", "note")
 """Fields neither drawn nor offered in visit mode."""
 _YES_NO = {True: YesNo.YES.value, False: YesNo.NO.value}
+HIDDEN = "Multi-agency work is not shown in visit mode: F2 to leave it, or Esc to go back."
+VISIT_MODE_NOTICE = "Visit mode: no note, no V/S sole source, no multi-agency work here (F2 to leave it)."
 
 
 class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
@@ -120,17 +125,18 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
                 yield self._row("behaviour_change_work", self._select("behaviour_change_work"))
                 yield self._row("agency", self._select("agency"))
                 yield self._row("action", self._select("action"))
-                yield self._row("answers", Select([], id="w-answers", prompt="(choose the request)", compact=True))
+                yield self._row("answers", TypeAheadSelect([], id="w-answers", prompt="(choose the request)",
+                                                           compact=True))  # fmt: skip
                 yield self._row("source", self._select("source"))
-                yield self._row(
-                    "vs_sole_source",
-                    Checkbox("never disclose to the SU", entry is not None and entry.vs_sole_source,
-                             id="w-vs_sole_source", compact=True),
-                )  # fmt: skip
+                sole = _YES_NO[entry is not None and entry.vs_sole_source]
+                options = [("No", YesNo.NO.value), ("Yes: never disclose to the SU", YesNo.YES.value)]
+                yield self._row("vs_sole_source", TypeAheadSelect(options, id="w-vs_sole_source", value=sole,
+                                                                  allow_blank=False, compact=True))  # fmt: skip
                 note = TextArea(entry.note if entry else "", id="w-note", soft_wrap=True, compact=True)
                 note.border_subtitle = f"at most {NOTE_LENGTH:,} characters"
                 yield self._row("note", note)
-                yield Static("Note and V/S sole source: not offered in visit mode (F2 to leave it).", id="w-hidden")
+                yield Static(VISIT_MODE_NOTICE, id="w-hidden")
+            yield Static(HIDDEN, id="w-hidden-all")
             yield Static("", id="work-form-error", classes="error")
             yield Button("Save (Ctrl+S)", variant="primary", id="save", compact=True)
 
@@ -146,9 +152,12 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         value = self._stored(name)
         if name == "behaviour_change_work":
             value = _YES_NO.get(value) if value is not None else None
-        options = [(member.label, member.value) for member in _CHOICES[name]]
+        members = list(_CHOICES[name])
+        if name == "kind" and self.drive.visit_mode and self.entry is None:
+            members.remove(WorkKind.INDIRECT)
+        options = [(member.label, member.value) for member in members]
         code = value.value if isinstance(value, Coded) else value
-        return Select(options, id=f"w-{name}", prompt="(choose)", value=code or Select.NULL, compact=True)
+        return TypeAheadSelect(options, id=f"w-{name}", prompt="(choose)", value=code or Select.NULL, compact=True)
 
     def _many(self, name: str) -> SelectionList[str]:
         chosen = {member.value for member in self._stored(name) or ()}
@@ -184,6 +193,21 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         for name in SENSITIVE:
             self.query_one(f"#row-{name}").display = not visit
         self.query_one("#w-hidden").display = visit
+        hidden = self._hidden()
+        for part in ("#work-form-fields", "#save", "#work-form-error"):
+            self.query_one(part).display = not hidden
+        self.query_one("#w-hidden-all").display = hidden
+        if hidden:  # no key may change what is not drawn
+            self.set_focus(None)
+        elif self.focused is None:
+            self.query_one("#w-kind").focus()
+
+    def _hidden(self) -> bool:
+        """Visit mode came on over multi-agency work (or its kind was chosen in visit mode): none of it is drawn —
+        nor the open requests an answer would list — until visit mode ends; what was typed stays in the form."""
+        if not self.drive.visit_mode:
+            return False
+        return self._kind() is WorkKind.INDIRECT or (self.entry is not None and not self.entry.visit_safe)
 
     def _offer_requests(self) -> None:
         """The answer of a request names it: offer this case's open requests to the chosen agency (the one, if only
@@ -234,7 +258,7 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
             values["vs_sole_source"] = self.entry.vs_sole_source if self.entry else False
             values["note"] = self.entry.note if self.entry else ""
         else:
-            values["vs_sole_source"] = self.query_one("#w-vs_sole_source", Checkbox).value
+            values["vs_sole_source"] = self.query_one("#w-vs_sole_source", Select).value == YesNo.YES.value
             values["note"] = self.query_one("#w-note", TextArea).text.strip()
         return values
 
@@ -242,9 +266,12 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         """The first field a person must fix before it can be saved, and what to do, in the form's words."""
         if values["kind"] is None:
             return "kind", f"{LABELS['kind']}: choose one."
+        typed = values["date"]
         try:
-            values["date"] = dt.date.fromisoformat(values["date"])
+            values["date"] = dt.date.fromisoformat(typed)
         except ValueError:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", typed):
+                return "date", f"{LABELS['date']}: there is no day {typed}."
             return "date", f"{LABELS['date']}: type it as YYYY-MM-DD, e.g. {self.drive.today.isoformat()}."
         missing = [name for name in OF_KIND[values["kind"]] if name in REQUIRED and not values.get(name)]
         if missing:
@@ -261,7 +288,7 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         self.action_save()
 
     def action_save(self) -> None:
-        if self.closing:
+        if self.closing or self._hidden():
             return
         values = self._fields()
         problem = self._problem(values)
@@ -275,8 +302,8 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
             lambda tx: record_work(tx, self.case.id, values, entry_id=entry_id), refused=self._refused
         )
         if saved is not None:
-            note = "" if saved.visit_safe or not self.drive.visit_mode else " (not shown in visit mode)"
-            self.notify(f"Logged: {saved.kind.label.lower()} on {saved.date.isoformat()}{note}.")
+            done = "Logged" if self.entry is None else "Corrected"
+            self.notify(f"{done}: {saved.kind.label.lower()} on {saved.date.isoformat()}.")
             self._close(True)
 
     def _refused(self, exc: StoreError) -> None:

@@ -56,7 +56,7 @@ FILTER_LABELS = {"all": "everything", "assessments": "assessments"} | {
 }
 WORK_PREFIX = "work:"
 COMPACT_BELOW_ROWS = 32
-"""On a screen shorter than this the profile takes five lines, not thirteen: the timeline needs the room."""
+"""On a screen shorter than this the profile takes six lines, not thirteen: the timeline needs the room."""
 TimelineRow = tuple[tuple[dt.date, int, int], tuple[object, ...], str]
 """(where it sorts, its cells, its key): assessments and work-log entries, merged by date."""
 
@@ -462,18 +462,20 @@ def _profile(case: Case) -> Table:
 
 
 def _compact_profile(case: Case) -> Table:
-    """The profile in five lines, for a short screen: every item of the full one, run together."""
+    """The profile in six lines, for a short screen: every item of the full one, run together."""
     su = case.service_user
     table = Table.grid()
     table.add_column()
     table.title = f"Case {case.reference} (e)"
     status = case.status.label + (f" {case.closed_on.isoformat()}" if case.closed_on else "")
     age = "age —" if su.age is None else str(su.age)
-    for line in (
-        f"{case.site} · allocated {case.allocated_on.isoformat()} · {case.case_manager} · {status}",
+    for line in (  # short lines: the victim/survivors pane beside it keeps its room at 80 columns
+        f"{case.site} · allocated {case.allocated_on.isoformat()}",
+        f"{case.case_manager} · {status}",
         f"SU: {code_label(su.gender)}, {age}, {su.ethnicity or 'ethnicity —'}, {code_label(su.employment)}",
-        f"Children involved: {code_label(su.children_involved)} · Previous offences: DVA "
-        f"{code_label(su.previous_dva_offences)}, other {code_label(su.previous_other_offences)}",
+        f"Children involved: {code_label(su.children_involved)}",
+        f"Previous offences: DVA {code_label(su.previous_dva_offences)}, other "
+        f"{code_label(su.previous_other_offences)}",
         f"Custody: {code_label(su.custody_status)}",
     ):
         table.add_row(line)

@@ -36,7 +36,12 @@ class HelpScreen(ModalScreen[None]):
         seen: set[str] = set()
         for node in (below, self.app):
             for binding in getattr(node, "BINDINGS", []):
-                if isinstance(binding, Binding) and binding.description and binding.key not in seen:
+                if (
+                    isinstance(binding, Binding)
+                    and binding.description
+                    and binding.key not in seen
+                    and node.check_action(binding.action.split("(")[0], ()) is not False  # a key that works here
+                ):
                     seen.add(binding.key)
                     keys = ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
                     keys_table.add_row(Text(keys, style="bold"), Text(binding.tooltip or binding.description))

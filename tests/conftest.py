@@ -10,8 +10,19 @@ import keyring
 import pytest
 
 from drive_tui.config import Settings
+from drive_tui.store import keys
 from drive_tui.store.store import Store, create
 from tests.support.data import PASSPHRASE, MemoryKeyring
+
+PRODUCTION_SCRYPT_N = keys.SCRYPT_N
+TEST_SCRYPT_N = 2**12
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Key files made in the test processes derive their key with scrypt at N=2**12, not the production 2**16
+    (0.2 s and 64 MiB each, hundreds of times over): the same code, at a cost each file records and every unlock
+    reads back. ``test_keys`` checks that a store made by ``drive-tui init`` itself has the production cost."""
+    keys.SCRYPT_N = TEST_SCRYPT_N
 
 
 @pytest.fixture(autouse=True)

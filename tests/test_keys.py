@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
+from pathlib import Path
 
 import keyring
 import pytest
@@ -14,6 +16,8 @@ from drive_tui.store.cases import create_case, list_cases
 from drive_tui.store.errors import KeyFileDamaged, KeyFileMissing, PassphraseNeeded, WeakPassphrase, WrongPassphrase
 from drive_tui.store.keychain import Keychain, is_secure_backend
 from drive_tui.store.store import Store, change_passphrase, create, unlock
+from tests.conftest import PRODUCTION_SCRYPT_N, TEST_SCRYPT_N
+from tests.support.cli import run
 from tests.support.data import PASSPHRASE, MemoryKeyring, profile
 
 
@@ -176,3 +180,13 @@ def test_a_stale_keychain_entry_falls_back_to_the_passphrase(
         assert opened.unlocked_by == "passphrase"
     with unlock(settings, None, keychain=keychain) as opened:  # and the keychain now holds the right key
         assert opened.unlocked_by == "keychain"
+
+
+def test_a_store_made_by_drive_tui_init_derives_its_key_at_the_production_cost(tmp_path: Path) -> None:
+    """The tests' own stores use a cheaper scrypt (``tests/conftest.py``); the command a person runs does not."""
+    home = tmp_path / "real"
+    made = run(home, "init")
+    assert made.returncode == 0, made.stderr
+    kdf = json.loads(next(home.glob("*.key")).read_text())["kdf"]
+    assert (kdf["name"], kdf["n"], kdf["r"], kdf["p"]) == ("scrypt", PRODUCTION_SCRYPT_N, 8, 1)
+    assert PRODUCTION_SCRYPT_N == 2**16 and keys.SCRYPT_N == TEST_SCRYPT_N

@@ -98,9 +98,10 @@ def wrap(data_key: bytes, passphrase: str, store_id: str) -> KeyFile:
     salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # imported only when a passphrase is used
 
-    kek = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    n, r, p = SCRYPT_N, SCRYPT_R, SCRYPT_P
+    kek = _derive(passphrase, salt, n, r, p)
     wrapped = AESGCM(kek).encrypt(nonce, data_key, _aad(store_id))
-    return KeyFile(store_id=store_id, salt=salt, nonce=nonce, wrapped=wrapped)
+    return KeyFile(store_id=store_id, salt=salt, nonce=nonce, wrapped=wrapped, n=n, r=r, p=p)  # the cost it used
 
 
 def unwrap(key_file: KeyFile, passphrase: str) -> bytes:

@@ -5,7 +5,8 @@ Each start is a fresh ``python`` process (imports included), unlocking from a ke
 does (no passphrase KDF; ``bench_keyring`` plays the keychain), rendering headless. The app is built by
 ``make_app`` as the CLI builds it; the CLI's own argument parsing (Typer, ~35 ms) is not counted.
 
-Run: python bench/app_bench.py [--runs N] [--keys N].
+Run: python bench/app_bench.py [--runs N] [--keys N]; ``--only-work-log``: a case with 300 work-log entries opened,
+and keystroke → frame typing a work-log note.
 """
 
 from __future__ import annotations
@@ -250,6 +251,85 @@ async def transitions(folder: Path, runs: int) -> dict[str, list[float]]:
     return results
 
 
+def make_work_store(folder: Path, entries: int) -> None:
+    """Twenty invented cases with their work logs, and WORK-0300 (first in the caseload) with ``entries`` of them."""
+    import random
+
+    from drive_tui.config import Settings
+    from drive_tui.demo import synthetic_exchange, synthetic_work
+    from drive_tui.store.store import create
+    from drive_tui.store.transfer import import_exchange
+
+    settings = Settings(home=folder, keyring=False)
+    with create(settings, PASSPHRASE) as store, store.transaction() as tx:
+        exchange = synthetic_exchange(store.forms, cases=20, today=TODAY, seed=5, work=True)
+        busy = exchange.cases[0].model_copy(update={"reference": "WORK-0300", "allocated_on": date(2025, 11, 26)})
+        log = synthetic_work(random.Random(3), allocated=busy.allocated_on, until=TODAY, children=True, entries=entries)
+        exchange.cases.insert(0, busy.model_copy(update={"work_log": log, "assessments": []}))
+        import_exchange(tx, exchange)
+
+
+async def work_log(folder: Path, runs: int, keys: int) -> dict[str, list[float]]:
+    """Key → the case screen with its timeline drawn, for a case of 300 work-log entries; keystroke → frame while
+    typing a work-log note."""
+    from textual import events
+
+    from drive_tui.config import Settings
+    from drive_tui.store.store import unlock
+    from drive_tui.ui.app import make_app
+    from drive_tui.ui.screens.case import CaseScreen
+    from drive_tui.ui.screens.work_entry import WorkEntryScreen
+
+    settings = Settings(home=folder, keyring=False)
+    store = unlock(settings, PASSPHRASE)
+    app = make_app(settings, store=store, today=TODAY)
+    results: dict[str, list[float]] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        display = app._display
+        frames: list[float] = []
+        waiting: list = []  # type: ignore[type-arg]
+
+        def timed_display(screen, renderable):  # type: ignore[no-untyped-def]
+            display(screen, renderable)
+            if renderable is not None and (not waiting or waiting[0]()):
+                frames.append(time.perf_counter())
+                waiting.clear()
+
+        app._display = timed_display  # type: ignore[method-assign]
+        await pilot.pause()
+        await pilot.press("slash", *"WORK-0300", "tab")  # the caseload shows that case alone
+        await pilot.pause()
+
+        async def one(label: str, key: str, char: str | None, done=None) -> None:  # type: ignore[no-untyped-def]
+            await pilot.pause()
+            await asyncio.sleep(0.15)
+            frames.clear()
+            waiting[:] = [done] if done else []
+            started = time.perf_counter()
+            app.post_message(events.Key(key, char))
+            while not frames:
+                await asyncio.sleep(0.0005)
+            results.setdefault(label, []).append(frames[0] - started)
+
+        def case_drawn() -> bool:
+            return isinstance(app.screen, CaseScreen) and app.screen.query_one("#timeline").row_count > 300
+
+        for _ in range(runs):
+            await one("caseload → a case of 300 work-log entries, timeline drawn", "enter", "\r", case_drawn)
+            await one("case (300 entries) → back to the caseload", "escape", None)
+        await one("caseload → a case of 300 work-log entries, timeline drawn", "enter", "\r", case_drawn)
+        for _ in range(runs):
+            await one("case → log work (the form)", "w", "w", lambda: isinstance(app.screen, WorkEntryScreen))
+            await one("log work → back to the case (nothing typed)", "escape", None, case_drawn)
+        await one("case → log work (the form)", "w", "w", lambda: isinstance(app.screen, WorkEntryScreen))
+        app.screen.query_one("#w-note").focus()
+        await pilot.pause(0.3)
+        for index in range(keys):
+            key = "x" if index % 8 else "space"
+            await one("keystroke → frame, typing a work-log note", key, "x" if index % 8 else " ")
+    return results
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child-minimal":
         return child_minimal()
@@ -260,8 +340,19 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=100)
     parser.add_argument("--screens", type=int, default=5, help="rounds of screen transitions (2,000 cases)")
     parser.add_argument("--only-screens", action="store_true", help="time the screen transitions alone")
+    parser.add_argument("--only-work-log", action="store_true", help="a case of 300 entries, typing a note")
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}")
+    if args.only_work_log:
+        with tempfile.TemporaryDirectory() as tmp:
+            make_work_store(Path(tmp), 300)
+            for label, values in asyncio.run(work_log(Path(tmp), args.screens, args.keys)).items():
+                p95 = sorted(values)[int(0.95 * (len(values) - 1))]
+                print(
+                    f"{label}: median {statistics.median(values) * 1000:.1f} ms, "
+                    f"p95 {p95 * 1000:.1f} ms, max {max(values) * 1000:.1f} ms"
+                )
+        return
     with tempfile.TemporaryDirectory() as tmp:
         stores = {
             cases: (Path(tmp) / f"cases-{cases}", make_store(Path(tmp) / f"cases-{cases}", cases))

@@ -35,6 +35,7 @@ from drive_tui.store.tables import ConflictRow, ReviewRow
 from drive_tui.store.work_log import work_log
 from drive_tui.ui.labels import code_label
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.store_reads import Version, version
 from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.open_table import OpenTable
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -99,6 +100,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         """Request entry id → the request with its answer, if any."""
         self.kind_filter = "all"
         self._compact = False
+        self._shown: Version | None = None
+        """The store's version (``store_reads.version``) behind what is drawn."""
         self._resumed_before = False
         self._rebuilding = asyncio.Lock()
 
@@ -111,6 +114,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self.entries = work_log(tx, self.case_id)[::-1]
         self.requests = {request.request.id: request for request in info_requests(self.entries)}
         self.supervising = tx.identity.may_sign_off
+        self._shown = version(tx, self.drive.today)
         return True
 
     def compose(self) -> ComposeResult:
@@ -175,8 +179,9 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             self.app.push_screen(VictimFormScreen(self.case, None))
 
     async def on_screen_resume(self) -> None:
-        """Back from an assessment or the profile form: show what changed."""
-        if self._resumed_before:
+        """Back from an assessment, a form or a dialog: show what changed — nothing to read again if nothing did (a
+        case of hundreds of work-log entries is a tenth of a second to read and draw)."""
+        if self._resumed_before and self.in_store(lambda tx: version(tx, self.drive.today)) != self._shown:
             await self.rebuild()
         self._resumed_before = True
 

@@ -117,16 +117,9 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
             with VerticalScroll(id="work-form-fields", can_focus=False):
                 day = entry.date if entry else self.drive.today
                 yield self._row("date", Input(day.isoformat(), id="w-date", max_length=10, compact=True))
-                for name in ("kind", *OF_KIND[WorkKind.CONTACT_ATTEMPT]):
-                    yield self._row(name, self._select(name))
-                yield self._row("contact_types", self._many("contact_types"))
-                yield self._row("contact_setting", self._select("contact_setting"))
-                yield self._row("support_areas", self._many("support_areas"))
-                yield self._row("behaviour_change_work", self._select("behaviour_change_work"))
-                yield self._row("agency", self._select("agency"))
-                yield self._row("action", self._select("action"))
-                yield self._row("answers", TypeAheadSelect([], id="w-answers", prompt="(choose the request)",
-                                                           compact=True))  # fmt: skip
+                yield self._row("kind", self._select("kind"))
+                for kind in WorkKind:  # each kind's fields, built when the kind is first chosen
+                    yield Vertical(id=f"kind-{kind.value}", classes="kind-fields")
                 yield self._row("source", self._select("source"))
                 sole = _YES_NO[entry is not None and entry.vs_sole_source]
                 options = [("No", YesNo.NO.value), ("Yes: never disclose to the SU", YesNo.YES.value)]
@@ -167,11 +160,36 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
             compact=True,
         )
 
-    def on_mount(self) -> None:
+    def _rows_of(self, kind: WorkKind) -> list[Horizontal]:
+        if kind is WorkKind.CONTACT_ATTEMPT:
+            return [self._row(name, self._select(name)) for name in OF_KIND[kind]]
+        if kind is WorkKind.DIRECT_SESSION:
+            return [
+                self._row("contact_types", self._many("contact_types")),
+                self._row("contact_setting", self._select("contact_setting")),
+                self._row("support_areas", self._many("support_areas")),
+                self._row("behaviour_change_work", self._select("behaviour_change_work")),
+            ]
+        answers = TypeAheadSelect([], id="w-answers", prompt="(choose the request)", compact=True)
+        return [self._row("agency", self._select("agency")), self._row("action", self._select("action")),
+                self._row("answers", answers)]  # fmt: skip
+
+    async def _build(self, kind: WorkKind) -> None:
+        """The fields of ``kind``, mounted the first time it is chosen: a form of every kind's fields at once was
+        half again as many widgets, and took longer than a screen may to appear."""
+        holder = self.query_one(f"#kind-{kind.value}", Vertical)
+        if holder.children:
+            return
+        await holder.mount_all(self._rows_of(kind))
+        if kind is WorkKind.INDIRECT:
+            self._offer_requests()
+            if self.entry is not None and self.entry.answers is not None:
+                self.query_one("#w-answers", Select).value = self.entry.answers
+
+    async def on_mount(self) -> None:
+        if self.entry is not None:
+            await self._build(self.entry.kind)
         self._show_fields()
-        self._offer_requests()
-        if self.entry is not None and self.entry.answers is not None:
-            self.query_one("#w-answers", Select).value = self.entry.answers
         self.first_values = self._fields()
         self.query_one("#w-kind" if self.entry is None else "#w-date").focus()
 
@@ -181,14 +199,23 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         value = self.query_one("#w-kind", Select).value
         return None if value is Select.NULL else WorkKind(str(value))
 
+    def _value(self, name: str) -> Any:
+        """A choice's value as the form shows it; None when not chosen, or its kind's fields are not built yet."""
+        found = self.query(f"#w-{name}")
+        if not found:
+            return None
+        widget = found.first()
+        if isinstance(widget, SelectionList):
+            return list(widget.selected)
+        value = widget.value  # type: ignore[attr-defined]
+        return None if value is Select.NULL else value
+
     def _show_fields(self) -> None:
         kind = self._kind()
-        own = OF_KIND.get(kind, ()) if kind is not None else ()
-        action = self.query_one("#w-action", Select).value
-        for fields in OF_KIND.values():
-            for name in fields:
-                shown = name in own and (name != "answers" or action == AgencyAction.INFO_RECEIVED.value)
-                self.query_one(f"#row-{name}").display = shown
+        for each in WorkKind:
+            self.query_one(f"#kind-{each.value}").display = each is kind
+        for row in self.query("#row-answers"):
+            row.display = self._value("action") == AgencyAction.INFO_RECEIVED.value
         visit = self.drive.visit_mode
         for name in SENSITIVE:
             self.query_one(f"#row-{name}").display = not visit
@@ -212,10 +239,10 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
     def _offer_requests(self) -> None:
         """The answer of a request names it: offer this case's open requests to the chosen agency (the one, if only
         one is open)."""
-        agency = self.query_one("#w-agency", Select).value
+        agency = self._value("agency")
         answers = self.query_one("#w-answers", Select)
         chosen = answers.value
-        offered = [r for r in self.requests if agency is Select.NULL or r.request.agency == agency]
+        offered = [r for r in self.requests if agency is None or r.request.agency == agency]
         answers.set_options([(request_label(r, self.drive.today), r.request.id) for r in offered])
         ids = [r.request.id for r in offered]
         if chosen in ids:
@@ -224,7 +251,10 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
             answers.value = ids[0]
 
     @on(Select.Changed, "#w-kind, #w-action, #w-agency")
-    def _choice_changed(self, event: Select.Changed) -> None:
+    async def _choice_changed(self, event: Select.Changed) -> None:
+        kind = self._kind()
+        if event.select.id == "w-kind" and kind is not None:
+            await self._build(kind)
         if event.select.id == "w-agency":
             self._offer_requests()
         self._show_fields()
@@ -242,14 +272,13 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         kind = self._kind()
         values: dict[str, Any] = {"date": self.query_one("#w-date", Input).value.strip(), "kind": kind}
         for name in OF_KIND.get(kind, ()) if kind is not None else ():
+            value = self._value(name)
             if name in _MANY:
-                values[name] = list(self.query_one(f"#w-{name}", SelectionList).selected)
+                values[name] = value or []
                 continue
-            value = self.query_one(f"#w-{name}", Select).value
-            value = None if value is Select.NULL else value
             if name == "behaviour_change_work":
                 value = None if value is None else value == YesNo.YES.value
-            if name == "answers" and self.query_one("#row-answers").display is False:
+            if name == "answers" and self._value("action") != AgencyAction.INFO_RECEIVED.value:
                 value = None
             values[name] = value
         source = self.query_one("#w-source", Select).value

@@ -46,6 +46,7 @@ from drive_tui.sync.protocol import (
     ChangeResult,
     ConflictResolve,
     PushResponse,
+    ReviewAgreeStrategy,
     ReviewSignOff,
     WorkLogRecord,
 )
@@ -93,6 +94,8 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
         elif isinstance(change, ReviewSignOff):
             assessment_ids.add(payload.assessment_id)
             review_ids.add(change.entity_id)
+        elif isinstance(change, ReviewAgreeStrategy):
+            case_ids.add(payload.case_id)
         elif isinstance(change, ConflictResolve):
             conflict_ids.add(change.entity_id)
         elif isinstance(change, WorkLogRecord):

@@ -36,7 +36,7 @@ from pydantic_core import to_json
 
 from drive_tui.central.intake import CHANGE, Unparsed, place
 from drive_tui.central.people import Device
-from drive_tui.domain.casework import misdated
+from drive_tui.domain.casework import ContactStrategy, StrategyRefused, misdated
 from drive_tui.domain.models import Assessment, CaseProfile
 from drive_tui.domain.terms import Entity, ReviewDecision, Role
 from drive_tui.domain.vocab import AgencyAction, AssessmentStatus
@@ -51,11 +51,13 @@ from drive_tui.sync.protocol import (
     AssessmentSubmit,
     CaseAddVictim,
     CaseCreate,
+    CaseSetStrategy,
     CaseUpdate,
     Change,
     ChangeOutcome,
     ConflictResolve,
     HeldWork,
+    ReviewAgreeStrategy,
     ReviewSignOff,
     WorkLogRecord,
 )
@@ -203,8 +205,8 @@ class Work:
     def apply(self, change: Change) -> ChangeOutcome:
         if self.role is Role.ADMINISTRATOR:
             raise Forbidden("an administrator's device holds no case data")
-        if self.role is Role.SUPERVISOR and not isinstance(change, ReviewSignOff | ConflictResolve):
-            raise Forbidden("a supervisor's device may only sign off or return assessments")
+        if self.role is Role.SUPERVISOR and not isinstance(change, SUPERVISORS_CHANGES):
+            raise Forbidden("a supervisor's device may only sign off or return assessments and agree strategies")
         if abs(change.at.utcoffset() or _NO_OFFSET) > MAX_UTC_OFFSET:
             raise Rejected(_WIDE_OFFSET)
         try:
@@ -273,6 +275,41 @@ class Work:
         merged = _profile(case)
         merged["victims"].append(change.payload.victim.model_dump(mode="json"))
         self._store_profile(case, merged, change.at)
+        return ChangeOutcome.APPLIED
+
+    def _case_set_strategy(self, change: CaseSetStrategy) -> ChangeOutcome:
+        """The case manager saves the plan (a changed plan is a draft again) or marks an agreed one shared."""
+        case = self._writable_case(change.entity_id)
+        current = _strategy(case)
+        try:
+            revised = current.revised(change.payload.plan, shared_with_marac=change.payload.shared_with_marac)
+        except StrategyRefused as exc:
+            raise Rejected(str(exc)) from None
+        return self._store_strategy(case, current, revised, change.at)
+
+    def _review_agree_strategy(self, change: ReviewAgreeStrategy) -> ChangeOutcome:
+        """The service manager agrees the plan as they read it (its digest), on the server's day, as themselves."""
+        if self.role is not Role.SUPERVISOR:
+            raise Forbidden("only a supervisor agrees a contact strategy")
+        case = self.cases.get(change.payload.case_id)
+        if case is None or case["site"] not in self.device.user.sites:
+            raise Forbidden(NOT_YOURS)
+        current = _strategy(case)
+        if case.get("contact_strategy") is None:
+            raise Rejected("this case has no contact strategy to agree")
+        try:
+            agreed = current.agreed_as(self.user, self.now.date(), change.payload.plan_digest)
+        except StrategyRefused as exc:
+            raise Rejected(str(exc)) from None
+        return self._store_strategy(case, current, agreed, change.at)
+
+    def _store_strategy(
+        self, case: dict[str, Any], current: ContactStrategy, new: ContactStrategy, at: datetime
+    ) -> ChangeOutcome:
+        if case.get("contact_strategy") is not None and new == current:
+            return ChangeOutcome.DUPLICATE
+        case.update(contact_strategy=new.model_dump(mode="json"), updated_at=max(at, case["updated_at"]))
+        self._mark("cases", case["id"])
         return ChangeOutcome.APPLIED
 
     def _store_profile(self, case: dict[str, Any], merged: dict[str, Any], at: datetime) -> None:
@@ -603,6 +640,11 @@ class Work:
             if isinstance(change, Unparsed)
             else (change.entity, change.entity_id)
         )
+        if isinstance(change, ReviewAgreeStrategy):  # a refused agreement: the supervisor gets the strategy back
+            case = self.cases.get(change.payload.case_id)
+            if case is not None and self.role is Role.SUPERVISOR and case["site"] in self.device.user.sites:
+                self._mark("cases", case["id"])
+            return
         conflict = self.conflicts.get(entity_id) if entity == Entity.CONFLICT else None
         if conflict is not None:  # a refused resolution: the device gets the conflict back, still open
             visible = self.cases.get(conflict["case_id"])
@@ -642,6 +684,9 @@ class Work:
     """Review id → the assessment it signs off, for the reviews the batch names that the store already holds."""
 
 
+SUPERVISORS_CHANGES = (ReviewSignOff, ReviewAgreeStrategy, ConflictResolve)
+"""All a supervisor's device may send: sign-offs and returns, strategies agreed, held work settled."""
+
 _HANDLERS = {
     CaseCreate: Work._case_create,
     CaseUpdate: Work._case_update,
@@ -654,6 +699,8 @@ _HANDLERS = {
     ReviewSignOff: Work._review_sign_off,
     ConflictResolve: Work._conflict_resolve,
     WorkLogRecord: Work._work_log_record,
+    CaseSetStrategy: Work._case_set_strategy,
+    ReviewAgreeStrategy: Work._review_agree_strategy,
 }
 
 
@@ -677,6 +724,11 @@ def _profile(case: dict[str, Any]) -> dict[str, Any]:
         "allocated_on": _iso(case["allocated_on"]),
         "closed_on": _iso(case["closed_on"]),
     }
+
+
+def _strategy(case: dict[str, Any]) -> ContactStrategy:
+    stored = case.get("contact_strategy")
+    return ContactStrategy() if stored is None else ContactStrategy.model_validate(stored)
 
 
 def _day(value: date | str) -> date:

@@ -99,6 +99,8 @@ class CaseRow(CentralModel, table=True):
     closed_on: date | None = None
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    contact_strategy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    """The case's ``ContactStrategy`` as JSON: not part of the profile, changed only by its own operations."""
     seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
 
 

@@ -12,6 +12,7 @@ Pure: the models and the rules between their fields. The store keeps them; ``ana
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -129,6 +130,46 @@ class ContactStrategy(_Model):
         if not agreed and (self.agreed_by is not None or self.agreed_on is not None):
             raise ValueError("a drafted strategy is not agreed yet")
         return self
+
+    @property
+    def agreed(self) -> bool:
+        return self.state is not StrategyState.DRAFTED
+
+    @property
+    def digest(self) -> str:
+        """What an agreement names: the plan agreed, so that a plan changed meanwhile is never agreed unseen."""
+        return plan_digest(self.plan)
+
+    def revised(self, plan: str, *, shared_with_marac: bool) -> ContactStrategy:
+        """The strategy after its case manager saves ``plan``: a changed plan is a draft again, to be agreed again;
+        an agreed one may be marked shared with the Marac. StrategyRefused if it may not."""
+        if plan != self.plan:
+            if shared_with_marac:
+                raise StrategyRefused("a changed plan is agreed again before it is shared with the Marac")
+            return ContactStrategy(plan=plan)
+        if shared_with_marac and not self.agreed:
+            raise StrategyRefused("the strategy is shared with the Marac once the service manager has agreed it")
+        if shared_with_marac:
+            return self.model_copy(update={"state": StrategyState.SHARED_WITH_MARAC})
+        return self
+
+    def agreed_as(self, by: str, on: dt.date, digest: str) -> ContactStrategy:
+        """The strategy agreed by ``by`` (a supervisor) on ``on``, if ``digest`` names its plan as it is now."""
+        if digest != self.digest:
+            raise StrategyRefused("the plan has changed since it was read: read it again before agreeing it")
+        if self.agreed:
+            return self
+        return ContactStrategy.model_validate(
+            {"state": StrategyState.AGREED, "plan": self.plan, "agreed_by": by, "agreed_on": on}
+        )
+
+
+class StrategyRefused(ValueError):
+    """A change to a contact strategy its rules do not allow."""
+
+
+def plan_digest(plan: str) -> str:
+    return hashlib.sha256(plan.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

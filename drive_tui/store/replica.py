@@ -196,6 +196,7 @@ _CASE_COLUMNS = (
     "closed_on",
     "created_at",
     "updated_at",
+    "contact_strategy",
 )
 _ASSESSMENT_COLUMNS = ASSESSMENT_FIELDS[1:]  # all but the id
 _STATUS_ORDER = {AssessmentStatus.AMENDED: 0, AssessmentStatus.SUBMITTED: 1, AssessmentStatus.DRAFT: 2}

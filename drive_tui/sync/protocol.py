@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from drive_tui.domain.casework import WorkLogEntry
+from drive_tui.domain.casework import Note, WorkLogEntry
 from drive_tui.domain.models import AnswerValue, Assessment, AwareDatetime, BoundedInt, CaseProfile, VictimSurvivor
 from drive_tui.domain.terms import DeviceState, Entity, Operation, ReviewDecision, Role
 from drive_tui.domain.vocab import Timepoint
@@ -28,7 +28,8 @@ from drive_tui.domain.vocab import Timepoint
 __all__ = ["DeviceState", "Entity", "Operation", "ReviewDecision", "Role"]  # the domain's words, as the wire uses them
 
 PROTOCOL_VERSION = 2
-"""2: the work log (``work_log.record``, ``PullResponse.work_log``)."""
+"""2: the work log (``work_log.record``, ``PullResponse.work_log``) and the contact strategy (``case.set_strategy``,
+``review.agree_strategy``, ``CaseState.contact_strategy``)."""
 PROTOCOL_HEADER = "X-Drive-Protocol"
 MAX_BATCH = 4000
 """Most changes one push may carry."""
@@ -113,6 +114,17 @@ class SignedOff(_Wire):
     comment: Comment = ""
 
 
+class StrategySet(_Wire):
+    plan: Note
+    shared_with_marac: bool = False
+
+
+class StrategyAgreed(_Wire):
+    case_id: Id
+    plan_digest: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    """The SHA-256 of the plan as the supervisor read it: a plan changed since is not agreed."""
+
+
 class WorkRecorded(_Wire):
     entry: WorkLogEntry
     """The whole entry. ``recorded_by`` is the device's claim: the central store records its own user instead."""
@@ -140,6 +152,18 @@ class CaseAddVictim(_ChangeOf):
     op: Literal[Operation.CASE_ADD_VICTIM]
     entity: Literal[Entity.CASE]
     payload: VictimAdded
+
+
+class CaseSetStrategy(_ChangeOf):
+    op: Literal[Operation.CASE_SET_STRATEGY]
+    entity: Literal[Entity.CASE]
+    payload: StrategySet
+
+
+class ReviewAgreeStrategy(_ChangeOf):
+    op: Literal[Operation.REVIEW_AGREE_STRATEGY]
+    entity: Literal[Entity.REVIEW]
+    payload: StrategyAgreed
 
 
 class AssessmentStart(_ChangeOf):
@@ -194,6 +218,8 @@ Change = Annotated[
     CaseCreate
     | CaseUpdate
     | CaseAddVictim
+    | CaseSetStrategy
+    | ReviewAgreeStrategy
     | AssessmentStart
     | AssessmentAnswer
     | AssessmentSubmit
@@ -300,6 +326,8 @@ class CaseState(_Wire):
     closed_on: date | None
     created_at: datetime
     updated_at: datetime
+    contact_strategy: dict[str, Any] | None = None
+    """A ``ContactStrategy``'s JSON, or None before one is drafted."""
 
 
 class AssessmentState(_Wire):

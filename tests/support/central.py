@@ -197,7 +197,17 @@ def comparable(rows: dict[str, dict[str, Any]], keys: tuple[str, ...]) -> dict[s
     return {row_id: {key: row[key] for key in keys} for row_id, row in rows.items()}
 
 
-CASE_KEYS = ("reference", "site", "allocated_on", "case_manager", "service_user", "victims", "status", "closed_on")
+CASE_KEYS = (
+    "reference",
+    "site",
+    "allocated_on",
+    "case_manager",
+    "service_user",
+    "victims",
+    "status",
+    "closed_on",
+    "contact_strategy",
+)
 
 
 ASSESSMENT_KEYS = (

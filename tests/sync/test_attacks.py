@@ -4,6 +4,7 @@ untouched, whole rows compared, and that the victim's and the attacker's next or
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,7 @@ from drive_tui.store.cases import create_case as create_local_case
 from drive_tui.store.cases import update_case
 from drive_tui.store.reviews import open_conflicts, resolve_conflict
 from drive_tui.store.store import Store
+from drive_tui.store.strategy import save_strategy
 from drive_tui.store.work_log import record_work
 from drive_tui.sync.client import FailureKind, SyncError
 from drive_tui.sync.engine import sync
@@ -87,6 +89,7 @@ class World:
         central.user("cm2", sites=["Kent"])
         central.user("sup", Role.SUPERVISOR, ["Essex"])
         self.central = central
+        self.tmp_path = tmp_path
         self.victim = new_device(central, tmp_path, "cm1")
         self.attacker = new_device(central, tmp_path, "cm2")
         self.supervisor = new_device(central, tmp_path, "sup")
@@ -476,6 +479,36 @@ def test_11_the_work_log_is_written_only_by_a_cases_case_manager_and_recorded_as
     assert world.central.work_log()[request.id] == victims_entries[request.id]
     world.assert_untouched_and_flowing()
     assert SENTINEL not in json.dumps(local_work_log(world.attacker))
+
+
+def test_12_a_contact_strategy_is_agreed_only_by_the_cases_supervisor_and_only_as_it_was_read(world: World) -> None:
+    plan = f"Via probation only. {SENTINEL}"
+    with world.victim.transaction() as tx:
+        save_strategy(tx, world.case_id, plan)
+    sync(world.victim)
+    world.before = world.victims_rows()
+
+    def agree(case_id: str, digest: str) -> dict[str, Any]:
+        return _change("review.agree_strategy", str(uuid.uuid4()), {"case_id": case_id, "plan_digest": digest})
+
+    digest = hashlib.sha256(plan.encode()).hexdigest()
+    assert world.push(agree(world.case_id, digest)).status_code == 403  # a case manager agrees nothing
+    assert world.push(agree(world.own_case, digest)).status_code == 403
+    kent = world.central.user("sup_kent", Role.SUPERVISOR, ["Kent"])
+    other_supervisor = new_device(world.central, world.tmp_path, kent)
+    assert world.push(agree(world.case_id, digest), store=other_supervisor).status_code == 403  # not their site
+    strategy = _change("case.set_strategy", world.case_id, {"plan": "Anything", "shared_with_marac": False})
+    assert world.push(strategy, store=world.supervisor).status_code == 403  # a supervisor drafts nothing
+    assert world.push(strategy).status_code == 403  # nor another case manager
+    stale = world.push(agree(world.case_id, "0" * 64), store=world.supervisor).json()["results"][0]
+    assert stale["outcome"] == "rejected" and "changed since it was read" in stale["reason"]
+    assert world.central.cases()[world.case_id]["contact_strategy"]["state"] == "drafted"
+    agreed = world.push(agree(world.case_id, digest), store=world.supervisor).json()["results"][0]
+    assert agreed["outcome"] == "applied"
+    stored = world.central.cases()[world.case_id]["contact_strategy"]
+    assert (stored["agreed_by"], stored["agreed_on"]) == ("sup", datetime.now(UTC).date().isoformat())
+    world.before = world.victims_rows()
+    world.assert_untouched_and_flowing()
 
 
 def test_10_failed_enrolments_are_rate_limited_per_address(world: World) -> None:

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import text
 
 from drive_tui.central.assign import assign_case, create_case
-from drive_tui.domain.casework import info_requests
+from drive_tui.domain.casework import info_requests, plan_digest
 from drive_tui.store.assessments import save_draft_answer, submit_assessment
 from drive_tui.store.cases import add_victim, get_case, update_case
 from drive_tui.store.errors import Conflict
 from drive_tui.store.reviews import reviews_of, sign_off
+from drive_tui.store.strategy import agree_strategy, save_strategy, strategy_of
 from drive_tui.store.work_log import record_work, work_log
 from drive_tui.sync.engine import Limits, sync
 from drive_tui.sync.protocol import Role
@@ -243,3 +244,44 @@ def test_the_work_log_travels_both_ways_and_the_supervisor_reads_it(central: Cen
         with pytest.raises(Conflict):
             record_work(tx, case_id, {"date": date(2026, 2, 20), "kind": "indirect", "agency": "police",
                                       "action": "info_shared"})  # fmt: skip
+
+
+def test_the_contact_strategy_is_drafted_agreed_by_the_service_manager_and_shared(
+    central: Central, tmp_path: Path
+) -> None:
+    """Drafted on the laptop, agreed on the supervisor's device as the plan they read, shared with the Marac once
+    agreed; a changed plan is a draft again."""
+    central.user("cm1")
+    central.user("sup", Role.SUPERVISOR, ["Essex"])
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = work_on_a_case(laptop)
+    plan = "Approach through his offender manager after the hearing;\nno letters to the home address."
+    with laptop.transaction() as tx:
+        save_strategy(tx, case_id, plan)
+        with pytest.raises(Conflict, match="once the service manager has agreed it"):
+            save_strategy(tx, case_id, plan, shared_with_marac=True)
+        with pytest.raises(Conflict, match="supervisor's device"):
+            agree_strategy(tx, case_id, plan_digest(plan))
+    assert not sync(laptop).rejected
+    supervisor = new_device(central, tmp_path, "sup")
+    sync(supervisor)
+    with supervisor.transaction() as tx:
+        read = strategy_of(tx, case_id)
+        assert read is not None and read.plan == plan and not read.agreed
+        agree_strategy(tx, case_id, read.digest)
+    assert not sync(supervisor).rejected
+    stored = central.cases()[case_id]["contact_strategy"]
+    assert (stored["state"], stored["agreed_by"], stored["plan"]) == ("agreed", "sup", plan)
+    sync(laptop)
+    with laptop.transaction() as tx:
+        assert strategy_of(tx, case_id).agreed_by == "sup"  # type: ignore[union-attr]
+        save_strategy(tx, case_id, plan, shared_with_marac=True)
+    assert not sync(laptop).rejected
+    assert central.cases()[case_id]["contact_strategy"]["state"] == "shared_with_marac"
+    with laptop.transaction() as tx:
+        redrafted = save_strategy(tx, case_id, plan + " Review after recall.")
+    assert redrafted.state.value == "drafted" and redrafted.agreed_by is None
+    sync(laptop)
+    sync(supervisor)
+    assert_converged(central, laptop, supervisor)
+    assert central.cases()[case_id]["contact_strategy"]["state"] == "drafted"

@@ -1,5 +1,5 @@
-"""The work log: each case's contact attempts, direct sessions and multi-agency work, pulled by the devices that
-may see the case.
+"""The work log — each case's contact attempts, direct sessions and multi-agency work, pulled by the devices that
+may see the case — and each case's contact strategy.
 
 Revision ID: 0003
 Revises: 0002
@@ -38,9 +38,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_central_work_log_case", "work_log", ["case_id", "seq"])
     op.create_index(op.f("ix_work_log_seq"), "work_log", ["seq"])
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("contact_strategy", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("contact_strategy")
     op.drop_index(op.f("ix_work_log_seq"), "work_log")
     op.drop_index("ix_central_work_log_case", "work_log")
     op.drop_table("work_log")

@@ -1,4 +1,5 @@
-"""The work log: a case's contact attempts, direct sessions and multi-agency work (issue 12).
+"""The work log — a case's contact attempts, direct sessions and multi-agency work — and its contact strategy
+(issue 12).
 
 Revision ID: 0003
 Revises: 0002
@@ -28,8 +29,12 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_work_log_case_date", "work_log", ["case_id", "date"])
+    with op.batch_alter_table("cases") as batch_op:
+        batch_op.add_column(sa.Column("contact_strategy", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases") as batch_op:
+        batch_op.drop_column("contact_strategy")
     op.drop_index("ix_work_log_case_date", "work_log")
     op.drop_table("work_log")

@@ -143,12 +143,12 @@ class ContactStrategy(_Model):
     def revised(self, plan: str, *, shared_with_marac: bool) -> ContactStrategy:
         """The strategy after its case manager saves ``plan``: a changed plan is a draft again, to be agreed again;
         an agreed one may be marked shared with the Marac. StrategyRefused if it may not."""
+        if shared_with_marac and not self.agreed:
+            raise StrategyRefused("the strategy is shared with the Marac once the service manager has agreed it")
         if plan != self.plan:
             if shared_with_marac:
                 raise StrategyRefused("a changed plan is agreed again before it is shared with the Marac")
             return ContactStrategy(plan=plan)
-        if shared_with_marac and not self.agreed:
-            raise StrategyRefused("the strategy is shared with the Marac once the service manager has agreed it")
         if shared_with_marac:
             return self.model_copy(update={"state": StrategyState.SHARED_WITH_MARAC})
         return self

@@ -61,9 +61,10 @@ def _cohort(
     if closed_to is not None:
         wanted.append(cases.c.closed_on <= closed_to)
     connection = tx.session.connection()
+    profile = [column for column in cases.c if column.name != "contact_strategy"]  # the case, not its casework
     found = [
         Case.model_validate(row)
-        for row in connection.execute(select(cases).where(*wanted).order_by(cases.c.site, cases.c.reference))
+        for row in connection.execute(select(*profile).where(*wanted).order_by(cases.c.site, cases.c.reference))
         .mappings()
         .all()
     ]

@@ -9,6 +9,7 @@ import pkgutil
 import pytest
 from textual.screen import Screen
 
+from drive_tui.domain.casework import ContactStrategy
 from drive_tui.domain.vocab import Timepoint
 from drive_tui.store.assessments import (
     amend_assessment,
@@ -25,6 +26,7 @@ from drive_tui.ui.screens.assessment import AssessmentScreen
 from drive_tui.ui.screens.comment import CommentScreen
 from drive_tui.ui.screens.dashboard import DashboardScreen
 from drive_tui.ui.screens.outcomes import OutcomesScreen
+from drive_tui.ui.screens.strategy import StrategyScreen
 from drive_tui.ui.screens.unlock import UnlockScreen
 from drive_tui.ui.screens.victim_choice import VictimChoiceScreen
 from drive_tui.ui.screens.victim_form import VictimFormScreen
@@ -210,6 +212,10 @@ async def test_nothing_sensitive_is_drawn_on_any_screen_in_visit_mode(populated:
         await pilot.press("escape")
         app.push_screen(VictimFormScreen(case, 0))
         await check("a victim/survivor's form, pushed in visit mode")
+        await pilot.press("escape", "s")  # the contact strategy: not offered in visit mode
+        assert not isinstance(app.screen, StrategyScreen)
+        app.push_screen(StrategyScreen(case, ContactStrategy(plan=f"{NOTE_SENTINEL} plan"), supervising=False))
+        await check("the contact strategy, pushed in visit mode")
         await pilot.press("escape", "w")
         await check("logging work")
         await pilot.press("escape")

@@ -17,9 +17,11 @@ from drive_tui.domain.vocab import (
     WorkKind,
 )
 from drive_tui.store.store import Store
+from drive_tui.store.strategy import strategy_of
 from drive_tui.store.work_log import record_work, work_log
 from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.dashboard import DashboardScreen
+from drive_tui.ui.screens.strategy import StrategyScreen
 from drive_tui.ui.screens.work_entry import WorkEntryScreen
 from tests.support.data import PASSPHRASE
 from tests.support.ui import TODAY, known_case_id, open_test_case, screen_text
@@ -82,7 +84,9 @@ async def test_each_kind_of_work_logged_by_keyboard_and_a_request_answered(popul
         await choose(pilot, "Pr")
         await pilot.press("tab", "tab")
         await choose(pilot, "Y")
-        await saved(pilot)
+        await pilot.press("ctrl+s", "y")  # the first contact, and no contact strategy agreed: log it anyway
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
         text = screen_text(app)
         assert "Information requests: 1 answered, none open" in text
         assert "Answered in 0 days" in text and "Police: Information requested" in text
@@ -215,3 +219,39 @@ async def test_a_stalled_request_shows_on_the_dashboard(populated: Store, app_fo
         await pilot.press("f2")
         await pilot.pause()
         assert "stalled" not in screen_text(app) and "Information requests" not in screen_text(app)
+
+
+async def test_a_contact_strategy_is_written_and_first_contact_before_agreement_asks(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """p.30: the service manager agrees the strategy before first contact. The case manager writes it here; logging
+    the first contact (a reached attempt) before it is agreed asks, and logs it only if told to."""
+    case_id = known_case_id(populated)
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        assert "none yet, to be agreed before first contact" in screen_text(app)
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, StrategyScreen)
+        await pilot.press(*"Via his OM", "ctrl+t")  # shared with the Marac before it is agreed: refused, kept
+        await pilot.pause()
+        assert isinstance(app.screen, StrategyScreen) and "with the Marac once the service" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "drafted, to be agreed by the service manager" in screen_text(app)
+        await log(pilot, "Co")
+        await pilot.press("tab")
+        await choose(pilot, "Te")
+        await pilot.press("tab")
+        await choose(pilot, "Reac")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "The contact strategy is not agreed yet" in screen_text(app)
+        await pilot.press("enter")  # Enter is No: nothing logged, the form stays
+        await pilot.pause()
+        assert isinstance(app.screen, WorkEntryScreen)
+        await pilot.press("ctrl+s", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen) and "Reached" in screen_text(app)
+    with populated.transaction() as tx:
+        assert strategy_of(tx, case_id).plan == "Via his OM"  # type: ignore[union-attr]
+        assert [entry.attempt_outcome for entry in work_log(tx, case_id)] == [AttemptOutcome.REACHED]

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Header, Static
 
-from drive_tui.domain.casework import InfoRequest, WorkLogEntry, info_requests
+from drive_tui.domain.casework import ContactStrategy, InfoRequest, WorkLogEntry, info_requests
 from drive_tui.domain.models import Assessment, Case
 from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.terms import ReviewDecision
@@ -31,10 +31,12 @@ from drive_tui.store.caseload import CaseloadRow, caseload
 from drive_tui.store.cases import get_case
 from drive_tui.store.reviews import HELD_PREFIX, open_conflicts, reviews_of, sign_off
 from drive_tui.store.store import Tx
+from drive_tui.store.strategy import strategy_of
 from drive_tui.store.tables import ConflictRow, ReviewRow
 from drive_tui.store.work_log import work_log
 from drive_tui.ui.labels import code_label
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.screens.strategy import describe
 from drive_tui.ui.store_reads import Version, version
 from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.open_table import OpenTable
@@ -67,10 +69,17 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
     AUTO_FOCUS = "#timeline"
     BINDINGS = [
         Binding("a", "next_assessment", "Next", tooltip="Start or resume the next assessment"),
-        Binding("enter", "open_row", "Open", tooltip="Open the selected assessment, or work-log entry to correct it"),
+        Binding("enter", "open_row", "Open", tooltip="Open the selected assessment, or a work-log entry to correct it"),
         Binding("m", "amend", "Amend"),
         Binding("w", "log_work", "Log work", tooltip="Log a contact attempt, a session or multi-agency work"),
         Binding("e", "edit_profile", "Profile", tooltip="Edit the case profile", show=False),  # its title says (e)
+        Binding(
+            "s",
+            "strategy",
+            "Strategy",
+            tooltip="The contact strategy: write it, agree it (not in visit mode)",
+            show=False,
+        ),  # fmt: skip
         Binding("k", "filter_kind", "Filter", tooltip="Timeline: all, assessments, or one kind of work", show=False),
         Binding(
             "v", "victims", "V/S", tooltip="Add or edit the case's victim/survivors (not in visit mode)", show=False
@@ -94,6 +103,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self.supervising = False
         """This device is a supervisor's: assessments can be signed off or returned, not edited."""
         self.conflicts: list[ConflictRow] = []
+        self.strategy: ContactStrategy | None = None
         self.entries: list[WorkLogEntry] = []
         """The case's work log, oldest first."""
         self.requests: dict[str, InfoRequest] = {}
@@ -112,6 +122,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         self.reviews = {review.assessment_id: review for review in reviews_of(tx, self.case_id)}
         self.conflicts = open_conflicts(tx, self.case_id)
         self.entries = work_log(tx, self.case_id)[::-1]
+        self.strategy = strategy_of(tx, self.case_id)
         self.requests = {request.request.id: request for request in info_requests(self.entries)}
         self.supervising = tx.identity.may_sign_off
         self._shown = version(tx, self.drive.today)
@@ -135,6 +146,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         yield top
         if self.conflicts and not self.drive.visit_mode:
             yield Static(_conflicts_notice(self.conflicts), id="conflicts")
+        if not self.drive.visit_mode:
+            yield Static(Text.assemble(("Contact strategy (s): ", "bold"), describe(self.strategy)), id="strategy")
         if not self.drive.visit_mode and self.requests:
             notice = _requests_notice(list(self.requests.values()), self.drive.today, self.stalled_after)
             yield Static(notice, id="requests")
@@ -335,7 +348,15 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             return
         from drive_tui.ui.screens.work_entry import WorkEntryScreen
 
-        self.app.push_screen(WorkEntryScreen(self.case, self.entries, entry))
+        agreed = self.strategy is not None and self.strategy.agreed
+        self.app.push_screen(WorkEntryScreen(self.case, self.entries, entry, strategy_agreed=agreed))
+
+    def action_strategy(self) -> None:
+        if self.drive.visit_mode or self.case is None:
+            return
+        from drive_tui.ui.screens.strategy import StrategyScreen
+
+        self.app.push_screen(StrategyScreen(self.case, self.strategy, supervising=self.supervising))
 
     async def action_filter_kind(self) -> None:
         filters = self._filters()
@@ -383,6 +404,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         not in visit mode."""
         if action == "victims":
             return not self.supervising and not self.drive.visit_mode
+        if action == "strategy":
+            return not self.drive.visit_mode
         if action in ("sign_off", "return_assessment"):
             return self.supervising
         if action in ("next_assessment", "amend", "edit_profile", "log_work"):

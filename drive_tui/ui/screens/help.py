@@ -30,9 +30,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         below = self.below
-        keys_table = Table.grid(padding=(0, 1))  # a description that wraps stays in its column, under itself
-        keys_table.add_column(width=18, no_wrap=True)
-        keys_table.add_column(ratio=1)
+        rows: list[tuple[str, str]] = []
         seen: set[str] = set()
         for node in (below, self.app):
             for binding in getattr(node, "BINDINGS", []):
@@ -44,7 +42,12 @@ class HelpScreen(ModalScreen[None]):
                 ):
                     seen.add(binding.key)
                     keys = ", ".join(self.app.get_key_display(Binding(k.strip(), "")) for k in binding.key.split(","))
-                    keys_table.add_row(Text(keys, style="bold"), Text(binding.tooltip or binding.description))
+                    rows.append((keys, binding.tooltip or binding.description))
+        keys_table = Table.grid(padding=(0, 1))  # a description that wraps stays in its column, under itself
+        keys_table.add_column(width=max(len(keys) for keys, _ in rows), no_wrap=True)  # the keys' width, no more
+        keys_table.add_column(ratio=1)
+        for keys, description in rows:
+            keys_table.add_row(Text(keys, style="bold"), Text(description))
         yield VisitBadge()
         with VerticalScroll(id="help-box"):
             yield Static("Keys", classes="help-title")

@@ -91,11 +91,22 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
     CSS_PATH = "work_entry.tcss"
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, case: Case, entries: list[WorkLogEntry], entry: WorkLogEntry | None = None) -> None:
-        """``entries``: the case's work log (for the requests an answer can close); ``entry``: the one to correct."""
+    def __init__(
+        self,
+        case: Case,
+        entries: list[WorkLogEntry],
+        entry: WorkLogEntry | None = None,
+        *,
+        strategy_agreed: bool = True,
+    ) -> None:
+        """``entries``: the case's work log (for the requests an answer can close); ``entry``: the one to correct;
+        ``strategy_agreed``: the case's contact strategy is agreed (else a first contact asks first)."""
         super().__init__()
         self.case = case
         self.entry = entry
+        self.strategy_agreed = strategy_agreed
+        self.contacted_before = any(e.is_contact for e in entries if entry is None or e.id != entry.id)
+        self.contact_confirmed = False
         self.requests: list[InfoRequest] = [
             request
             for request in info_requests(entries)
@@ -326,6 +337,10 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
             self.query_one("#work-form-error", Static).update(message)
             self.query_one(f"#w-{name}").focus()
             return
+        is_contact = values["kind"] is WorkKind.DIRECT_SESSION or values.get("attempt_outcome") == "reached"
+        if is_contact and not (self.contacted_before or self.strategy_agreed or self.contact_confirmed):
+            self._confirm_first_contact()
+            return
         entry_id = self.entry.id if self.entry else None
         saved = self.in_store(
             lambda tx: record_work(tx, self.case.id, values, entry_id=entry_id), refused=self._refused
@@ -334,6 +349,18 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
             done = "Logged" if self.entry is None else "Corrected"
             self.notify(f"{done}: {saved.kind.label.lower()} on {saved.date.isoformat()}.")
             self._close(True)
+
+    def _confirm_first_contact(self) -> None:
+        """The evaluation's practice (p.30): the service manager agrees the contact strategy before first contact."""
+        from drive_tui.ui.screens.confirm import ConfirmScreen
+
+        def answered(log_it: bool | None) -> None:
+            if log_it:
+                self.contact_confirmed = True
+                self.action_save()
+
+        question = "The contact strategy is not agreed yet: it is agreed before first contact. Log this contact anyway?"
+        self.app.push_screen(ConfirmScreen(question, yes="Log it"), answered)
 
     def _refused(self, exc: StoreError) -> None:
         problems = exc.problems if isinstance(exc, Invalid) and exc.problems else [str(exc)]

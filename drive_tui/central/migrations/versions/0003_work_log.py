@@ -38,13 +38,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_central_work_log_case", "work_log", ["case_id", "seq"])
     op.create_index(op.f("ix_work_log_seq"), "work_log", ["seq"])
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("contact_strategy", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=True))
+    op.add_column("cases", sa.Column("contact_strategy", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_column("contact_strategy")
+    op.drop_column("cases", "contact_strategy")
     op.drop_index(op.f("ix_work_log_seq"), "work_log")
     op.drop_index("ix_central_work_log_case", "work_log")
     op.drop_table("work_log")

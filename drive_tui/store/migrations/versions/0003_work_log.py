@@ -29,12 +29,11 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
     op.create_index("ix_work_log_case_date", "work_log", ["case_id", "date"])
-    with op.batch_alter_table("cases") as batch_op:
-        batch_op.add_column(sa.Column("contact_strategy", sa.JSON(), nullable=True))
+    # ALTER TABLE, not batch mode: copying ``cases`` would drop the table the other tables' foreign keys point at
+    op.add_column("cases", sa.Column("contact_strategy", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases") as batch_op:
-        batch_op.drop_column("contact_strategy")
+    op.drop_column("cases", "contact_strategy")
     op.drop_index("ix_work_log_case_date", "work_log")
     op.drop_table("work_log")

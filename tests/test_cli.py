@@ -11,21 +11,32 @@ from pathlib import Path
 
 import pytest
 
+from drive_tui.config import Settings
 from drive_tui.store.engine import SCHEMA_HEAD
+from drive_tui.store.store import create
 from tests.support.cli import run
-from tests.support.data import clean, sample
+from tests.support.data import PASSPHRASE, clean, sample
 
 SENTINEL = "QUOKKA-SENTINEL-5521"
 
 
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
+    """A store as `drive-tui init --user cm1` makes it, made in this process: its key file then carries the tests'
+    cheaper scrypt cost (``tests/conftest.py``), which every command run on it reads back."""
     home = tmp_path / "cli-home"
+    create(Settings(home=home, keyring=False, user="cm1"), PASSPHRASE).close()
+    return home
+
+
+def test_init_creates_a_store_and_says_to_keep_the_key_file_and_the_passphrase(tmp_path: Path) -> None:
+    home = tmp_path / "new-home"
     result = run(home, "init", "--user", "cm1")
     assert result.returncode == 0, result.stderr
     assert "Created an encrypted store" in result.stdout
     assert "Back up the key file" in result.stdout and "store.key" in result.stdout  # both are needed to open it
-    return home
+    listed = run(home, "cases")
+    assert listed.returncode == 0, listed.stderr
 
 
 def test_an_export_of_cases_with_nothing_submitted_says_so(home: Path, tmp_path: Path) -> None:

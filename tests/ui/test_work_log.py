@@ -27,6 +27,7 @@ from tests.support.data import PASSPHRASE
 from tests.support.ui import TODAY, known_case_id, open_test_case, screen_text
 
 SOLE_SOURCE_NOTE = "She says he waits outside the school"
+TYPED_NOTE = "At the school"
 
 
 async def choose(pilot, option: str) -> None:  # type: ignore[no-untyped-def]
@@ -77,7 +78,7 @@ async def test_each_kind_of_work_logged_by_keyboard_and_a_request_answered(popul
         await choose(pilot, "Vic")  # the victim/survivor via the Idva
         await pilot.press("tab")
         await choose(pilot, "Y")  # V/S sole source
-        await pilot.press("tab", *SOLE_SOURCE_NOTE)
+        await pilot.press("tab", *TYPED_NOTE)
         await saved(pilot)
         await log(pilot, "Di")  # a session: face to face, in prison, behaviour change work
         await pilot.press("tab", "space", "tab")
@@ -100,7 +101,7 @@ async def test_each_kind_of_work_logged_by_keyboard_and_a_request_answered(popul
     assert attempt.date == TODAY and attempt.recorded_by == populated.identity.user
     assert (request.agency, request.action) == (Agency.POLICE, AgencyAction.INFO_REQUESTED)
     assert request.source is Source.POLICE
-    assert (answer.answers, answer.vs_sole_source, answer.note) == (request.id, True, SOLE_SOURCE_NOTE)
+    assert (answer.answers, answer.vs_sole_source, answer.note) == (request.id, True, TYPED_NOTE)
     assert answer.source is Source.VS_VIA_IDVA
     assert session.contact_types == (ContactType.FACE_TO_FACE,)
     assert (session.contact_setting, session.behaviour_change_work) == (ContactSetting.PRISON, True)

@@ -26,7 +26,7 @@ from drive_tui.store.cases import update_case
 from drive_tui.store.reviews import open_conflicts, resolve_conflict
 from drive_tui.store.store import Store
 from drive_tui.store.strategy import save_strategy
-from drive_tui.store.work_log import record_work
+from drive_tui.store.work_log import record_work, work_log
 from drive_tui.sync.client import FailureKind, SyncError
 from drive_tui.sync.engine import sync
 from drive_tui.sync.protocol import DeviceState, Role
@@ -282,6 +282,31 @@ def test_4b_work_begun_after_the_move_is_held_whole_and_never_wedges_the_old_dev
         held = [c for c in open_conflicts(tx, world.case_id) if c.field.startswith("held.")]
         assert sorted(c.field for c in held) == ["held.assessment.answer", "held.assessment.start", "held.case.update"]
     sync(world.supervisor)
+
+
+def test_4e_work_logged_after_a_move_is_held_and_once_accepted_is_recorded_as_its_authors(world: World) -> None:
+    central = world.central
+    central.user("cm3", sites=["Essex"])
+    with world.victim.transaction() as tx:
+        attempt = {"date": date(2026, 2, 2), "kind": "contact_attempt", "attempt_method": "via_prison",
+                   "attempt_outcome": "declined"}  # fmt: skip
+        entry = record_work(tx, world.case_id, attempt)
+    assign_case(central.engine, site="Essex", reference="ESX-001", to="cm3")
+    with http_client(central, world.victim) as http:  # told of the move before pushing
+        assert http.post("/v1/pull", json={}).status_code == 200
+    report = sync(world.victim)
+    assert report.held == 1 and not report.rejected and entry.id not in central.work_log()
+    new_cm = new_device(central, world.tmp_path, "cm3")
+    sync(new_cm)
+    with new_cm.transaction() as tx:
+        (held,) = [c for c in open_conflicts(tx, world.case_id) if c.field == "held.work_log.record"]
+        resolve_conflict(tx, held.id, held.incoming_value)  # accept it
+    assert not sync(new_cm).rejected
+    accepted = central.work_log()[entry.id]
+    assert accepted["entry"]["recorded_by"] == "cm1" and accepted["author"] == "cm1"  # the work of who did it
+    sync(new_cm)
+    with new_cm.transaction() as tx:
+        assert [e.id for e in work_log(tx, world.case_id)] == [entry.id]
 
 
 def test_4d_held_work_that_no_longer_applies_stays_open_on_every_device(world: World) -> None:

@@ -54,18 +54,25 @@ def _pick(rng: random.Random, spec: FormSpec, answer_id: str, previous: dict[str
     return rng.choice(codes)
 
 
+_OWN_GENERATOR = frozenset({"idva_risk_change", "vs_safer"})
+"""Answers a later form version added (closure v2): drawn from a generator of their own, so that every other
+invented answer, and every case after, stays what it was."""
+
+
 def synthetic_answers(rng: random.Random, form: FormSpec, previous: dict[str, Any]) -> dict[str, Any]:
     """A complete, valid set of answers to ``form``, drifting from ``previous`` where there is one."""
-    for _ in range(20):
+    for attempt in range(20):
         answers: dict[str, Any] = {}
+        side = random.Random(f"{form.id}/{attempt}/{sorted(previous.items())}")
         for field in form.fields():
+            draw = side if field.id in _OWN_GENERATOR else rng
             if field.show_if is not None and not holds(field.show_if, answers):
                 continue
             required = field.required or (field.require_if is not None and holds(field.require_if, answers))
-            if not required and rng.random() < 0.4:
+            if not required and draw.random() < 0.4:
                 continue
             for answer_id in field.answer_ids:
-                value = _pick(rng, form, answer_id, previous)
+                value = _pick(draw, form, answer_id, previous)
                 if value is not None:
                     answers[answer_id] = value
         checked = validate_answers(form, answers, hidden="reject")

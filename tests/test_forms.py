@@ -11,7 +11,7 @@ from drive_tui.forms.answers import AnswerError, check_one, progress, validate_a
 from drive_tui.forms.catalogue import load_catalogue
 from drive_tui.forms.loader import load_form_file
 from drive_tui.forms.spec import FormSpec
-from tests.support.data import INTAKE_COMPLETE
+from tests.support.data import CLOSURE_COMPLETE, INTAKE_COMPLETE
 
 CATALOGUE = load_catalogue()
 INTAKE = CATALOGUE.for_timepoint(Timepoint.INTAKE)
@@ -40,6 +40,8 @@ DOMAIN_FIELD_IDS = {
     "closure_reason",
     "onward_referral",
     "notes",
+    "idva_risk_change",
+    "vs_safer",
 }
 
 
@@ -58,6 +60,21 @@ def test_forms_cover_every_canonical_field_id() -> None:
     assert used == DOMAIN_FIELD_IDS
     assert set(CLOSURE.by_answer_id) >= {"risk_change", "closure_reason", "onward_referral", "no_contact_reason"}
     assert "no_contact_reason" in REVIEW.by_answer_id
+
+
+def test_closure_v2_asks_the_idvas_view_and_v1_stays_for_what_was_recorded_with_it() -> None:
+    """The evaluation's exit questions (p.26), with "Not asked" and "Client not contactable"; sensitive, and not
+    required (only some victim/survivors engaged with an Idva). A closure submitted with v1 still validates."""
+    assert CLOSURE.version == 2 and CATALOGUE.get("closure", 1).version == 1
+    for answer_id in ("idva_risk_change", "vs_safer"):
+        spec = CLOSURE.by_answer_id[answer_id]
+        assert spec.sensitive and not spec.required
+        assert {"not_asked", "not_contactable"} <= set(spec.vocab.codes())  # type: ignore[union-attr]
+    first = CATALOGUE.get("closure", 1)
+    assert set(CLOSURE.by_answer_id) - set(first.by_answer_id) == {"idva_risk_change", "vs_safer"}
+    assert validate_answers(first, CLOSURE_COMPLETE, hidden="reject").ok
+    with_view = CLOSURE_COMPLETE | {"idva_risk_change": "not_contactable", "vs_safer": "much_safer"}
+    assert validate_answers(CLOSURE, with_view, hidden="reject").ok
 
 
 def test_victim_and_risk_fields_are_sensitive() -> None:

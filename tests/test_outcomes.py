@@ -178,6 +178,34 @@ def test_risk_change_percentages_where_information_was_known() -> None:
     assert risk_change([])["percent_of_known"]["no_change"] is None
 
 
+def test_the_idvas_view_at_closure_with_its_own_unknowns_left_out_of_the_base() -> None:
+    """Worked by hand: six closures. Idva's risk change — 2 significant reduction, 1 moderate reduction, 1 increased
+    risk, 1 not asked, 1 unanswered (a v1 closure, or no Idva): n 5, known 4; 2/4 = 50.0%, 1/4 = 25.0%, 1/4 = 25.0%.
+    Feels safer — 1 much safer, 2 no change, 1 client not contactable, 1 not asked, 1 unanswered: n 5, known 3;
+    1/3 = 33.3%, 2/3 = 66.7%."""
+    rows = [
+        ("significant_reduction", "much_safer"),
+        ("significant_reduction", "no_change"),
+        ("moderate_reduction", "no_change"),
+        ("increased_risk", "not_contactable"),
+        ("not_asked", "not_asked"),
+        (None, None),
+    ]
+    cohort = [
+        su_case({Timepoint.CLOSURE: {k: v for k, v in (("idva_risk_change", risk), ("vs_safer", safer)) if v}})
+        for risk, safer in rows
+    ]
+    view = outcomes(cohort)["idva_view"]
+    risk, safer = view["idva_risk_change"], view["vs_safer"]
+    assert (risk["n"], risk["known"], safer["n"], safer["known"]) == (5, 4, 5, 3)
+    assert risk["counts"]["not_asked"] == 1 and risk["counts"]["dont_know"] == 0
+    assert risk["percent_of_known"] == {
+        "significant_reduction": 50.0, "moderate_reduction": 25.0, "limited_or_no_reduction": 0.0,
+        "increased_risk": 25.0,
+    }  # fmt: skip
+    assert safer["percent_of_known"] == {"much_safer": 33.3, "slightly_safer": 0.0, "no_change": 66.7}
+
+
 def test_splits_by_behaviour_change_work_and_contact() -> None:
     worked = dva("high", "none", closure={"behaviour_change_work": "yes", "contact_made": "yes"})
     review_only = su_case(

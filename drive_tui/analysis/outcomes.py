@@ -18,7 +18,7 @@ from typing import Any
 from scipy.stats import binomtest, chi2_contingency, fisher_exact, mannwhitneyu, rankdata
 
 from drive_tui.domain.cohort import CohortCase
-from drive_tui.domain.vocab import RiskChange, Timepoint
+from drive_tui.domain.vocab import IdvaRiskChange, RiskChange, Timepoint, VictimSafer
 
 DVA_TYPES = ("physical", "sexual", "harassment_stalking", "jealousy_coercion")
 LEVELS = ("none", "standard", "moderate", "high")
@@ -119,6 +119,32 @@ def risk_change(cases: Iterable[CohortCase]) -> dict[str, Any]:
         "known": known,
         "percent_of_known": {**_share(known_counts, known), RiskChange.DONT_KNOW.value: None},
     }
+
+
+UNKNOWN_TO_THE_IDVA = ("dont_know", "not_asked", "not_contactable")
+"""Answers that say the Idva's view is not known: left out of the base of ``percent_of_known``."""
+
+
+def idva_view(cases: Iterable[CohortCase]) -> dict[str, Any]:
+    """The Idva's view at closure (the evaluation's exit questions, p.26; closure form v2): the Idva's judgement of
+    risk change and whether the victim/survivor feels safer. Per question: each code's count, ``n`` answered (a
+    closure of form v1, or a case whose V/S had no Idva, leaves it unanswered), ``known`` (answers other than don't
+    know, not asked and client not contactable) and each known code's share of ``known``, as Table 4 gives the case
+    manager's."""
+    closures = [c for c in cases if Timepoint.CLOSURE in c.assessments]
+    view: dict[str, Any] = {}
+    for answer_id, vocabulary in (("idva_risk_change", IdvaRiskChange), ("vs_safer", VictimSafer)):
+        answers = [c.answer(Timepoint.CLOSURE, answer_id) for c in closures]
+        counts = {code: sum(1 for a in answers if a == code) for code in vocabulary.codes()}
+        known_counts = {code: n for code, n in counts.items() if code not in UNKNOWN_TO_THE_IDVA}
+        known = sum(known_counts.values())
+        view[answer_id] = {
+            "counts": counts,
+            "n": sum(counts.values()),
+            "known": known,
+            "percent_of_known": _share(known_counts, known),
+        }
+    return view
 
 
 def complex_needs(cases: Iterable[CohortCase]) -> dict[str, Any]:
@@ -399,6 +425,7 @@ def outcomes(cohort: list[CohortCase]) -> dict[str, Any]:
             "contacted": risk_change(contacted),
             "not_contacted": risk_change(not_contacted),
         },
+        "idva_view": idva_view(cohort),
         "no_contact_reasons": no_contact_reasons(cohort),
         "age_by_contact": age_by_contact(contacted, not_contacted),
         "needs_by_contact": needs_by_contact(contacted, not_contacted),

@@ -89,6 +89,7 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
         "Known (the % base)", *[str(groups[group]["known"]) for group in ("all", "contacted", "not_contacted")]
     )
     out.append(risk)
+    out.append(_idva_table(document["idva_view"]))
     needs = document["complex_needs"]
     out.append(
         Text(
@@ -174,6 +175,29 @@ def outcome_tables(document: dict[str, Any]) -> list[RenderableType]:
         )
     )
     return out
+
+
+def _idva_table(view: dict[str, Any]) -> RenderableType:
+    from drive_tui.domain.vocab import IdvaRiskChange, VictimSafer
+
+    table = Table(
+        title="The Idva's view at closure (closure form v2)",
+        caption="n (% where known: other than don't know, not asked and client not contactable)",
+    )
+    table.add_column("Question")
+    table.add_column("Answer")
+    table.add_column("n", justify="right")
+    for answer_id, question, vocabulary in (
+        ("idva_risk_change", "Idva's judgement of risk change", IdvaRiskChange),
+        ("vs_safer", "Victim/survivor feels safer", VictimSafer),
+    ):
+        figures = view[answer_id]
+        for number, member in enumerate(vocabulary):
+            share = figures["percent_of_known"].get(member.value)
+            count = f"{figures['counts'][member.value]}" + (f" ({share}%)" if share is not None else "")
+            table.add_row(question if number == 0 else "", member.label, count)
+        table.add_row("", "Known (the % base)", str(figures["known"]), end_section=True)
+    return table
 
 
 def casework_tables(document: dict[str, Any]) -> list[RenderableType]:

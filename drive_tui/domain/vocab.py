@@ -193,12 +193,16 @@ class IdvaRiskChange(Coded):
     LIMITED_OR_NO_REDUCTION = "limited_or_no_reduction", "Limited or no reduction"
     INCREASED_RISK = "increased_risk", "Increased risk"
     DONT_KNOW = "dont_know", "Don't know"
+    NOT_ASKED = "not_asked", "Not asked"
+    NOT_CONTACTABLE = "not_contactable", "Client not contactable"
 
 
 class VictimSafer(Coded):
     MUCH_SAFER = "much_safer", "Much safer"
     SLIGHTLY_SAFER = "slightly_safer", "Slightly safer"
     NO_CHANGE = "no_change", "No change"
+    NOT_ASKED = "not_asked", "Not asked"
+    NOT_CONTACTABLE = "not_contactable", "Client not contactable"
 
 
 # Casework (DOMAIN.md "Casework"; the evaluation pp.27-35): the work log, its sources, the contact strategy.

@@ -22,7 +22,7 @@ from drive_tui.sync.engine import sync
 from drive_tui.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION
 from tests.support.central import Central, new_device, work_on_a_case
 
-EXAMPLES = 40
+EXAMPLES = 30
 """Per endpoint: enough to reach every operation's payload with odd values, few enough to keep the suite fast."""
 
 

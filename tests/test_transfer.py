@@ -254,3 +254,23 @@ def test_a_work_log_entry_clashing_with_what_is_stored_is_refused(store: Store) 
     data = clean(sample()) | {"format": FORMAT}
     data["cases"][1]["work_log"] = [with_work()["cases"][0]["work_log"][0] | {"date": "2016-06-02"}]
     expect_problem(store, data, "cases[1].work_log[0].id: used by an entry of another case")
+
+
+def test_a_contact_strategy_is_exported_as_it_stands_and_imported_as_a_draft(store: Store, tmp_path: Path) -> None:
+    """An agreement is the service manager's, made on their device: an imported one would be a case manager's device
+    claiming it (the central store refuses that), so the plan comes in as a draft, and the import says so."""
+    data = with_work()
+    data["cases"][0]["contact_strategy"] = {"state": "agreed", "plan": "Via his OM only.", "agreed_by": "sup",
+                                            "agreed_on": "2016-05-04"}  # fmt: skip
+    report = run_import(store, data)
+    assert report.strategies_drafted == 1
+    assert run_import(store, data).strategies_drafted == 0  # the same plan: nothing again
+    with store.transaction() as tx:
+        text = json.loads(exchange_json(export_exchange(tx)))
+    assert text["cases"][0]["contact_strategy"] == {
+        "state": "drafted", "plan": "Via his OM only.", "agreed_by": None, "agreed_on": None,
+    }  # fmt: skip
+    assert text["cases"][1]["contact_strategy"] is None
+    other = with_work()
+    other["cases"][0]["contact_strategy"] = {"state": "drafted", "plan": "Another plan"}
+    expect_problem(store, other, "cases[0].contact_strategy: stored with another plan")

@@ -128,6 +128,11 @@ def import_command(file: Annotated[Path, typer.Argument(help="A drive-tui/2 (or 
             f"{report.work_already_present} work-log entr{'y' if report.work_already_present == 1 else 'ies'} "
             "were already present."
         )
+        if report.strategies_drafted:
+            typer.echo(
+                f"{report.strategies_drafted} contact strateg{'y' if report.strategies_drafted == 1 else 'ies'} "
+                "imported as drafts: the service manager agrees each on their device."
+            )
 
     run(action)
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from drive_tui.domain.casework import RecordId, WorkLogEntry
+from drive_tui.domain.casework import ContactStrategy, RecordId, WorkLogEntry
 from drive_tui.domain.models import CaseProfile, ShortText
 from drive_tui.domain.vocab import CaseStatus, Timepoint
 
@@ -47,6 +47,9 @@ class ExchangedCase(CaseProfile):
 
     assessments: list[ExchangedAssessment] = Field(default_factory=list)
     work_log: list[ExchangedWork] = Field(default_factory=list)
+    contact_strategy: ContactStrategy | None = None
+    """Exported as it stands; imported as a draft of its plan (an agreement is the service manager's, made on a
+    supervisor's device, and the central store would not take it from a case manager's)."""
 
     @model_validator(mode="after")
     def _assessments_consistent(self) -> ExchangedCase:
@@ -70,7 +73,7 @@ class ExchangedCase(CaseProfile):
         return self
 
     def profile(self) -> CaseProfile:
-        return CaseProfile.model_validate(self.model_dump(exclude={"assessments", "work_log"}))
+        return CaseProfile.model_validate(self.model_dump(exclude={"assessments", "work_log", "contact_strategy"}))
 
 
 class ExchangeFile(BaseModel):
@@ -88,9 +91,12 @@ class ExchangeFile(BaseModel):
 
 def exchange_json(exchange: ExchangeFile) -> str:
     """The file's text. An entry's coded fields left empty are not written (an exchanged entry says what it is),
-    but ``vs_sole_source`` always is: a reader must never have to assume it."""
+    but ``vs_sole_source`` always is: a reader must never have to assume it; nor must it guess at a case's contact
+    strategy, written in full or as null."""
     data = exchange.model_dump(mode="json", exclude_none=True)
-    for case in data["cases"]:
+    for case, exchanged in zip(data["cases"], exchange.cases, strict=True):
+        strategy = exchanged.contact_strategy  # always written, null when there is none; agreed_by/on too
+        case["contact_strategy"] = None if strategy is None else strategy.model_dump(mode="json")
         case["work_log"] = [
             {key: value for key, value in entry.items() if value not in ((), [], "") or key == "vs_sole_source"}
             for entry in case.get("work_log", [])

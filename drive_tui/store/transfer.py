@@ -28,6 +28,7 @@ from drive_tui.store.assessments import current_assessments, record_submitted
 from drive_tui.store.cases import create_case, find_case, list_cases
 from drive_tui.store.errors import Invalid
 from drive_tui.store.store import Tx
+from drive_tui.store.strategy import save_strategy, strategy_of
 from drive_tui.store.tables import StoreMeta, WorkLogRow
 from drive_tui.store.work_log import record_work, work_log
 
@@ -42,6 +43,8 @@ class ImportReport:
     assessments_already_present: int
     work_added: int = 0
     work_already_present: int = 0
+    strategies_drafted: int = 0
+    """Contact strategies imported: each as a draft of its plan, for the service manager to agree."""
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -181,14 +184,22 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
         added += len(new)
         new_work, clashes = _new_work(tx, existing.id, case.work_log, at)
         problems.extend(clashes)
+        stored_strategy = strategy_of(tx, existing.id)
+        if case.contact_strategy is not None and stored_strategy is not None:
+            if stored_strategy.plan != case.contact_strategy.plan:
+                problems.append(f"{at}.contact_strategy: stored with another plan; import does not overwrite it")
         work_added += len(new_work)
         work_already += len(case.work_log) - len(new_work)
         plan.append((case, existing.id, new, new_work))
     if problems:
         raise Invalid(f"{len(problems)} problem(s); nothing was imported", problems)
+    drafted = 0
     for case, case_id, assessments, work in plan:
         if case_id is None:
             case_id = create_case(tx, case.profile()).id
+        if case.contact_strategy is not None and strategy_of(tx, case_id) is None:
+            save_strategy(tx, case_id, case.contact_strategy.plan)
+            drafted += 1
         for assessment in assessments:
             form = tx.forms.for_timepoint(assessment.timepoint)
             answers = validate_answers(form, assessment.answers, hidden="reject").answers
@@ -196,7 +207,7 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
         for entry in sorted(work, key=lambda e: e.answers is not None):  # requests before the answers naming them
             fields = entry.model_dump(mode="json", exclude={"id", "case_id", "recorded_by"})
             record_work(tx, case_id, fields, new_entry_id=entry.id)
-    return ImportReport(created, present, added, already, work_added, work_already)
+    return ImportReport(created, present, added, already, work_added, work_already, drafted)
 
 
 def _new_work(
@@ -238,7 +249,12 @@ def export_exchange(tx: Tx) -> ExchangeFile:
             ExchangedWork.model_validate(entry.model_dump(exclude={"case_id", "recorded_by"}))
             for entry in sorted(work_log(tx, case.id), key=lambda e: (e.date, e.id))
         ]
-        cases.append(ExchangedCase.model_validate({**data, "assessments": assessments, "work_log": work}))
+        strategy = strategy_of(tx, case.id)
+        cases.append(
+            ExchangedCase.model_validate(
+                {**data, "assessments": assessments, "work_log": work, "contact_strategy": strategy}
+            )
+        )
     return ExchangeFile(format=FORMAT, cases=cases)
 
 

@@ -199,13 +199,9 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
         if self._values() == self.first_values:
             self.dismiss(None)
             return
-        from drive_tui.ui.screens.confirm import ConfirmScreen
+        from drive_tui.ui.screens.confirm import ask_before_discarding
 
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmScreen("Discard what you typed in this form?", yes="Discard"), answered)
+        ask_before_discarding(self.app, lambda: self.dismiss(None))
 
 
 def for_a_person(error: Any, labels: dict[str, str] = LABELS) -> str:

@@ -3,7 +3,9 @@ something that cannot be taken back (submit, discard), so Enter answers No: only
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from collections.abc import Callable
+
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -45,3 +47,16 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value and self.can_confirm)
+
+
+def ask_before_discarding(
+    app: App[object], discard: Callable[[], object], what: str = "what you typed in this form"
+) -> None:
+    """Esc on a form holding typed input: ask before throwing it away, and call ``discard`` only on Yes (Enter is
+    No)."""
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            discard()
+
+    app.push_screen(ConfirmScreen(f"Discard {what}?", yes="Discard"), answered)

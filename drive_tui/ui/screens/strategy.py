@@ -146,10 +146,6 @@ class StrategyScreen(DriveScreenMixin, ModalScreen[bool]):
         if self.hidden or self.closing or self.supervising or self._plan() == self.first_plan:
             self._close(False)
             return
-        from drive_tui.ui.screens.confirm import ConfirmScreen
+        from drive_tui.ui.screens.confirm import ask_before_discarding
 
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self._close(False)
-
-        self.app.push_screen(ConfirmScreen("Discard what you typed in the plan?", yes="Discard"), answered)
+        ask_before_discarding(self.app, lambda: self._close(False), "what you typed in the plan")

@@ -202,10 +202,6 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
         if self.hidden or self.closing or self._fields() == self.first_values:
             self._close(False)
             return
-        from drive_tui.ui.screens.confirm import ConfirmScreen
+        from drive_tui.ui.screens.confirm import ask_before_discarding
 
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self._close(False)
-
-        self.app.push_screen(ConfirmScreen("Discard what you typed in this form?", yes="Discard"), answered)
+        ask_before_discarding(self.app, lambda: self._close(False))

@@ -30,6 +30,7 @@ from drive_tui.store.tables import (
     StoreMeta,
     WorkLogRow,
 )
+from drive_tui.store.work_log import WORK_DRAFT_PREFIX
 
 _PREFIX = SYNC_PREFIX
 _STATE_KEYS = (
@@ -342,6 +343,7 @@ def release_cases(tx: Tx) -> list[str]:
         tx.session.exec(delete(AssessmentRow).where(col(AssessmentRow.case_id) == case_id))
         held = [case_id, *assessment_ids, *entry_ids]
         tx.session.exec(delete(OutboxRow).where(col(OutboxRow.entity_id).in_(held)))
+        tx.session.exec(delete(StoreMeta).where(col(StoreMeta.key).startswith(f"{WORK_DRAFT_PREFIX}{case_id}/")))
         tx.session.exec(delete(CaseRow).where(col(CaseRow.id) == case_id))
         released.append(case_id)
     return released

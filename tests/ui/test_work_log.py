@@ -18,7 +18,7 @@ from drive_tui.domain.vocab import (
 )
 from drive_tui.store.store import Store
 from drive_tui.store.strategy import strategy_of
-from drive_tui.store.work_log import record_work, work_log
+from drive_tui.store.work_log import record_work, work_draft, work_log
 from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.dashboard import DashboardScreen
 from drive_tui.ui.screens.strategy import StrategyScreen
@@ -256,3 +256,35 @@ async def test_a_contact_strategy_is_written_and_first_contact_before_agreement_
     with populated.transaction() as tx:
         assert strategy_of(tx, case_id).plan == "Via his OM"  # type: ignore[union-attr]
         assert [entry.attempt_outcome for entry in work_log(tx, case_id)] == [AttemptOutcome.REACHED]
+
+
+async def test_work_typed_and_left_unsaved_is_there_when_the_form_opens_again(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """Kept as it is typed, as an assessment's answers are: the app quit mid-entry (or crashed, or locked), the form
+    opens again with it, says so, and saving it clears what was kept."""
+    case_id = known_case_id(populated)
+    first = app_for(populated)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await log(pilot, "Co")
+        await pilot.press("tab")
+        await choose(pilot, "Via the p")
+        await pilot.press("tab", "tab", "tab", "tab", *"Wing visit")  # past outcome, source and flag, to the note
+        await pilot.pause()
+    with populated.transaction() as tx:
+        assert work_draft(tx, case_id, None) is not None and work_log(tx, case_id) == []
+    again = app_for(populated)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        form = again.screen
+        assert isinstance(form, WorkEntryScreen) and "not saved yet: as typed before" in screen_text(again)
+        assert form.query_one("#w-note").text == "Wing visit"
+        assert form.query_one("#w-attempt_method").value == "via_prison"
+        form.query_one("#w-attempt_outcome").focus()
+        await choose(pilot, "Dec")
+        await saved(pilot)
+    with populated.transaction() as tx:
+        (entry,) = work_log(tx, case_id)
+        assert (entry.attempt_method, entry.note) == (AttemptMethod.VIA_PRISON, "Wing visit")
+        assert work_draft(tx, case_id, None) is None

@@ -38,7 +38,8 @@ from drive_tui.domain.vocab import (
     YesNo,
 )
 from drive_tui.store.errors import Invalid, StoreError
-from drive_tui.store.work_log import record_work
+from drive_tui.store.store import Tx
+from drive_tui.store.work_log import drop_work_draft, keep_work_draft, record_work, work_draft
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.type_ahead_select import TypeAheadSelect
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -107,6 +108,9 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         self.strategy_agreed = strategy_agreed
         self.contacted_before = any(e.is_contact for e in entries if entry is None or e.id != entry.id)
         self.contact_confirmed = False
+        self.kept: dict[str, Any] | None = None
+        """What was typed here before and left unsaved (a crash, a lock, a quit): the form opens with it."""
+        self._ready = False
         self.requests: list[InfoRequest] = [
             request
             for request in info_requests(entries)
@@ -119,24 +123,27 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         entry = self.entry
+        self.kept = self.in_store(lambda tx: work_draft(tx, self.case.id, entry.id if entry else None))
         title = f"Log work on {self.case.reference}" if entry is None else f"Work on {self.case.reference}, as logged"
+        if self.kept:
+            title += " — not saved yet: as typed before"
         yield VisitBadge()
         with Vertical(id="work-form"):
             yield Static(title, id="work-form-title")
             if entry is not None and entry.vs_sole_source and not self.drive.visit_mode:
                 yield Static(SOLE_SOURCE_WARNING, id="work-form-warning")
             with VerticalScroll(id="work-form-fields", can_focus=False):
-                day = entry.date if entry else self.drive.today
-                yield self._row("date", Input(day.isoformat(), id="w-date", max_length=10, compact=True))
+                day = self._stored("date") or self.drive.today  # as typed (text), or a date
+                yield self._row("date", Input(str(day), id="w-date", max_length=10, compact=True))
                 yield self._row("kind", self._select("kind"))
                 for kind in WorkKind:  # each kind's fields, built when the kind is first chosen
                     yield Vertical(id=f"kind-{kind.value}", classes="kind-fields")
                 yield self._row("source", self._select("source"))
-                sole = _YES_NO[entry is not None and entry.vs_sole_source]
+                sole = _YES_NO[bool(self._stored("vs_sole_source"))]
                 options = [("No", YesNo.NO.value), ("Yes: never disclose to the SU", YesNo.YES.value)]
                 yield self._row("vs_sole_source", TypeAheadSelect(options, id="w-vs_sole_source", value=sole,
                                                                   allow_blank=False, compact=True))  # fmt: skip
-                note = TextArea(entry.note if entry else "", id="w-note", soft_wrap=True, compact=True)
+                note = TextArea(self._stored("note") or "", id="w-note", soft_wrap=True, compact=True)
                 note.border_subtitle = f"at most {NOTE_LENGTH:,} characters"
                 yield self._row("note", note)
                 yield Static(VISIT_MODE_NOTICE, id="w-hidden")
@@ -150,6 +157,9 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         return row
 
     def _stored(self, name: str) -> Any:
+        """The value a field opens with: as typed before (``kept``), else as logged, else nothing."""
+        if self.kept is not None:
+            return self.kept.get(name)
         return getattr(self.entry, name) if self.entry is not None else None
 
     def _select(self, name: str) -> Select[str]:
@@ -164,7 +174,7 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         return TypeAheadSelect(options, id=f"w-{name}", prompt="(choose)", value=code or Select.NULL, compact=True)
 
     def _many(self, name: str) -> SelectionList[str]:
-        chosen = {member.value for member in self._stored(name) or ()}
+        chosen = {getattr(member, "value", member) for member in self._stored(name) or ()}
         return SelectionList[str](
             *[(member.label, member.value, member.value in chosen) for member in _MANY[name]],
             id=f"w-{name}",
@@ -194,14 +204,16 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         await holder.mount_all(self._rows_of(kind))
         if kind is WorkKind.INDIRECT:
             self._offer_requests()
-            if self.entry is not None and self.entry.answers is not None:
-                self.query_one("#w-answers", Select).value = self.entry.answers
+            if self._stored("answers") is not None:
+                self.query_one("#w-answers", Select).value = self._stored("answers")
 
     async def on_mount(self) -> None:
-        if self.entry is not None:
-            await self._build(self.entry.kind)
+        kind = self._stored("kind")
+        if kind:
+            await self._build(WorkKind(kind))
         self._show_fields()
-        self.first_values = self._fields()
+        self.first_values = self._fields() if self.kept is None else {}  # a kept draft is unsaved work: Esc asks
+        self._ready = True
         self.query_one("#w-kind" if self.entry is None else "#w-date").focus()
 
     # -- what is shown --------------------------------------------------------------------------------------------
@@ -261,6 +273,27 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         elif len(ids) == 1:
             answers.value = ids[0]
 
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    @on(SelectionList.SelectedChanged)
+    def _keep(self) -> None:
+        """Every change is kept in the store at once (a plain-SQL write, about a millisecond), as an assessment's
+        answers are: a crash, a lock or a quit mid-entry loses none of it. Dropped once saved or discarded."""
+        if not self._ready or self.closing:
+            return
+        values = self._fields()
+        entry_id = self.entry.id if self.entry else None
+        if values == self.first_values:
+            self.in_store(lambda tx: drop_work_draft(tx, self.case.id, entry_id))
+        else:
+            self.in_store(lambda tx: keep_work_draft(tx, self.case.id, entry_id, values))
+
+    def _discard(self) -> None:
+        entry_id = self.entry.id if self.entry else None
+        self.in_store(lambda tx: drop_work_draft(tx, self.case.id, entry_id))
+        self._close(False)
+
     @on(Select.Changed, "#w-kind, #w-action, #w-agency")
     async def _choice_changed(self, event: Select.Changed) -> None:
         kind = self._kind()
@@ -295,8 +328,8 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
         source = self.query_one("#w-source", Select).value
         values["source"] = None if source is Select.NULL else source
         if self.drive.visit_mode:  # not offered: what is stored stays
-            values["vs_sole_source"] = self.entry.vs_sole_source if self.entry else False
-            values["note"] = self.entry.note if self.entry else ""
+            values["vs_sole_source"] = bool(self._stored("vs_sole_source"))
+            values["note"] = self._stored("note") or ""
         else:
             values["vs_sole_source"] = self.query_one("#w-vs_sole_source", Select).value == YesNo.YES.value
             values["note"] = self.query_one("#w-note", TextArea).text.strip()
@@ -342,9 +375,13 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
             self._confirm_first_contact()
             return
         entry_id = self.entry.id if self.entry else None
-        saved = self.in_store(
-            lambda tx: record_work(tx, self.case.id, values, entry_id=entry_id), refused=self._refused
-        )
+
+        def record(tx: Tx) -> WorkLogEntry:
+            recorded = record_work(tx, self.case.id, values, entry_id=entry_id)
+            drop_work_draft(tx, self.case.id, entry_id)  # in the same transaction: kept until it is saved
+            return recorded
+
+        saved = self.in_store(record, refused=self._refused)
         if saved is not None:
             done = "Logged" if self.entry is None else "Corrected"
             self.notify(f"{done}: {saved.kind.label.lower()} on {saved.date.isoformat()}.")
@@ -373,11 +410,11 @@ class WorkEntryScreen(DriveScreenMixin, ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         if self.closing or self._fields() == self.first_values:
-            self._close(False)
+            self._discard()
             return
         from drive_tui.ui.screens.confirm import ask_before_discarding
 
-        ask_before_discarding(self.app, lambda: self._close(False))
+        ask_before_discarding(self.app, self._discard)
 
 
 def _in_words(problem: str) -> str:

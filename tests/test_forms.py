@@ -77,6 +77,17 @@ def test_closure_v2_asks_the_idvas_view_and_v1_stays_for_what_was_recorded_with_
     assert validate_answers(CLOSURE, with_view, hidden="reject").ok
 
 
+@pytest.mark.parametrize("form_id", ["intake", "review", "closure"])
+def test_notes_help_says_how_to_treat_what_the_victim_survivor_alone_disclosed(form_id: str) -> None:
+    """The evaluation relies on such information for disruption (p.51): the help says to flag it, never forbids it.
+    The first versions, which did, stay for what was recorded with them."""
+    newest, first = CATALOGUE.latest(form_id), CATALOGUE.get(form_id, 1)
+    assert newest.version == 2
+    assert "came from the victim/survivor alone, say so" in newest.by_answer_id["notes"].help
+    assert "Never record" in first.by_answer_id["notes"].help
+    assert [spec.id for spec in first.fields()] == [spec.id for spec in newest.fields()][: len(list(first.fields()))]
+
+
 def test_victim_and_risk_fields_are_sensitive() -> None:
     for form in CATALOGUE:
         for answer_id, spec in form.by_answer_id.items():

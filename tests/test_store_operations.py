@@ -299,21 +299,24 @@ def test_history_validates_against_the_form_version_it_was_made_with(
         review_draft = start_assessment(tx, case_id, Timepoint.MONTH_3)
     answer_all(store, review_draft.id, {"need_housing": "no"})
     store.close()
-    # A later release renames a code in the review form (version 2) and edits intake v1 in place by mistake.
+    # A later release renames a code in the review form (a new version) and edits intake in place by mistake.
     forms = tmp_path / "forms"
     forms.mkdir()
     for path in builtin_forms_dir().glob("*.yaml"):
         (forms / path.name).write_text(path.read_text())
     review = forms / "review.yaml"
+    later = review_draft.form_version + 1
     review.write_text(
-        review.read_text().replace("version: 1", "version: 2").replace("label: Housing difficulties", "label: Housing")
+        review.read_text()
+        .replace(f"version: {review_draft.form_version}\n", f"version: {later}\n")
+        .replace("label: Housing difficulties", "label: Housing")
     )
     newer = settings.with_changes(forms_dir=forms)
     with unlock(newer, PASSPHRASE) as reopened:
         with reopened.transaction() as tx:
-            # the draft started on review v1 still saves and submits against v1
-            assert save_draft_answer(tx, review_draft.id, "need_housing", "yes").form_version == 1
-            assert get_assessment(tx, intake_id).form_version == 1
+            # the draft started on the review's version then still saves and submits against it
+            assert save_draft_answer(tx, review_draft.id, "need_housing", "yes").form_version == later - 1
+            assert get_assessment(tx, intake_id).form_version == 2
     intake = forms / "intake.yaml"
     intake.write_text(intake.read_text().replace("label: Housing difficulties", "label: Home"))
     case2 = None

@@ -73,13 +73,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         Binding("m", "amend", "Amend"),
         Binding("w", "log_work", "Log work", tooltip="Log a contact attempt, a session or multi-agency work"),
         Binding("e", "edit_profile", "Profile", tooltip="Edit the case profile", show=False),  # its title says (e)
-        Binding(
-            "s",
-            "strategy",
-            "Strategy",
-            tooltip="The contact strategy: write it, agree it (not in visit mode)",
-            show=False,
-        ),  # fmt: skip
+        Binding("s", "strategy", "Strategy", tooltip="The contact strategy: its plan, and if agreed", show=False),
         Binding("k", "filter_kind", "Filter", tooltip="Timeline: all, assessments, or one kind of work", show=False),
         Binding(
             "v", "victims", "V/S", tooltip="Add or edit the case's victim/survivors (not in visit mode)", show=False

@@ -9,7 +9,15 @@ import pytest
 from pydantic import ValidationError
 
 from drive_tui.analysis.casework import Period, casework_figures
-from drive_tui.domain.casework import CaseWork, ContactStrategy, WorkLogEntry, info_requests, working_days_between
+from drive_tui.domain.casework import (
+    CaseWork,
+    ContactStrategy,
+    WorkLogEntry,
+    info_requests,
+    latest_today,
+    misdated,
+    working_days_between,
+)
 from drive_tui.domain.models import CaseProfile
 from drive_tui.domain.vocab import CaseStatus, StrategyState
 
@@ -204,3 +212,13 @@ def test_casework_figures_with_no_cases_say_so_rather_than_divide_by_zero() -> N
     assert figures["cases"] == 0 and figures["entries_per_case"]["indirect"] is None
     assert figures["contact_attempts"]["contacted"] == {"cases": 0, "attempts": 0, "median_attempts": None}
     assert figures["info_requests"]["median_days_to_answer"] is None
+
+
+def test_today_for_the_work_log_is_the_latest_date_anywhere() -> None:
+    """A laptop in British Summer Time at 00:30 on 2 July is at 23:30 UTC on 1 July: its day's work is dated 2 July
+    and is not "after today". Nowhere is it already 3 July."""
+    late = dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC)
+    assert latest_today(late) == dt.date(2026, 7, 2)
+    assert latest_today(dt.datetime(2026, 7, 1, 5, 0, tzinfo=dt.UTC)) == dt.date(2026, 7, 1)
+    assert misdated(dt.date(2026, 7, 2), allocated_on=dt.date(2026, 1, 1), today=latest_today(late)) is None
+    assert misdated(dt.date(2026, 7, 3), allocated_on=dt.date(2026, 1, 1), today=latest_today(late)) is not None

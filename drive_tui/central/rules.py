@@ -36,7 +36,7 @@ from pydantic_core import to_json
 
 from drive_tui.central.intake import CHANGE, Unparsed, place
 from drive_tui.central.people import Device
-from drive_tui.domain.casework import ContactStrategy, StrategyRefused, misdated
+from drive_tui.domain.casework import ContactStrategy, StrategyRefused, latest_today, misdated
 from drive_tui.domain.models import Assessment, CaseProfile
 from drive_tui.domain.terms import Entity, ReviewDecision, Role
 from drive_tui.domain.vocab import AgencyAction, AssessmentStatus
@@ -599,8 +599,7 @@ class Work:
         existing = self.work_log.get(entry.id)
         if existing is not None and existing["case_id"] != case["id"]:
             raise Forbidden(NOT_YOURS)
-        today = (self.now + MAX_UTC_OFFSET).date()  # the latest date it is anywhere on Earth now
-        problem = misdated(entry.date, allocated_on=_day(case["allocated_on"]), today=today)
+        problem = misdated(entry.date, allocated_on=_day(case["allocated_on"]), today=latest_today(self.now))
         if problem:
             raise Rejected(problem)
         if entry.answers is not None:

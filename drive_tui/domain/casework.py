@@ -224,6 +224,16 @@ def info_requests(entries: Iterable[WorkLogEntry]) -> list[InfoRequest]:
     return [InfoRequest(e, answers.get(e.id)) for e in entries if e.action is AgencyAction.INFO_REQUESTED]
 
 
+LATEST_UTC_OFFSET = dt.timedelta(hours=14)
+"""The widest offset from UTC any place keeps: a day's work is never "after today" while it is that day anywhere."""
+
+
+def latest_today(now: dt.datetime) -> dt.date:
+    """The latest date it is anywhere on Earth at ``now``: a laptop an hour ahead of UTC (British Summer Time just
+    after midnight) logs today's work on a date UTC has not reached."""
+    return (now.astimezone(dt.UTC) + LATEST_UTC_OFFSET).date()
+
+
 def misdated(day: dt.date, *, allocated_on: dt.date, today: dt.date) -> str | None:
     """Why work cannot be dated ``day`` on a case allocated on ``allocated_on``, or None: work is logged as it is
     done, from the case's allocation to today."""

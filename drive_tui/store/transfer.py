@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from drive_tui.domain.casework import misdated
+from drive_tui.domain.casework import latest_today, misdated
 from drive_tui.domain.interchange import (
     FORMAT,
     READABLE,
@@ -142,7 +142,7 @@ def import_exchange(tx: Tx, exchange: ExchangeFile) -> ImportReport:
         seen[key] = index
         problems.extend(_answer_problems(tx.forms, case, at))
         for w_index, entry in enumerate(case.work_log):
-            problem = misdated(entry.date, allocated_on=case.allocated_on, today=tx.today)
+            problem = misdated(entry.date, allocated_on=case.allocated_on, today=latest_today(tx.now))
             if problem:
                 problems.append(f"{at}.work_log[{w_index}].date: {problem}")
             if entry.id is not None and entry.id in ids_in_file:

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from drive_tui.domain.casework import CaseWork, WorkLogEntry, misdated
+from drive_tui.domain.casework import CaseWork, WorkLogEntry, latest_today, misdated
 from drive_tui.domain.models import new_id
 from drive_tui.domain.terms import Operation
 from drive_tui.domain.vocab import AgencyAction
@@ -48,7 +48,7 @@ def record_work(
             for e in exc.errors(include_input=False)
         ]
         raise Invalid("the work-log entry is not valid", problems) from None
-    problem = misdated(entry.date, allocated_on=case.allocated_on, today=tx.today)
+    problem = misdated(entry.date, allocated_on=case.allocated_on, today=latest_today(tx.now))
     if problem:
         raise Invalid("the work-log entry is not valid", [f"date: {problem}"])
     if entry.answers is not None:

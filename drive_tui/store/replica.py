@@ -18,6 +18,7 @@ from sqlmodel import col, delete, func, select, update
 from drive_tui.domain.terms import Role
 from drive_tui.domain.vocab import AssessmentStatus
 from drive_tui.store.device import SYNC_PREFIX, SyncStatus, read_sync_status
+from drive_tui.store.form_drafts import case_drafts_prefix
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import (
     ASSESSMENT_FIELDS,
@@ -30,7 +31,6 @@ from drive_tui.store.tables import (
     StoreMeta,
     WorkLogRow,
 )
-from drive_tui.store.work_log import WORK_DRAFT_PREFIX
 
 _PREFIX = SYNC_PREFIX
 _STATE_KEYS = (
@@ -343,7 +343,7 @@ def release_cases(tx: Tx) -> list[str]:
         tx.session.exec(delete(AssessmentRow).where(col(AssessmentRow.case_id) == case_id))
         held = [case_id, *assessment_ids, *entry_ids]
         tx.session.exec(delete(OutboxRow).where(col(OutboxRow.entity_id).in_(held)))
-        tx.session.exec(delete(StoreMeta).where(col(StoreMeta.key).startswith(f"{WORK_DRAFT_PREFIX}{case_id}/")))
+        tx.session.exec(delete(StoreMeta).where(col(StoreMeta.key).startswith(case_drafts_prefix(case_id))))
         tx.session.exec(delete(CaseRow).where(col(CaseRow.id) == case_id))
         released.append(case_id)
     return released

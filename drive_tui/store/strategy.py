@@ -8,6 +8,7 @@ from drive_tui.domain.casework import NOTE_LENGTH, ContactStrategy, StrategyRefu
 from drive_tui.domain.models import new_id
 from drive_tui.domain.terms import Operation
 from drive_tui.store.errors import Conflict, Invalid, NotFound
+from drive_tui.store.form_drafts import draft_key, drop_draft, keep_draft, kept_draft
 from drive_tui.store.journal import journal
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import CaseRow
@@ -77,3 +78,21 @@ def _case(tx: Tx, case_id: str) -> CaseRow:
     if row is None:
         raise NotFound(f"no case with id {case_id}")
     return row
+
+
+def _plan_key(case_id: str) -> str:
+    return draft_key(case_id, "strategy")
+
+
+def keep_plan_draft(tx: Tx, case_id: str, plan: str) -> None:
+    """Keep the plan as it is typed (``store.form_drafts``)."""
+    keep_draft(tx, _plan_key(case_id), plan)
+
+
+def plan_draft(tx: Tx, case_id: str) -> str | None:
+    kept = kept_draft(tx, _plan_key(case_id))
+    return kept if isinstance(kept, str) else None
+
+
+def drop_plan_draft(tx: Tx, case_id: str) -> None:
+    drop_draft(tx, _plan_key(case_id))

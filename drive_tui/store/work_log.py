@@ -6,7 +6,6 @@ recorded it is this device's user, whatever the caller passes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,9 +18,10 @@ from drive_tui.domain.terms import Operation
 from drive_tui.domain.vocab import AgencyAction
 from drive_tui.store.cases import to_case
 from drive_tui.store.errors import Invalid, NotFound
-from drive_tui.store.journal import expire, journal
+from drive_tui.store.form_drafts import draft_key, drop_draft, keep_draft, kept_draft
+from drive_tui.store.journal import journal
 from drive_tui.store.store import Tx
-from drive_tui.store.tables import CaseRow, StoreMeta, WorkLogRow
+from drive_tui.store.tables import CaseRow, WorkLogRow
 
 
 def record_work(
@@ -109,32 +109,19 @@ def case_work(tx: Tx, *, site: str | None = None) -> list[CaseWork]:
     return [CaseWork(case, logs.get(case.id, [])) for case in cases]
 
 
-WORK_DRAFT_PREFIX = "work_draft:"
-"""store_meta keys of work-log entries being typed: ``work_draft:<case id>/<entry id or "new">``."""
-
-
-def _draft_key(case_id: str, entry_id: str | None) -> str:
-    return f"{WORK_DRAFT_PREFIX}{case_id}/{entry_id or 'new'}"
+def _work_key(case_id: str, entry_id: str | None) -> str:
+    return draft_key(case_id, f"work/{entry_id or 'new'}")
 
 
 def keep_work_draft(tx: Tx, case_id: str, entry_id: str | None, fields: dict[str, Any]) -> None:
-    """Keep what the work-log form holds, as typed (``fields``: its values as JSON), so that a crash, a lock or a
-    quit loses none of it. Local and encrypted like the rest of the store, never synced: it is not work done yet."""
-    key = _draft_key(case_id, entry_id)
-    text = json.dumps(fields, default=str)
-    tx.dbapi.execute(
-        "INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, text),
-    )
-    expire(tx, StoreMeta, key)
+    """Keep what the work-log form holds, as typed (``store.form_drafts``)."""
+    keep_draft(tx, _work_key(case_id, entry_id), fields)
 
 
 def work_draft(tx: Tx, case_id: str, entry_id: str | None) -> dict[str, Any] | None:
     """What was being typed into the work-log form for this case (and entry), if it was left unsaved."""
-    row = tx.dbapi.execute("SELECT value FROM store_meta WHERE key = ?", (_draft_key(case_id, entry_id),)).fetchone()
-    return None if row is None else json.loads(row[0])
+    return kept_draft(tx, _work_key(case_id, entry_id))
 
 
 def drop_work_draft(tx: Tx, case_id: str, entry_id: str | None) -> None:
-    tx.dbapi.execute("DELETE FROM store_meta WHERE key = ?", (_draft_key(case_id, entry_id),))
-    expire(tx, StoreMeta, _draft_key(case_id, entry_id))
+    drop_draft(tx, _work_key(case_id, entry_id))

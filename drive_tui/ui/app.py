@@ -76,8 +76,6 @@ class DriveApp(App[None]):
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
         self._reads: StoreReads | None = None
         self.unsaved_victims: dict[tuple[str, int | None], dict[str, object]] = {}
-        self.unsaved_plans: dict[str, str] = {}
-        """Case id → a contact strategy's plan as typed when visit mode closed its form, for when it opens again."""
         """A victim/survivor form closed by visit mode: what was typed, by (case id, victim index or None for a new
         one), put back when the form opens again. In memory only."""
         self.register_theme(HIGH_CONTRAST)

@@ -17,7 +17,7 @@ from drive_tui.domain.vocab import (
     WorkKind,
 )
 from drive_tui.store.store import Store
-from drive_tui.store.strategy import strategy_of
+from drive_tui.store.strategy import plan_draft, strategy_of
 from drive_tui.store.work_log import record_work, work_draft, work_log
 from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.dashboard import DashboardScreen
@@ -288,3 +288,25 @@ async def test_work_typed_and_left_unsaved_is_there_when_the_form_opens_again(po
         (entry,) = work_log(tx, case_id)
         assert (entry.attempt_method, entry.note) == (AttemptMethod.VIA_PRISON, "Wing visit")
         assert work_draft(tx, case_id, None) is None
+
+
+async def test_a_plan_typed_and_left_unsaved_is_there_when_the_strategy_opens_again(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    case_id = known_case_id(populated)
+    first = app_for(populated)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("s", *"Via his OM")
+        await pilot.pause()
+    with populated.transaction() as tx:
+        assert plan_draft(tx, case_id) == "Via his OM" and strategy_of(tx, case_id) is None
+    again = app_for(populated)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        assert "not saved yet: as typed before" in screen_text(again)
+        assert again.screen.query_one("#plan").text == "Via his OM"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    with populated.transaction() as tx:
+        assert strategy_of(tx, case_id).plan == "Via his OM" and plan_draft(tx, case_id) is None  # type: ignore[union-attr]

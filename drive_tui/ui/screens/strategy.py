@@ -4,8 +4,11 @@ agreed, and a changed plan is a draft again) and marks an agreed one shared with
 manager, on a supervisor's device, reads it and agrees it (Ctrl+G). (Ctrl+M is Enter to a terminal, Ctrl+A the start
 of a line to the plan's editor.)
 
+The plan is kept in the store as it is typed (``store.form_drafts``): left unsaved — a quit, a lock, a crash, visit
+mode closing the form — it is there when the form opens again.
+
 Sensitive: never drawn in visit mode. Opened then, it shows nothing; open when visit mode comes on, it closes at
-once, keeping what was typed (in memory) for the next time it opens.
+once.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from drive_tui.domain.casework import NOTE_LENGTH, ContactStrategy
 from drive_tui.domain.models import Case
 from drive_tui.domain.vocab import StrategyState
 from drive_tui.store.errors import StoreError
-from drive_tui.store.strategy import agree_strategy, save_strategy
+from drive_tui.store.store import Tx
+from drive_tui.store.strategy import agree_strategy, drop_plan_draft, keep_plan_draft, plan_draft, save_strategy
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
@@ -69,9 +73,11 @@ class StrategyScreen(DriveScreenMixin, ModalScreen[bool]):
         if self.hidden:
             yield Static(HIDDEN, id="strategy-box")
             return
-        kept = self.drive.unsaved_plans.pop(self.case.id, None)
+        kept = None if self.supervising else self.in_store(lambda tx: plan_draft(tx, self.case.id))
         with Vertical(id="strategy-box"):
             title = Text.assemble((f"Contact strategy for {self.case.reference}: ", "bold"), describe(self.strategy))
+            if kept is not None:
+                title.append(" — not saved yet: as typed before", "yellow")
             yield Static(title)
             plan = TextArea(kept if kept is not None else self.first_plan, id="plan", soft_wrap=True, compact=True)
             plan.read_only = self.supervising
@@ -88,6 +94,19 @@ class StrategyScreen(DriveScreenMixin, ModalScreen[bool]):
     def on_mount(self) -> None:
         if not self.hidden:
             self.query_one("#plan", TextArea).focus()
+            self._ready = True
+
+    _ready = False
+
+    def on_text_area_changed(self) -> None:
+        """Every change kept in the store at once, as the work-log form's are."""
+        if not self._ready or self.closing or self.supervising:
+            return
+        text = self.query_one("#plan", TextArea).text
+        if text.strip() == self.first_plan:
+            self.in_store(lambda tx: drop_plan_draft(tx, self.case.id))
+        else:
+            self.in_store(lambda tx: keep_plan_draft(tx, self.case.id, text))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save", "share"):
@@ -106,9 +125,13 @@ class StrategyScreen(DriveScreenMixin, ModalScreen[bool]):
         if not plan:
             self.query_one("#strategy-error", Static).update("Write the plan first: how the SU will be approached.")
             return
-        saved = self.in_store(
-            lambda tx: save_strategy(tx, self.case.id, plan, shared_with_marac=shared), refused=self._refused
-        )
+
+        def save(tx: Tx) -> ContactStrategy:
+            strategy = save_strategy(tx, self.case.id, plan, shared_with_marac=shared)
+            drop_plan_draft(tx, self.case.id)  # in the same transaction: kept until it is saved
+            return strategy
+
+        saved = self.in_store(save, refused=self._refused)
         if saved is not None:
             self.notify(f"Contact strategy {describe(saved).plain}.")
             self._close(True)
@@ -131,9 +154,7 @@ class StrategyScreen(DriveScreenMixin, ModalScreen[bool]):
     async def visit_mode_changed(self) -> None:
         if not self.drive.visit_mode or self.hidden or self.closing or self not in self.app.screen_stack:
             return
-        if self._plan() != self.first_plan:
-            self.drive.unsaved_plans[self.case.id] = self.query_one("#plan", TextArea).text
-        while self.app.screen is not self:
+        while self.app.screen is not self:  # what was typed is in the store already
             self.app.pop_screen()
         self._close(False)
 
@@ -142,10 +163,15 @@ class StrategyScreen(DriveScreenMixin, ModalScreen[bool]):
             self.closing = True
             self.dismiss(done)
 
+    def _discard(self) -> None:
+        if not self.supervising:
+            self.in_store(lambda tx: drop_plan_draft(tx, self.case.id))
+        self._close(False)
+
     def action_cancel(self) -> None:
         if self.hidden or self.closing or self.supervising or self._plan() == self.first_plan:
-            self._close(False)
+            self._discard()
             return
         from drive_tui.ui.screens.confirm import ask_before_discarding
 
-        ask_before_discarding(self.app, lambda: self._close(False), "what you typed in the plan")
+        ask_before_discarding(self.app, self._discard, "what you typed in the plan")

@@ -75,7 +75,6 @@ class DriveApp(App[None]):
         self.resume_focus: dict[str, str] = {}
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
         self._reads: StoreReads | None = None
-        self.unsaved_victims: dict[tuple[str, int | None], dict[str, object]] = {}
         """A victim/survivor form closed by visit mode: what was typed, by (case id, victim index or None for a new
         one), put back when the form opens again. In memory only."""
         self.register_theme(HIGH_CONTRAST)

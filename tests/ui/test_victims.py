@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from drive_tui.domain.vocab import Gender, Relationship
 from drive_tui.store.cases import get_case
+from drive_tui.store.form_drafts import draft_key, kept_draft
 from drive_tui.store.journal import pending_changes
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.case import CaseScreen
@@ -102,6 +103,16 @@ async def test_visit_mode_closes_the_form_and_keeps_what_was_typed(populated: St
         assert isinstance(app.screen, VictimFormScreen)
         text = screen_text(app)
         assert "63" in text and "SENTINEL-ETHNICITY" in text  # as typed before visit mode came on
+    again = app_for(populated)  # and kept in the store as typed: a quit (or a crash) loses none of it
+    async with again.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await pilot.press("v", "end", "enter")
+        await pilot.pause()
+        assert isinstance(again.screen, VictimFormScreen) and "SENTINEL-ETHNICITY" in screen_text(again)
+        await pilot.press("escape", "y")  # discarded: gone from the store too
+        await pilot.pause()
+    with populated.transaction() as tx:
+        assert kept_draft(tx, draft_key(known_case_id(populated), "victim/new")) is None
 
 
 async def test_a_new_case_asks_for_its_victim_survivor_straight_away(store: Store, app_for) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,8 @@
 Esc cancels (asking before typed input is thrown away).
 
 Sensitive through and through: never opened in visit mode, and closed at once if visit mode comes on while it is
-open — what was typed is kept in memory for the next time it opens, never drawn meanwhile.
+open. What is typed is kept in the store as it is typed (``store.form_drafts``): left unsaved — visit mode closing
+the form, a quit, a lock, a crash — it is there when the form opens again, never drawn meanwhile.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical
@@ -20,6 +22,8 @@ from drive_tui.domain.models import Case, VictimSurvivor
 from drive_tui.domain.vocab import Gender, Relationship, YesNo
 from drive_tui.store.cases import add_victim, update_case
 from drive_tui.store.errors import StoreError
+from drive_tui.store.form_drafts import draft_key, drop_draft, keep_draft, kept_draft
+from drive_tui.store.store import Tx
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.screens.case_form import for_a_person
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -69,7 +73,7 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
             yield Static(HIDDEN, id="victim-form")
             return
         victim = self.case.victims[self.index] if self.index is not None else VictimSurvivor()
-        kept = self.drive.unsaved_victims.pop((self.case.id, self.index), None)
+        kept = self.in_store(lambda tx: kept_draft(tx, self._draft_key))
         values = kept or self._as_fields(victim)
         title = (
             f"Add a victim/survivor to {self.case.reference} (Esc: not now)"
@@ -125,6 +129,10 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
             values[name] = self.query_one(f"#v-{name}", Input).value.strip()
         return values
 
+    @property
+    def _draft_key(self) -> str:
+        return draft_key(self.case.id, f"victim/{'new' if self.index is None else self.index}")
+
     def on_mount(self) -> None:
         if self.hidden:
             return
@@ -132,15 +140,32 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
             self.case.victims[self.index] if self.index is not None else VictimSurvivor()
         )
         self.query_one("#v-relationship", Select).focus()
+        self._ready = True
+
+    _ready = False
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _keep(self) -> None:
+        """Every change kept in the store at once, as the work-log form's are."""
+        if not self._ready or self.hidden or self.closing:
+            return
+        fields = self._fields()
+        if fields == self.first_values:
+            self.in_store(lambda tx: drop_draft(tx, self._draft_key))
+        else:
+            self.in_store(lambda tx: keep_draft(tx, self._draft_key, fields))
+
+    def _discard(self) -> None:
+        if not self.hidden:
+            self.in_store(lambda tx: drop_draft(tx, self._draft_key))
+        self._close(False)
 
     async def visit_mode_changed(self) -> None:
         """Visit mode came on: close now — with any question asked over the form, which would leave it drawn,
-        dimmed, behind — keeping what was typed (in memory) for the next time the form opens."""
+        dimmed, behind. What was typed is in the store already, for the next time the form opens."""
         if not self.drive.visit_mode or self.hidden or self.closing or self not in self.app.screen_stack:
             return
-        fields = self._fields()
-        if fields != self.first_values:
-            self.drive.unsaved_victims[(self.case.id, self.index)] = fields
         while self.app.screen is not self:
             self.app.pop_screen()
         self._close(False)
@@ -181,16 +206,20 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
             self.query_one("#victim-form-error", Static).update(victim)
             return
         data = victim.model_dump(mode="json")
-        if self.index is None:
-            saved = self.in_store(lambda tx: add_victim(tx, self.case.id, data), refused=self._refused)
-        else:
+        changes: dict[str, Any] = {}
+        if self.index is not None:
             before = self.case.victims[self.index].model_dump(mode="json")
             changes = {f"victims.{self.index}.{k}": v for k, v in data.items() if before.get(k) != v}
-            saved = (
-                self.in_store(lambda tx: update_case(tx, self.case.id, changes), refused=self._refused)
-                if changes
-                else self.case
-            )
+
+        def save(tx: Tx) -> Case:
+            if self.index is None:
+                saved_case = add_victim(tx, self.case.id, data)
+            else:
+                saved_case = update_case(tx, self.case.id, changes) if changes else self.case
+            drop_draft(tx, self._draft_key)  # in the same transaction: kept until it is saved
+            return saved_case
+
+        saved = self.in_store(save, refused=self._refused)
         if saved is not None:
             self._close(True)
 
@@ -200,8 +229,8 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
     def action_cancel(self) -> None:
         """Esc: leave, but never throw typed input away without asking."""
         if self.hidden or self.closing or self._fields() == self.first_values:
-            self._close(False)
+            self._discard()
             return
         from drive_tui.ui.screens.confirm import ask_before_discarding
 
-        ask_before_discarding(self.app, lambda: self._close(False))
+        ask_before_discarding(self.app, self._discard)

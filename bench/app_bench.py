@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import platform
 import statistics
@@ -49,7 +50,6 @@ def child_minimal() -> None:
 
 def child_app(home: str, key_hex: str) -> None:
     import base64
-    import gc
 
     gc.disable()  # as ``drive-tui`` does before it imports the app (ui.startup.run); the app resumes it
 
@@ -130,6 +130,7 @@ async def keystrokes(folder: Path, count: int) -> dict[str, list[float]]:
 
     settings = Settings(home=folder, keyring=False)
     store = unlock(settings, PASSPHRASE)
+    gc.disable()  # as ``drive-tui`` runs the app (ui.startup.run): it resumes once the caseload is shown
     app = make_app(settings, store=store, today=TODAY)
     frames: list[float] = []
     results: dict[str, list[float]] = {
@@ -197,6 +198,7 @@ async def transitions(folder: Path, runs: int) -> dict[str, list[float]]:
 
     settings = Settings(home=folder, keyring=False)
     store = unlock(settings, PASSPHRASE)
+    gc.disable()  # as ``drive-tui`` runs the app (ui.startup.run): it resumes once the caseload is shown
     app = make_app(settings, store=store, today=TODAY)
     results: dict[str, list[float]] = {}
 
@@ -282,6 +284,7 @@ async def work_log(folder: Path, runs: int, keys: int) -> dict[str, list[float]]
 
     settings = Settings(home=folder, keyring=False)
     store = unlock(settings, PASSPHRASE)
+    gc.disable()  # as ``drive-tui`` runs the app (ui.startup.run): it resumes once the caseload is shown
     app = make_app(settings, store=store, today=TODAY)
     results: dict[str, list[float]] = {}
     async with app.run_test(size=(120, 40)) as pilot:

@@ -65,6 +65,7 @@ def team_load(
     requests open and stalled."""
     members: dict[str, MemberLoad] = {}
     manager_of: dict[str, str] = {}
+    soon = today + timedelta(days=DUE_SOON_DAYS)
     for case, schedule in schedules:
         member = members.setdefault(case.case_manager, MemberLoad(case.case_manager))
         manager_of[case.id] = case.case_manager
@@ -75,7 +76,7 @@ def team_load(
             1
             for slot in schedule.slots
             if slot.state in (SlotState.DUE, SlotState.NOT_DUE, SlotState.DRAFT)  # a draft is not done yet
-            and today <= slot.due_on <= today + timedelta(days=DUE_SOON_DAYS)
+            and today <= slot.due_on <= soon
         )
         member.conflicts += open_conflicts.get(case.id, 0)
         still_open = [request for request in (requests or {}).get(case.id, ()) if request.open]

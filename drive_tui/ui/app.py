@@ -18,7 +18,7 @@ from textual.screen import Screen
 from drive_tui.config import Settings
 from drive_tui.store.keychain import Keychain
 from drive_tui.ui.screens.base import DriveScreenMixin
-from drive_tui.ui.startup import FIRST_OPEN_WAIT, FirstOpen, resume_gc
+from drive_tui.ui.startup import FIRST_OPEN_WAIT, PAUSE_BEFORE_COLLECTING, FirstOpen, collect_at_rest, resume_gc
 from drive_tui.ui.themes import HIGH_CONTRAST
 
 if TYPE_CHECKING:
@@ -75,8 +75,6 @@ class DriveApp(App[None]):
         self.resume_focus: dict[str, str] = {}
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
         self._reads: StoreReads | None = None
-        """A victim/survivor form closed by visit mode: what was typed, by (case id, victim index or None for a new
-        one), put back when the form opens again. In memory only."""
         self.register_theme(HIGH_CONTRAST)
 
     @property
@@ -85,7 +83,7 @@ class DriveApp(App[None]):
 
     async def on_mount(self) -> None:
         self.set_visit_mode(self.settings.visit_mode)
-        self.set_interval(1.0, self.lock_when_idle)
+        self.set_interval(1.0, self.when_idle)
         if self.store is not None:
             self._store_ready.set()
             self.show_caseload().call_after_refresh(resume_gc)
@@ -161,11 +159,14 @@ class DriveApp(App[None]):
             self._last_activity = self.clock()
         await super().on_event(event)
 
-    def lock_when_idle(self) -> None:
-        """Lock if no key has been pressed for the idle-lock time (checked every second)."""
+    def when_idle(self) -> None:
+        """Checked every second: lock if no key has been pressed for the idle-lock time; collect garbage in a pause
+        (``startup.collect_at_rest``)."""
         idle = self.clock() - self._last_activity
         if self.unlocked and not self.locked and idle >= self.settings.idle_lock_minutes * 60:
             self.action_lock()
+        elif idle >= PAUSE_BEFORE_COLLECTING:
+            collect_at_rest()
 
     # Visit mode ------------------------------------------------------------------------------------------
 

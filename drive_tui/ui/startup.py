@@ -9,6 +9,9 @@
 4. After the caseload's first frame a worker loads SQLAlchemy and attaches the full store; collection resumes
    (``resume_gc``). Anything that needs the store awaits ``DriveApp.wait_for_store``, so a key pressed in between
    is handled (in order) a moment later, never dropped.
+5. From then on full collections wait for a pause (``collect_at_rest``): with 2,000 cases read, one takes
+   130–340 ms, and Python starts one whenever enough objects have survived — as often as not in the middle of
+   drawing the next screen (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -45,12 +48,35 @@ def run(settings: Settings, *, store: Store | None = None, keychain: Keychain | 
     make_app(settings, store=store, keychain=keychain).run()
 
 
+FULL_COLLECTION_RHYTHM = 10
+"""Python's own: a full collection once every this many generation-1 collections (``gc.get_threshold()[2]``)."""
+
+FULL_COLLECTION_CEILING = 100
+"""Generation-1 collections after which Python runs a full collection itself, pause or not: the bound on what
+garbage can build up while keys come without a pause."""
+
+PAUSE_BEFORE_COLLECTING = 1.0
+"""Seconds without a key before a due full collection runs."""
+
+
 def resume_gc() -> None:
     """Collect cycles again if ``run`` paused it. What start-up built lives as long as the app, so it is frozen out
-    of every later collection."""
+    of every later collection; the young generations are collected as usual (a few milliseconds at most), the full
+    collection waits for ``collect_at_rest``."""
     if not gc.isenabled():
         gc.freeze()
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTION_CEILING)
         gc.enable()
+
+
+def collect_at_rest() -> bool:
+    """Run the full collection Python would have run by now, while the person is not pressing keys (the app calls
+    this once a second after ``PAUSE_BEFORE_COLLECTING``). True if it ran."""
+    if not gc.isenabled() or gc.get_count()[2] < FULL_COLLECTION_RHYTHM:
+        return False
+    gc.collect()
+    return True
 
 
 class FirstOpen:

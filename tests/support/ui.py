@@ -70,5 +70,5 @@ class Clock:
     def __call__(self) -> float:
         return self.now
 
-    def advance(self, *, minutes: float) -> None:
-        self.now += minutes * 60
+    def advance(self, *, minutes: float = 0, seconds: float = 0) -> None:
+        self.now += minutes * 60 + seconds

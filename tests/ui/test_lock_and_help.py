@@ -1,6 +1,8 @@
-"""The idle lock, the lock key, the help screen, the command palette's actions."""
+"""The idle lock, the lock key, the help screen, the command palette's actions; garbage collected in pauses."""
 
 from __future__ import annotations
+
+import gc
 
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.assessment import AssessmentScreen
@@ -17,10 +19,10 @@ async def test_auto_lock_after_idle_hides_everything_and_keeps_the_draft(populat
         await start_review(pilot)
         await pilot.press("right", "enter")  # contact made: No
         clock.advance(minutes=4.9)
-        app.lock_when_idle()  # as the app checks every second
+        app.when_idle()  # as the app checks every second
         assert not app.locked
         clock.advance(minutes=0.2)  # five minutes (the default) since the last key
-        app.lock_when_idle()
+        app.when_idle()
         await pilot.pause()  # let the lock screen draw
         assert isinstance(app.screen, VerifyScreen) and app.locked
         text = screen_text(app)
@@ -33,6 +35,26 @@ async def test_auto_lock_after_idle_hides_everything_and_keeps_the_draft(populat
         await pilot.pause()
         assert isinstance(app.screen, AssessmentScreen) and not app.locked
         assert app.screen.assessment.answers == {"contact_made": "no"}
+
+
+async def test_a_full_collection_due_waits_for_a_pause_in_the_keys(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """A full collection costs 130–340 ms with 2,000 cases read: it runs when no key has come for a second, never
+    between two keys."""
+    clock = Clock()
+    app = app_for(populated, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down")
+        for _ in range(10):  # ten collections of the middle generation: Python's own rhythm for a full one
+            gc.collect(1)
+        due = gc.get_count()[2]
+        assert due >= 10
+        clock.advance(seconds=0.5)
+        app.when_idle()
+        assert gc.get_count()[2] >= due  # half a second since the last key: not yet
+        clock.advance(seconds=0.6)
+        app.when_idle()
+        assert gc.get_count()[2] == 0  # collected, and nothing locked
+        assert not app.locked
 
 
 async def test_lock_key(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]

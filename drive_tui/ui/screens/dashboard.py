@@ -94,14 +94,16 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
         yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.read_team()
+        """The team's load at once, from the caseload the screen below has just read (``StoreReads``: a few
+        milliseconds; a worker would fight the first frame for the GIL and take longer); then, once that is drawn,
+        missing data in a worker (every current assessment of every case: for thousands of cases, a moment). The
+        screen, Esc included, stays usable meanwhile."""
+        if self.in_store(self._load_team, refused=lambda exc: self._unreadable(str(exc))):
+            self.render_team()
+            self.call_after_refresh(self.read_missing)
 
-    @work(thread=True, exclusive=True)
-    def read_team(self) -> None:
-        """In a worker, in two steps: the team's load (a caseload read, at once), then missing data (every current
-        assessment of every case: for thousands of cases, a moment). The screen, Esc included, stays usable."""
-        if self.in_store(self._load_team, refused=self._refused_in_worker):
-            self.app.call_from_thread(self.render_team)
+    @work(thread=True, exclusive=True, group="missing")
+    def read_missing(self) -> None:
         if self.in_store(self._load_missing, refused=self._refused_in_worker):
             self.app.call_from_thread(self.render_missing)
 

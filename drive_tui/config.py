@@ -80,6 +80,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "user": str,
     "grace_days": int,
     "stalled_after_days": int,
+    "small_cells_below": int,
     "forms_dir": _path,
     "visit_mode": _bool,
     "idle_lock_minutes": float,
@@ -90,6 +91,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "keyring_timeout": (0, 30, False),
     "grace_days": (0, 90, True),
     "stalled_after_days": (1, 260, True),
+    "small_cells_below": (2, 100, True),
     "idle_lock_minutes": (0, 240, False),
 }
 """name → (low, high, low included). ``high`` is always included."""
@@ -113,6 +115,8 @@ class Settings:
     """Days after a due date before an assessment is overdue."""
     stalled_after_days: int = STALLED_AFTER_WORKING_DAYS
     """Working days an information request may stay unanswered before it shows as stalled: escalate it."""
+    small_cells_below: int = 5
+    """``report evaluation --suppress-small`` hides counts from 1 to this less one (for sharing outside the service)."""
     forms_dir: Path | None = None
     """Folder of form files to use instead of the built-in forms."""
     visit_mode: bool = False

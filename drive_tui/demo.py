@@ -21,7 +21,8 @@ from drive_tui.forms.spec import FieldKind, FormSpec
 SITES = ("Essex", "South Wales", "West Sussex")
 DEMO_PASSPHRASE = "demo passphrase only"
 """The demo store's passphrase: invented data only, printed for the person trying it."""
-ETHNICITIES = ("White British", "White other", "Black British", "Asian British", "Mixed", "Not stated")
+ETHNICITIES = ("white_british", "white_other", "black_other", "asian_other", "mixed_other", "not_known")
+"""Six, as the free text they replace was: the same draws of the generator, so every other invented answer stays."""
 _SEVERITY_DRIFT = {
     "high": ["high", "moderate", "standard"],
     "moderate": ["moderate", "standard", "none"],

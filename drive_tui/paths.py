@@ -36,8 +36,11 @@ def create_private(path: Path, *, replace: bool = False) -> None:
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to a file only its owner may read (an export, a report: case data, not encrypted)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+def write_private(path: Path, data: str | bytes, *, overwrite: bool = True) -> None:
+    """Write ``data`` (text as UTF-8) to a file only its owner may read (an export, a report: not encrypted) — 0600
+    even where it replaces a file that was not. With ``overwrite=False`` an existing file is left as it is and
+    ``FileExistsError`` raised (checked and created in one step)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL), 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(fd, 0o600)
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)

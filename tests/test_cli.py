@@ -174,7 +174,9 @@ def test_export_csv_with_codebook(tmp_path: Path, home: Path) -> None:
         ("DRV-0002", "intake"),
     ]
     assert rows[0]["contact_types"] == "face_to_face" and rows[2]["contact_types"] == ""
-    assert rows[1]["onward_referral"] == "dvpp" and rows[0]["su_ethnicity"] == SENTINEL
+    assert rows[1]["onward_referral"] == "dvpp"
+    # the sample file's ethnicity is free text from before it was coded, matching no category: kept as typed
+    assert rows[0]["su_ethnicity"] == "as_recorded" and rows[0]["su_ethnicity_recorded"] == SENTINEL
     codebook = list(csv.DictReader((tmp_path / "table.codebook.csv").open()))
     assert {"column": "dva_physical", "code": "high"}.items() <= next(
         r for r in codebook if r["column"] == "dva_physical" and r["code"] == "high"

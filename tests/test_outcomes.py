@@ -409,7 +409,8 @@ def test_the_victim_survivors_profile_counts_every_victim_survivor() -> None:
     assert result["age"] == {"n": 2, "mean": 41.0, "sd": 15.6, "median": 41.0, "min": 30, "max": 52}
     assert victim_profile([]) == {
         "of": 0, "cases_without": 0, "relationship": {"counts": {}, "percent": {}},
-        "gender": {"counts": {}, "percent": {}}, "idva_engaged": {"counts": {}, "percent": {}}, "age": {"n": 0},
+        "gender": {"counts": {}, "percent": {}}, "idva_engaged": {"counts": {}, "percent": {}},
+        "ethnicity": {"counts": {}, "percent": {}}, "age": {"n": 0},
     }  # fmt: skip
 
 

@@ -221,6 +221,7 @@ def profile(cases: list[CohortCase]) -> dict[str, Any]:
         "children_involved": tally(lambda c: su(c).children_involved),
         "previous_dva_offences": tally(lambda c: su(c).previous_dva_offences),
         "previous_other_offences": tally(lambda c: su(c).previous_other_offences),
+        "ethnicity": tally(lambda c: su(c).ethnicity),
         "age": age,
     }
 
@@ -242,6 +243,7 @@ def victim_profile(cases: list[CohortCase]) -> dict[str, Any]:
         "relationship": tally(lambda v: v.relationship),
         "gender": tally(lambda v: v.gender),
         "idva_engaged": tally(lambda v: None if v.idva_engaged is None else ("yes" if v.idva_engaged else "no")),
+        "ethnicity": tally(lambda v: v.ethnicity),
         "age": _age_summary([v.age for v in victims if v.age is not None]),
     }
 

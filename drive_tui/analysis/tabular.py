@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from drive_tui.domain.interchange import ExchangeFile
-from drive_tui.domain.models import ServiceUser
-from drive_tui.domain.vocab import Coded, Timepoint
+from drive_tui.domain.models import ServiceUser, VictimSurvivor
+from drive_tui.domain.vocab import Coded, Ethnicity, Timepoint
 from drive_tui.forms.spec import FieldKind, FormSpec
 
 CASE_COLUMNS: list[tuple[str, str]] = [
@@ -22,7 +22,8 @@ CASE_COLUMNS: list[tuple[str, str]] = [
     ("closed_on", "Date the case closed (YYYY-MM-DD)"),
     ("su_gender", "Service User gender"),
     ("su_age", "Service User age in years"),
-    ("su_ethnicity", "Service User ethnicity (free text)"),
+    ("su_ethnicity", "Service User ethnicity (ONS 2011 category)"),
+    ("su_ethnicity_recorded", "Service User ethnicity as typed before it was coded, where it matched no category"),
     ("su_employment", "Service User employment"),
     ("su_children_involved", "Children involved"),
     ("su_previous_dva_offences", "Previous police-recorded DVA offences"),
@@ -48,7 +49,7 @@ def answer_columns(forms: Iterable[FormSpec]) -> list[str]:
 
 
 WIDE_TIMEPOINTS = (Timepoint.INTAKE, Timepoint.CLOSURE)
-FREE_TEXT_COLUMNS = frozenset({"su_ethnicity", "notes"})
+FREE_TEXT_COLUMNS = frozenset({"su_ethnicity_recorded", "notes"})
 """Dropped (left empty) by pseudonymisation: free text can name people and places."""
 
 
@@ -112,9 +113,10 @@ def pseudonymise(exchange: ExchangeFile, key: bytes) -> ExchangeFile:
                 update={
                     "reference": pseudonym("P", f"{case.site}\x1f{case.reference}"),
                     "case_manager": pseudonym("CM", case.case_manager),
-                    "service_user": case.service_user.model_copy(update={"ethnicity": None}),
+                    "service_user": case.service_user.model_copy(update=_without_recorded(case.service_user)),
                     "victims": [  # coded fields only: no free text about a victim/survivor leaves pseudonymised
-                        victim.model_copy(update={"ethnicity": None, "idva_service": None}) for victim in case.victims
+                        victim.model_copy(update={**_without_recorded(victim), "idva_service": None})
+                        for victim in case.victims
                     ],
                     "assessments": assessments,
                     "work_log": [entry.model_copy(update={"note": ""}) for entry in case.work_log],  # codes stay
@@ -122,6 +124,13 @@ def pseudonymise(exchange: ExchangeFile, key: bytes) -> ExchangeFile:
             )
         )
     return exchange.model_copy(update={"cases": cases})
+
+
+def _without_recorded(person: ServiceUser | VictimSurvivor) -> dict[str, object]:
+    """Ethnicity's code stays; old free text that matched no category does not (nor its "as recorded" code)."""
+    if person.ethnicity is Ethnicity.AS_RECORDED:
+        return {"ethnicity": None, "ethnicity_recorded": None}
+    return {"ethnicity_recorded": None}
 
 
 def _case_cells(case: object) -> list[str]:
@@ -137,7 +146,8 @@ def _case_cells(case: object) -> list[str]:
         c.closed_on.isoformat() if c.closed_on else "",  # type: ignore[attr-defined]
         _code(su.gender),
         "" if su.age is None else str(su.age),
-        su.ethnicity or "",
+        _code(su.ethnicity),
+        su.ethnicity_recorded or "",
         _code(su.employment),
         _code(su.children_involved),
         _code(su.previous_dva_offences),
@@ -198,6 +208,7 @@ def _case_vocabularies() -> dict[str, type[Coded]]:
     return {
         "case_status": vocab.CaseStatus,
         "su_gender": vocab.Gender,
+        "su_ethnicity": vocab.Ethnicity,
         "su_employment": vocab.Employment,
         "su_children_involved": vocab.YesNoNotKnown,
         "su_previous_dva_offences": vocab.YesNoNotKnown,

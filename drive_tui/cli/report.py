@@ -1,4 +1,5 @@
-"""``drive-tui report``: the evaluation's outcome analyses over closed cases, as a table, JSON or CSV."""
+"""``drive-tui report``: the evaluation's outcome analyses over closed cases, as a table, JSON or CSV; the casework
+figures; and the evaluators' whole report as one HTML page with charts, or a workbook."""
 
 from __future__ import annotations
 
@@ -118,5 +119,78 @@ def report_casework(
         else:
             write_private(out, text)
             typer.echo(f"Wrote the casework figures of {document['cases']} case(s) to {out}", err=True)
+
+    run(action)
+
+
+@app.command("evaluation")
+def report_evaluation(
+    out: Annotated[Path, typer.Option(help="The file to write (report.html or report.xlsx).")],
+    format: Annotated[str, typer.Option("--format", help="html or xlsx.")] = "html",
+    site: Annotated[str | None, typer.Option(help="Only cases at this site.")] = None,
+    closed_from: Annotated[
+        str | None, typer.Option(help="Only cases closed on or after YYYY-MM-DD (and casework from then).")
+    ] = None,
+    closed_to: Annotated[
+        str | None, typer.Option(help="Only cases closed on or before YYYY-MM-DD (and casework up to then).")
+    ] = None,
+    suppress_small: Annotated[
+        bool, typer.Option("--suppress-small", help="Hide small counts, for sharing outside the service.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Every table and figure of the evaluation computed from case data, by its methods, as one self-contained
+    HTML page with charts (or an Excel workbook, a sheet per table). Aggregates only, but not encrypted."""
+    if format not in ("html", "xlsx"):
+        fail(f"unknown format {format!r}: use html or xlsx", 2)
+    start, end = _date(closed_from, "--closed-from"), _date(closed_to, "--closed-to")
+    if start and end and start > end:
+        fail("--closed-from is after --closed-to", 2)
+    if out.exists() and not force:
+        fail(f"{out} exists: choose another name, or --force to replace it", 2)
+    if not out.parent.is_dir():
+        fail(f"no folder {out.parent} to write {out.name} in", 2)
+    config = settings()
+    store = open_store(config)
+
+    def action() -> None:
+        from drive_tui.analysis.casework import Period, casework_figures
+        from drive_tui.analysis.evaluation import evaluation
+        from drive_tui.analysis.evaluation import suppress_small as suppressed
+        from drive_tui.analysis.outcomes import outcomes
+        from drive_tui.paths import write_private
+        from drive_tui.store.cohort import cohort
+        from drive_tui.store.work_log import case_work
+
+        with store, store.transaction() as tx:
+            cases = cohort(tx, closed_only=True, site=site, closed_from=start, closed_to=end)
+            work, today = case_work(tx, site=site), tx.today
+        report = evaluation(
+            outcomes(cases),
+            casework_figures(work, today=today, period=Period(start, end), stalled_after=config.stalled_after_days),
+            generated_on=today,
+            cut_off=max((c.case.closed_on for c in cases if c.case.closed_on is not None), default=None),
+            filters={"site": site, "closed_from": closed_from, "closed_to": closed_to},
+        )
+        if suppress_small:
+            report = suppressed(report, config.small_cells_below)
+        if format == "html":
+            from drive_tui.analysis.report_html import report_html
+
+            data: str | bytes = report_html(report)
+        else:
+            from drive_tui.analysis.report_xlsx import report_xlsx
+
+            data = report_xlsx(report)
+        try:
+            write_private(out, data, overwrite=force)
+        except FileExistsError:
+            fail(f"{out} exists: choose another name, or --force to replace it", 2)
+        typer.echo(
+            f"Wrote the evaluation figures over {report.closed_cases} closed case(s) to {out}. It holds aggregates "
+            "only, but it is not encrypted: keep it where the service keeps its reports"
+            + ("." if suppress_small else ", and use --suppress-small before sharing it outside the service."),
+            err=True,
+        )
 
     run(action)

@@ -9,11 +9,13 @@ from typing import Annotated, Any
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from drive_tui.domain.ethnicity import coded
 from drive_tui.domain.vocab import (
     AssessmentStatus,
     CaseStatus,
     CustodyStatus,
     Employment,
+    Ethnicity,
     Gender,
     Relationship,
     Timepoint,
@@ -53,12 +55,39 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
 
-class ServiceUser(_Model):
+RecordedEthnicity = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+"""Old free text kept as it was typed: one line, no control characters (stored values predating the rule that
+had one are read through ``coded_ethnicity`` as any other text)."""
+
+
+class _Person(_Model):
+    """A Service User or a victim/survivor: ethnicity is a code (``Ethnicity``), old free text read as one."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coded(cls, data: Any) -> Any:
+        return coded(data)
+
+    @model_validator(mode="after")
+    def _recorded_only_as_recorded(self) -> Any:
+        ethnicity, recorded = getattr(self, "ethnicity", None), getattr(self, "ethnicity_recorded", None)
+        if recorded is not None and ethnicity is not Ethnicity.AS_RECORDED:
+            raise ValueError("ethnicity_recorded is kept only with the ethnicity 'as_recorded'")
+        if ethnicity is Ethnicity.AS_RECORDED and recorded is None:
+            raise ValueError("the ethnicity 'as_recorded' needs the text as recorded (ethnicity_recorded)")
+        return self
+
+
+class ServiceUser(_Person):
     """The perpetrator on a Drive case. Every item may be unknown (None) until recorded."""
 
     gender: Gender | None = None
     age: Age | None = None
-    ethnicity: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] | None = None
+    ethnicity: Ethnicity | None = None
+    ethnicity_recorded: RecordedEthnicity | None = None
+    """The free text of an answer from before ethnicity was coded that matched no category (``as_recorded``)."""
     employment: Employment | None = None
     children_involved: YesNoNotKnown | None = None
     previous_dva_offences: YesNoNotKnown | None = None
@@ -66,15 +95,14 @@ class ServiceUser(_Model):
     custody_status: CustodyStatus | None = None
 
 
-class VictimSurvivor(_Model):
+class VictimSurvivor(_Person):
     """A victim/survivor linked to the case. Sensitive: never shown in visit mode."""
 
     relationship: Relationship | None = None
     gender: Gender | None = None
     age: Age | None = None
-    ethnicity: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=80, pattern=r"^[^\x00-\x1f\x7f]*$")] | None
-    ) = None  # one line, no control characters (the SU's older field predates the rule: stored values stay readable)
+    ethnicity: Ethnicity | None = None
+    ethnicity_recorded: RecordedEthnicity | None = None
     idva_engaged: bool | None = None
     idva_service: ShortText | None = None
     """Which Idva service the victim/survivor is engaged with."""

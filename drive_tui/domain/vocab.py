@@ -151,6 +151,34 @@ class Gender(Coded):
     DONT_KNOW = "dont_know", "Don't know"
 
 
+class Ethnicity(Coded):
+    """The ONS 2011 Census categories for England and Wales (18), with not known and prefer not to say. AS_RECORDED
+    holds a free-text answer from before ethnicity was coded that matched no category: the text is kept beside it
+    (``ethnicity_recorded``) until someone codes it."""
+
+    WHITE_BRITISH = "white_british", "White: English/Welsh/Scottish/Northern Irish/British"
+    WHITE_IRISH = "white_irish", "White: Irish"
+    WHITE_GYPSY_TRAVELLER = "white_gypsy_traveller", "White: Gypsy or Irish Traveller"
+    WHITE_OTHER = "white_other", "White: any other White background"
+    MIXED_WHITE_BLACK_CARIBBEAN = "mixed_white_black_caribbean", "Mixed: White and Black Caribbean"
+    MIXED_WHITE_BLACK_AFRICAN = "mixed_white_black_african", "Mixed: White and Black African"
+    MIXED_WHITE_ASIAN = "mixed_white_asian", "Mixed: White and Asian"
+    MIXED_OTHER = "mixed_other", "Mixed: any other Mixed/multiple background"
+    ASIAN_INDIAN = "asian_indian", "Asian/Asian British: Indian"
+    ASIAN_PAKISTANI = "asian_pakistani", "Asian/Asian British: Pakistani"
+    ASIAN_BANGLADESHI = "asian_bangladeshi", "Asian/Asian British: Bangladeshi"
+    ASIAN_CHINESE = "asian_chinese", "Asian/Asian British: Chinese"
+    ASIAN_OTHER = "asian_other", "Asian/Asian British: any other Asian background"
+    BLACK_AFRICAN = "black_african", "Black/Black British: African"
+    BLACK_CARIBBEAN = "black_caribbean", "Black/Black British: Caribbean"
+    BLACK_OTHER = "black_other", "Black/Black British: any other Black background"
+    ARAB = "arab", "Other ethnic group: Arab"
+    OTHER = "other", "Other ethnic group: any other"
+    NOT_KNOWN = "not_known", "Not known"
+    PREFER_NOT_TO_SAY = "prefer_not_to_say", "Prefer not to say"
+    AS_RECORDED = "as_recorded", "Other \u2013 as recorded"
+
+
 class Relationship(Coded):
     EX_PARTNER = "ex_partner", "Ex-partner"
     PARTNER = "partner", "Partner"
@@ -328,6 +356,7 @@ VOCABULARIES: dict[str, type[Coded]] = {
     "timepoint": Timepoint,
     "gender": Gender,
     "relationship": Relationship,
+    "ethnicity": Ethnicity,
     "employment": Employment,
     "custody_status": CustodyStatus,
     "idva_risk_change": IdvaRiskChange,

@@ -127,7 +127,10 @@ def test_text_holding_nul_is_rejected_and_kept_never_logged(central: Central, tm
         answer = http.post("/v1/push", json={"changes": changes})
     assert answer.status_code == 200
     outcomes = [result["outcome"] for result in answer.json()["results"]]
-    assert outcomes == ["rejected", "applied"] and "NUL" in answer.json()["results"][0]["reason"]
+    # refused by the field's own rule (one line, no control character: old ethnicity text kept as typed), before
+    # the NUL guard or the database; the reason names the field, never the value
+    reason = answer.json()["results"][0]["reason"]
+    assert outcomes == ["rejected", "applied"] and reason == "invalid: payload.profile.service_user.ethnicity_recorded"
     assert set(central.cases()) == {changes[1]["entity_id"]}
     with central.engine.connect() as connection:
         kept = connection.execute(text("SELECT payload FROM changes WHERE outcome = 'rejected'")).scalar_one()

@@ -182,7 +182,9 @@ def test_victim_survivors_added_and_edited_in_the_app_reach_the_second_device(ce
     sync(second)
     with second.transaction() as tx:
         victims = get_case(tx, case_id).victims
-        assert victims[-1].idva_service == "Essex Idva Service" and victims[-1].ethnicity == "White British"
+        assert (
+            victims[-1].idva_service == "Essex Idva Service" and victims[-1].ethnicity == "white_british"
+        )  # coded as read
         update_case(tx, case_id, {f"victims.{len(victims) - 1}.age": 30})
     assert not sync(second).rejected
     sync(laptop)

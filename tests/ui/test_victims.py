@@ -3,7 +3,7 @@ changes, and never drawn in visit mode — a form open when visit mode comes on 
 
 from __future__ import annotations
 
-from drive_tui.domain.vocab import Gender, Relationship
+from drive_tui.domain.vocab import Ethnicity, Gender, Relationship
 from drive_tui.store.cases import get_case
 from drive_tui.store.form_drafts import draft_key, kept_draft
 from drive_tui.store.journal import pending_changes
@@ -35,7 +35,9 @@ async def test_add_then_edit_a_victim_survivor_by_keyboard(populated: Store, app
         await choose(pilot, "Ex")  # relationship: Ex-partner
         await pilot.press("tab")
         await choose(pilot, "Wo")  # gender: Woman
-        await pilot.press("tab", *"29", "tab", *"White British", "tab")
+        await pilot.press("tab", *"29", "tab")
+        await choose(pilot, "White: E")  # ethnicity, an ONS 2011 category: White British
+        await pilot.press("tab")
         await choose(pilot, "Y")  # engaged with an Idva: Yes
         await pilot.press("tab", *"Essex Idva Service", "ctrl+s")
         await pilot.pause()
@@ -56,7 +58,7 @@ async def test_add_then_edit_a_victim_survivor_by_keyboard(populated: Store, app
         added = victims[-1]
         assert (added.relationship, added.gender, added.age) == (Relationship.EX_PARTNER, Gender.WOMAN, 30)
         assert (added.ethnicity, added.idva_engaged, added.idva_service) == (
-            "White British",
+            Ethnicity.WHITE_BRITISH,
             True,
             "Essex Idva Service",
         )
@@ -87,7 +89,7 @@ async def test_visit_mode_closes_the_form_and_keeps_what_was_typed(populated: St
         await open_test_case(pilot)
         await pilot.press("v", "end", "enter")
         await pilot.pause()
-        await pilot.press("tab", "tab", *"63", "tab", *"SENTINEL-ETHNICITY")
+        await pilot.press("tab", "tab", *"63", "tab", "tab", "tab", *"SENTINEL-SERVICE")  # age, Idva service
         await pilot.press("f2")  # the Service User walks in
         await pilot.pause()
         assert isinstance(app.screen, CaseScreen) and app.visit_mode
@@ -102,13 +104,13 @@ async def test_visit_mode_closes_the_form_and_keeps_what_was_typed(populated: St
         await pilot.pause()
         assert isinstance(app.screen, VictimFormScreen)
         text = screen_text(app)
-        assert "63" in text and "SENTINEL-ETHNICITY" in text  # as typed before visit mode came on
+        assert "63" in text and "SENTINEL-SERVICE" in text  # as typed before visit mode came on
     again = app_for(populated)  # and kept in the store as typed: a quit (or a crash) loses none of it
     async with again.run_test(size=(80, 24)) as pilot:
         await open_test_case(pilot)
         await pilot.press("v", "end", "enter")
         await pilot.pause()
-        assert isinstance(again.screen, VictimFormScreen) and "SENTINEL-ETHNICITY" in screen_text(again)
+        assert isinstance(again.screen, VictimFormScreen) and "SENTINEL-SERVICE" in screen_text(again)
         await pilot.press("escape", "y")  # discarded: gone from the store too
         await pilot.pause()
     with populated.transaction() as tx:

@@ -34,7 +34,7 @@ from drive_tui.store.store import Tx
 from drive_tui.store.strategy import strategy_of
 from drive_tui.store.tables import ConflictRow, ReviewRow
 from drive_tui.store.work_log import work_log
-from drive_tui.ui.labels import code_label
+from drive_tui.ui.labels import code_label, ethnicity_label
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.screens.strategy import describe
 from drive_tui.ui.store_reads import Version, version
@@ -472,7 +472,7 @@ def _profile(case: Case) -> Table:
         ("Status", case.status.label + (f" ({case.closed_on.isoformat()})" if case.closed_on else "")),
         ("Gender", code_label(su.gender)),
         ("Age", "—" if su.age is None else str(su.age)),
-        ("Ethnicity", su.ethnicity or "—"),
+        ("Ethnicity", ethnicity_label(su.ethnicity, su.ethnicity_recorded)),
         ("Employment", code_label(su.employment)),
         ("Children involved", code_label(su.children_involved)),
         ("Previous DVA offences", code_label(su.previous_dva_offences)),
@@ -491,10 +491,11 @@ def _compact_profile(case: Case) -> Table:
     table.title = f"Case {case.reference} (e)"
     status = case.status.label + (f" {case.closed_on.isoformat()}" if case.closed_on else "")
     age = "age —" if su.age is None else str(su.age)
+    ethnicity = ethnicity_label(su.ethnicity, su.ethnicity_recorded, short=True) if su.ethnicity else "ethnicity —"
     for line in (  # short lines: the victim/survivors pane beside it keeps its room at 80 columns
         f"{case.site} · allocated {case.allocated_on.isoformat()}",
         f"{case.case_manager} · {status}",
-        f"SU: {code_label(su.gender)}, {age}, {su.ethnicity or 'ethnicity —'}, {code_label(su.employment)}",
+        f"SU: {code_label(su.gender)}, {age}, {ethnicity}, {code_label(su.employment)}",
         f"Children involved: {code_label(su.children_involved)}",
         f"Previous offences: DVA {code_label(su.previous_dva_offences)}, other "
         f"{code_label(su.previous_other_offences)}",

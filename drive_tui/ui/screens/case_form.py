@@ -14,11 +14,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from drive_tui.domain.models import Case, CaseProfile
-from drive_tui.domain.vocab import Coded, CustodyStatus, Employment, Gender, YesNoNotKnown
+from drive_tui.domain.vocab import Coded, CustodyStatus, Employment, Ethnicity, Gender, YesNoNotKnown
 from drive_tui.store.cases import create_case, get_case, update_case
 from drive_tui.store.errors import StoreError
 from drive_tui.store.store import Tx
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.widgets.type_ahead_select import TypeAheadSelect
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 LABELS = {
@@ -105,7 +106,13 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
                 yield Label(LABELS["service_user.age"])
                 yield Input("" if su.get("age") is None else str(su["age"]), id="f-age", type="integer", compact=True)
                 yield Label(LABELS["service_user.ethnicity"])
-                yield Input(su.get("ethnicity") or "", id="f-ethnicity", compact=True)
+                yield TypeAheadSelect(
+                    ethnicity_options(su.get("ethnicity"), su.get("ethnicity_recorded")),
+                    id="f-ethnicity",
+                    prompt="Not recorded",
+                    value=su.get("ethnicity") or Select.NULL,
+                    compact=True,
+                )
                 for name, (label, vocab) in SERVICE_USER_CHOICES.items():
                     yield Label(label)
                     value = su.get(name)
@@ -134,9 +141,14 @@ class CaseFormScreen(DriveScreenMixin, ModalScreen[str | None]):
         site = self.query_one("#f-site", Select).value
         values["site"] = "" if site is Select.NULL else site
         age = self.query_one("#f-age", Input).value.strip()
+        ethnicity = self.query_one("#f-ethnicity", Select).value
+        kept = ethnicity == Ethnicity.AS_RECORDED  # old free text, not yet coded: kept until a category is chosen
         su: dict[str, Any] = {
             "age": int(age) if age.lstrip("-").isdigit() else (age or None),
-            "ethnicity": self.query_one("#f-ethnicity", Input).value.strip() or None,
+            "ethnicity": None if ethnicity is Select.NULL else ethnicity,
+            "ethnicity_recorded": (self.current or {}).get("service_user", {}).get("ethnicity_recorded")
+            if kept
+            else None,
         }
         for name in SERVICE_USER_CHOICES:
             value = self.query_one(f"#f-{name}", Select).value
@@ -222,3 +234,12 @@ def for_a_person(error: Any, labels: dict[str, str] = LABELS) -> str:
     if kind == "string_too_long":
         return f"{label}: this is too long."
     return f"{label}: check this value."
+
+
+def ethnicity_options(current: str | None, recorded: str | None) -> list[tuple[str, str]]:
+    """The ONS 2011 categories; and, for an answer from before ethnicity was coded that matched none, that text,
+    so that the form keeps it until a category is chosen."""
+    options = [(member.label, member.value) for member in Ethnicity if member is not Ethnicity.AS_RECORDED]
+    if current == Ethnicity.AS_RECORDED and recorded:
+        options.append((f"{recorded} (as recorded: choose a category)", Ethnicity.AS_RECORDED.value))
+    return options

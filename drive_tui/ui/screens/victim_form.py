@@ -18,14 +18,15 @@ from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from drive_tui.domain.ethnicity import coded
 from drive_tui.domain.models import Case, VictimSurvivor
-from drive_tui.domain.vocab import Gender, Relationship, YesNo
+from drive_tui.domain.vocab import Ethnicity, Gender, Relationship, YesNo
 from drive_tui.store.cases import add_victim, update_case
 from drive_tui.store.errors import StoreError
 from drive_tui.store.form_drafts import draft_key, drop_draft, keep_draft, kept_draft
 from drive_tui.store.store import Tx
 from drive_tui.ui.screens.base import DriveScreenMixin
-from drive_tui.ui.screens.case_form import for_a_person
+from drive_tui.ui.screens.case_form import ethnicity_options, for_a_person
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 LABELS = {
@@ -75,6 +76,9 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
         victim = self.case.victims[self.index] if self.index is not None else VictimSurvivor()
         kept = self.in_store(lambda tx: kept_draft(tx, self._draft_key))
         values = kept or self._as_fields(victim)
+        if values.get("ethnicity") not in (None, *Ethnicity.codes()):  # a form kept before ethnicity was coded
+            values["ethnicity"] = (coded({"ethnicity": values["ethnicity"]}) or {}).get("ethnicity")
+            values["ethnicity"] = None if values["ethnicity"] == Ethnicity.AS_RECORDED else values["ethnicity"]
         title = (
             f"Add a victim/survivor to {self.case.reference} (Esc: not now)"
             if self.index is None
@@ -93,7 +97,7 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
                 yield Label(LABELS["age"])
                 yield Input(values["age"], id="v-age", type="integer", max_length=3, compact=True)
                 yield Label(LABELS["ethnicity"])
-                yield Input(values["ethnicity"], id="v-ethnicity", max_length=80, compact=True)
+                yield self._select("ethnicity", ethnicity_options(victim.ethnicity, victim.ethnicity_recorded), values)
                 yield Label(LABELS["idva_engaged"])
                 yield self._select("idva_engaged", [(m.label, m.value) for m in YesNo], values)
                 yield Label(LABELS["idva_service"])
@@ -114,7 +118,7 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
             "relationship": victim.relationship.value if victim.relationship else None,
             "gender": victim.gender.value if victim.gender else None,
             "age": "" if victim.age is None else str(victim.age),
-            "ethnicity": victim.ethnicity or "",
+            "ethnicity": victim.ethnicity.value if victim.ethnicity else None,
             "idva_engaged": idva,
             "idva_service": victim.idva_service or "",
         }
@@ -122,10 +126,10 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
     def _fields(self) -> dict[str, Any]:
         """What the form shows now, in the same shape as ``_as_fields``."""
         values: dict[str, Any] = {}
-        for name in ("relationship", "gender", "idva_engaged"):
+        for name in ("relationship", "gender", "ethnicity", "idva_engaged"):
             value = self.query_one(f"#v-{name}", Select).value
             values[name] = None if value is Select.NULL else value
-        for name in ("age", "ethnicity", "idva_service"):
+        for name in ("age", "idva_service"):
             values[name] = self.query_one(f"#v-{name}", Input).value.strip()
         return values
 
@@ -189,6 +193,7 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
             "gender": fields["gender"],
             "age": int(age) if age.lstrip("-").isdigit() else (age or None),
             "ethnicity": fields["ethnicity"] or None,
+            "ethnicity_recorded": self._recorded_ethnicity() if fields["ethnicity"] == Ethnicity.AS_RECORDED else None,
             "idva_engaged": _IDVA.get(fields["idva_engaged"] or ""),
             "idva_service": fields["idva_service"] or None,
         }
@@ -196,6 +201,10 @@ class VictimFormScreen(DriveScreenMixin, ModalScreen[bool]):
             return VictimSurvivor.model_validate(data)
         except ValidationError as exc:
             return "\n".join(for_a_person(error, LABELS) for error in exc.errors(include_input=False)[:3])
+
+    def _recorded_ethnicity(self) -> str | None:
+        """The old free text of the victim/survivor being edited, kept while no category is chosen."""
+        return self.case.victims[self.index].ethnicity_recorded if self.index is not None else None
 
     def action_save(self) -> None:
         if self.hidden or self.closing:

@@ -5,6 +5,7 @@ locked-down machines, and its Content-Security-Policy forbids the browser to fet
 from __future__ import annotations
 
 import io
+import re
 from html import escape
 
 from drive_tui.analysis.evaluation import Chart, Evaluation, Table, cell_text, chart_value
@@ -22,6 +23,7 @@ table.figures th, table.figures td { border: 1px solid #c8c8c8; padding: .25rem 
 table.figures thead th { background: #eef3f7; }
 table.figures td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .note { font-size: .88rem; color: #333; margin: .3rem 0 0; }
+caption.note { caption-side: bottom; text-align: left; padding-top: .3rem; }
 figure { margin: .8rem 0; }
 figure svg { max-width: 100%; height: auto; }
 .notice { background: #fff6d5; border-left: 4px solid #b58900; padding: .5rem .8rem; }
@@ -99,7 +101,7 @@ def _table(table: Table) -> str:
         f'<p class="source">Evaluation: {escape(table.source)}</p>',
     ]
     if table.chart is not None:
-        parts.append(_figure(table.title, table.chart))
+        parts.append(_figure(table.key, table.title, table.chart))
     parts.append(
         f'<table class="figures"><caption class="note">{escape(table.note)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
@@ -108,22 +110,23 @@ def _table(table: Table) -> str:
     return "\n".join(parts)
 
 
-def _figure(title: str, chart: Chart) -> str:
+def _figure(key: str, title: str, chart: Chart) -> str:
     return (
-        f'<figure class="chart" aria-label="{escape(title)}">{chart_svg(chart)}'
+        f'<figure class="chart" aria-label="{escape(title)}">{chart_svg(chart, key)}'
         f'<figcaption class="note">{escape(chart.axis)}; a missing bar: a suppressed or unknown figure.'
         "</figcaption></figure>"
     )
 
 
-def chart_svg(chart: Chart) -> str:
-    """Grouped bars as an SVG element, drawn by matplotlib (text kept as text, not paths: smaller, searchable)."""
+def chart_svg(chart: Chart, key: str) -> str:
+    """Grouped bars as an SVG element, drawn by matplotlib (text kept as text, not paths: smaller, searchable).
+    ``key`` prefixes the element ids matplotlib makes, so that no two charts of one page share one."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "drive", "font.size": 9}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "drive-tui", "font.size": 9}):
         width = max(5.5, min(11.0, 1.0 + 0.9 * len(chart.categories) * max(1, len(chart.series)) ** 0.5))
         figure, axes = plt.subplots(figsize=(width, 3.2))
         try:
@@ -153,7 +156,11 @@ def chart_svg(chart: Chart) -> str:
         finally:
             plt.close(figure)
     svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]  # the XML declaration and DOCTYPE have no place inside HTML
+    svg = svg[svg.index("<svg") :]  # the XML declaration and DOCTYPE have no place inside HTML
+    # matplotlib names its groups figure_1, patch_1…, the same in every chart: one page's ids must be unique (text
+    # from the data is escaped by then, so these patterns are matplotlib's own markup only)
+    svg = re.sub(r'\bid="', f'id="{key}-', svg)
+    return re.sub(r'(url\(#|href="#)', rf"\1{key}-", svg)
 
 
 def _wrapped(label: str, width: int = 14) -> str:

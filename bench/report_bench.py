@@ -1,9 +1,11 @@
-"""Report benchmark: `drive-tui report outcomes` over 5,000 invented closed cases in an encrypted store, and
-opening the history of a case with five assessments.
+"""Report benchmark: `drive-tui report outcomes` and `report evaluation` over 5,000 invented closed cases (each
+with a work log) in an encrypted store, and opening the history of a case with five assessments.
 
 Prints the time of the analyses alone (in-process: read the cohort + compute), of the whole command (a fresh
-process: start, unlock with the passphrase, read, compute, print JSON), and of reading and building one case's
-history (what the history screen does before drawing). Run: python bench/report_bench.py [--closed N]
+process: start, unlock with the passphrase, read, compute, print JSON), of the evaluators' whole report in-process
+(read the cohort and the work log, every analysis, the tables, the charts drawn by matplotlib, the page or the
+workbook), and of reading and building one case's history (what the history screen does before drawing).
+Run: python bench/report_bench.py [--closed N]
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ import time
 from datetime import date
 from pathlib import Path
 
+from drive_tui.analysis.casework import Period, casework_figures
+from drive_tui.analysis.evaluation import Evaluation, evaluation
 from drive_tui.analysis.history import build_history
 from drive_tui.analysis.outcomes import outcomes
+from drive_tui.analysis.report_html import report_html
+from drive_tui.analysis.report_xlsx import report_xlsx
 from drive_tui.config import Settings
 from drive_tui.demo import synthetic_exchange
 from drive_tui.domain.cohort import CohortCase
@@ -29,6 +35,7 @@ from drive_tui.store.assessments import case_history, form_for
 from drive_tui.store.cohort import cohort
 from drive_tui.store.store import Store, create
 from drive_tui.store.transfer import import_exchange
+from drive_tui.store.work_log import case_work
 
 PASSPHRASE = "benchmark passphrase only"
 
@@ -40,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="drive-report-bench-")) / "store"
     store = create(Settings(home=home, keyring=False, user="cm1"), PASSPHRASE)
-    exchange = synthetic_exchange(store.forms, cases=args.closed * 4, today=date(2026, 11, 1), seed=5)
+    exchange = synthetic_exchange(store.forms, cases=args.closed * 4, today=date(2026, 11, 1), seed=5, work=True)
     exchange.cases[:] = [c for c in exchange.cases if c.status is CaseStatus.CLOSED][: args.closed]
     started = time.perf_counter()
     with store.transaction() as tx:
@@ -53,6 +60,12 @@ def main() -> None:
         with store.transaction() as tx:
             document = outcomes(cohort(tx, closed_only=True))
         in_process.append(time.perf_counter() - started)
+    html_times, xlsx_times = [], []
+    for _ in range(args.runs):
+        for renderer, times in ((report_html, html_times), (report_xlsx, xlsx_times)):
+            started = time.perf_counter()
+            renderer(evaluation_of(store))
+            times.append(time.perf_counter() - started)
     cases = [c for c in document_cases(store) if len(c.assessments) == 5]
     history_times = []
     for item in cases[:50]:
@@ -83,8 +96,26 @@ def main() -> None:
         f"{statistics.median(command):.2f} s (target: under 3 s)"
     )
     print(
+        f"report evaluation over the same cases and their work logs, in-process: HTML median "
+        f"{statistics.median(html_times):.2f} s (max {max(html_times):.2f} s; target: under 5 s), xlsx median "
+        f"{statistics.median(xlsx_times):.2f} s"
+    )
+    print(
         f"history of a case with 5 assessments (read + build): median {statistics.median(history_times):.1f} ms, "
         f"max {max(history_times):.1f} ms over {len(history_times)} cases (target: under 100 ms)"
+    )
+
+
+def evaluation_of(store: Store) -> Evaluation:
+    """What `drive-tui report evaluation` does between unlocking the store and writing the file."""
+    with store.transaction() as tx:
+        cases, work, today = cohort(tx, closed_only=True), case_work(tx), tx.today
+    return evaluation(
+        outcomes(cases),
+        casework_figures(work, today=today, period=Period(None, None), stalled_after=10),
+        generated_on=today,
+        cut_off=max((c.case.closed_on for c in cases if c.case.closed_on is not None), default=None),
+        filters={},
     )
 
 

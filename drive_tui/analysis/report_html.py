@@ -128,7 +128,18 @@ def chart_svg(chart: Chart, key: str) -> str:
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "drive-tui", "font.size": 9}):
         width = max(5.5, min(11.0, 1.0 + 0.9 * len(chart.categories) * max(1, len(chart.series)) ** 0.5))
-        figure, axes = plt.subplots(figsize=(width, 3.2))
+        labels = [_wrapped(category) for category in chart.categories]
+        label_lines = max((label.count("\n") + 1 for label in labels), default=1)
+        height = 3.2
+        # Margins set, not measured (tight_layout draws every chart twice: half the report's time): the axis title
+        # on the left, the category labels below, in lines of the font's size (9 pt, 1/72 in) with some air.
+        figure, axes = plt.subplots(figsize=(width, height))
+        figure.subplots_adjust(
+            left=0.75 / width,
+            right=1 - 0.15 / width,
+            top=1 - (0.4 if len(chart.series) > 1 else 0.12) / height,  # a legend goes above, never over a bar
+            bottom=(0.3 + label_lines * 0.16) / height,
+        )
         try:
             count = len(chart.series)
             bar = 0.8 / max(count, 1)
@@ -143,14 +154,13 @@ def chart_svg(chart: Chart, key: str) -> str:
                     label=name,
                     color=COLOURS[index % len(COLOURS)],
                 )
-            axes.set_xticks(range(len(chart.categories)), [_wrapped(c) for c in chart.categories])
+            axes.set_xticks(range(len(chart.categories)), labels)
             axes.set_ylabel(chart.axis)
             if chart.measure == "percent":
                 axes.set_ylim(0, 100)
             axes.spines[["top", "right"]].set_visible(False)
             if count > 1:
-                axes.legend(frameon=False, fontsize=8)
-            figure.tight_layout()
+                axes.legend(frameon=False, fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=count)
             buffer = io.StringIO()
             figure.savefig(buffer, format="svg", metadata={"Date": None})
         finally:

@@ -61,13 +61,7 @@ def _cohort(
     if closed_to is not None:
         wanted.append(cases.c.closed_on <= closed_to)
     connection = tx.session.connection()
-    profile = [column for column in cases.c if column.name != "contact_strategy"]  # the case, not its casework
-    found = [
-        Case.model_validate(row)
-        for row in connection.execute(select(*profile).where(*wanted).order_by(cases.c.site, cases.c.reference))
-        .mappings()
-        .all()
-    ]
+    found = _cases(tx, wanted)
     current: dict[str, dict[Timepoint, Assessment]] = defaultdict(dict)
     # Each row comes back as one JSON document, parsed and validated by pydantic-core: for tens of thousands of
     # assessments that is several times quicker than building SQLAlchemy rows and then models from them.
@@ -88,3 +82,17 @@ def _cohort(
         assessment = Assessment.model_validate_json(document)
         current[assessment.case_id][assessment.timepoint] = assessment
     return [CohortCase(case=case, assessments=current[case.id]) for case in found]
+
+
+def cases_at(tx: Tx, site: str | None = None) -> list[Case]:
+    """Every case (at ``site``), by site and reference, read with Core as the cohort is (for thousands of cases,
+    ORM rows cost more than the rest of a report)."""
+    cases = CaseRow.__table__  # type: ignore[attr-defined]
+    return _cases(tx, [] if site is None else [cases.c.site == site])
+
+
+def _cases(tx: Tx, wanted: list[ColumnElement[bool]]) -> list[Case]:
+    cases = CaseRow.__table__  # type: ignore[attr-defined]
+    profile = [column for column in cases.c if column.name != "contact_strategy"]  # the case, not its casework
+    query = select(*profile).where(*wanted).order_by(cases.c.site, cases.c.reference)
+    return [Case.model_validate(row) for row in tx.session.connection().execute(query).mappings().all()]

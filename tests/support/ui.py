@@ -72,3 +72,16 @@ class Clock:
 
     def advance(self, *, minutes: float = 0, seconds: float = 0) -> None:
         self.now += minutes * 60 + seconds
+
+
+async def page_down_to(pilot, needle: str, pages: int = 80) -> str:  # type: ignore[no-untyped-def]
+    """Page down the focused scrolling view, as a person reads a long report, until ``needle`` is on screen; the
+    screen's text then (whether or not it was found: the caller asserts)."""
+    text = screen_text(pilot.app)
+    for _ in range(pages):
+        if needle in " ".join(text.split()):
+            break
+        await pilot.press("pagedown")
+        await pilot.pause()
+        text = screen_text(pilot.app)
+    return text

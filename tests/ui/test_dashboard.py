@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.dashboard import DashboardScreen
-from tests.support.ui import screen_text
+from tests.support.ui import page_down_to, screen_text
 
 
 async def test_dashboard_shows_overdue_and_missing_data(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
@@ -34,6 +34,9 @@ async def test_dashboard_shows_overdue_and_missing_data(populated: Store, app_fo
 
 
 async def test_outcomes_in_the_app_match_the_report(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """The outcomes screen shows the evaluators' report: the same figures as `report outcomes`, each figure as a bar
+    chart whose bars carry their numbers."""
+    from drive_tui.analysis.evaluation import Count, cell_text
     from drive_tui.analysis.outcomes import outcomes
     from drive_tui.store.cohort import cohort
     from drive_tui.ui.screens.outcomes import OutcomesScreen
@@ -43,11 +46,17 @@ async def test_outcomes_in_the_app_match_the_report(populated: Store, app_for) -
     app = app_for(populated)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("d", "o")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, OutcomesScreen)
-        assert app.screen.document["dva_use"] == expected["dva_use"]
-        text = " ".join(screen_text(app).split())
-        assert f"Outcomes over {expected['cases']} closed case(s)" in text and "Exact McNemar p" in text
+        assert app.screen.document is not None and app.screen.document["dva_use"] == expected["dva_use"]
+        assert f"over {expected['cases']} closed case(s)" in " ".join(screen_text(app).split())
+        text = " ".join((await page_down_to(pilot, "Exact McNemar p")).split())
         physical = expected["dva_use"]["physical"]
-        row = " │ ".join(str(physical[k]) for k in ("n", "intake_used", "exit_used", "used_to_not", "not_to_used"))
-        assert f"Physical │ {row} │ {physical['mcnemar_exact_p']:.4f} │" in text
+        n = physical["n"]
+        cells = [str(n), cell_text(Count(physical["intake_used"], n)), cell_text(Count(physical["exit_used"], n))]
+        cells += [str(physical["used_to_not"]), str(physical["not_to_used"]), f"{physical['mcnemar_exact_p']:g}"]
+        assert f"Physical │ {' │ '.join(cells)} │" in text
+        # above it, Figure 1 as a chart: each series its glyph, each bar its figure
+        text = " ".join((await page_down_to(pilot, "█ Intake ▓ Exit")).split())
+        assert f"Intake {'█' * 3}" in text and f"█ {cell_text(Count(physical['intake_used'], n))}" in text

@@ -1,18 +1,21 @@
-"""The outcome analyses over this store's closed cases, as `drive-tui report outcomes` shows them: intake against
-closure for each type of abuse (exact McNemar), severity, risk change, needs and contact. Figures only."""
+"""The evaluators' figures over this store's cases, as `drive-tui report evaluation` gives them: every table of the
+evaluation computed from case data, with a bar chart of text for each of its figures. Computed in a worker (over
+thousands of cases, a moment) while the screen, Esc included, stays usable. Figures only; hidden in visit mode."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
-from drive_tui.analysis.outcomes import outcomes
-from drive_tui.analysis.report_tables import outcome_tables
+from drive_tui.analysis.evaluation import Evaluation
+from drive_tui.store.errors import StoreError
+from drive_tui.store.store import Tx
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -25,6 +28,10 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
     AUTO_FOCUS = "#report"
     BINDINGS = [Binding("escape", "back", "Back")]
 
+    document: dict[str, Any] | None = None
+    """The outcome analyses (``analysis.outcomes``), once computed."""
+    report: Evaluation | None = None
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield VisitBadge()
@@ -32,24 +39,50 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
             yield Static("Computing the analyses…", id="report-loading")
         yield DriveFooter()
 
-    document: dict[str, Any] | None = None
+    def on_mount(self) -> None:
+        self.compute()
 
-    async def on_mount(self) -> None:
-        cases = self.in_store(lambda tx: self.drive.reads.closed_cases(tx, today=self.drive.today))
-        if cases is None:
+    @work(thread=True, exclusive=True)
+    def compute(self) -> None:
+        read = self.in_store(self._read, refused=lambda exc: self.app.call_from_thread(self._unreadable, exc))
+        if read is not None:
+            self.app.call_from_thread(self._computed, *read)
+
+    def _read(self, tx: Tx) -> tuple[dict[str, Any], Evaluation]:
+        from drive_tui.analysis.casework import Period, casework_figures
+        from drive_tui.analysis.evaluation import evaluation
+        from drive_tui.analysis.outcomes import outcomes
+        from drive_tui.store.work_log import case_work
+
+        today = self.drive.today
+        cases = self.drive.reads.closed_cases(tx, today=today)
+        document = outcomes(cases)
+        casework = casework_figures(
+            case_work(tx), today=today, period=Period(None, None), stalled_after=self.drive.settings.stalled_after_days
+        )
+        closed = [c.case.closed_on for c in cases if c.case.closed_on is not None]
+        report = evaluation(document, casework, generated_on=today, cut_off=max(closed, default=None), filters={})
+        return document, report
+
+    def _unreadable(self, exc: StoreError) -> None:
+        self.notify(str(exc), severity="error")
+        if self.is_current:
             self.app.pop_screen()
-            return
-        self.document = outcomes(cases)
+
+    async def _computed(self, document: dict[str, Any], report: Evaluation) -> None:
+        self.document, self.report = document, report
         await self.visit_mode_changed()
 
     async def visit_mode_changed(self) -> None:
         """Severity and risk at intake and closure are about victims: not drawn while the Service User may see."""
-        if self.document is None:
+        if self.report is None:
             return
+        from drive_tui.analysis.report_terminal import evaluation_renderables
+
         shown = (
             [Static(HIDDEN_IN_VISIT_MODE, id="report-hidden")]
             if self.drive.visit_mode
-            else [Static(renderable) for renderable in outcome_tables(self.document)]
+            else [Static(renderable, classes="figures") for renderable in evaluation_renderables(self.report)]
         )
         await self.refill(self.query_one("#report", VerticalScroll), shown)
 

@@ -21,21 +21,20 @@ import time
 from datetime import date
 from pathlib import Path
 
-from drive_tui.analysis.casework import Period, casework_figures
-from drive_tui.analysis.evaluation import Evaluation, evaluation
+from drive_tui.analysis.evaluation import Evaluation
 from drive_tui.analysis.history import build_history
 from drive_tui.analysis.outcomes import outcomes
 from drive_tui.analysis.report_html import report_html
 from drive_tui.analysis.report_xlsx import report_xlsx
+from drive_tui.cli.report import read_evaluation
 from drive_tui.config import Settings
 from drive_tui.demo import synthetic_exchange
 from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.vocab import CaseStatus
 from drive_tui.store.assessments import case_history, form_for
-from drive_tui.store.cohort import cohort
+from drive_tui.store.cohort import cohort, collector_paused
 from drive_tui.store.store import Store, create
 from drive_tui.store.transfer import import_exchange
-from drive_tui.store.work_log import case_work
 
 PASSPHRASE = "benchmark passphrase only"
 
@@ -57,7 +56,7 @@ def main() -> None:
     in_process = []
     for _ in range(args.runs):
         started = time.perf_counter()
-        with store.transaction() as tx:
+        with collector_paused(), store.transaction() as tx:  # as the command does
             document = outcomes(cohort(tx, closed_only=True))
         in_process.append(time.perf_counter() - started)
     html_times, xlsx_times = [], []
@@ -107,16 +106,8 @@ def main() -> None:
 
 
 def evaluation_of(store: Store) -> Evaluation:
-    """What `drive-tui report evaluation` does between unlocking the store and writing the file."""
-    with store.transaction() as tx:
-        cases, work, today = cohort(tx, closed_only=True), case_work(tx), tx.today
-    return evaluation(
-        outcomes(cases),
-        casework_figures(work, today=today, period=Period(None, None), stalled_after=10),
-        generated_on=today,
-        cut_off=max((c.case.closed_on for c in cases if c.case.closed_on is not None), default=None),
-        filters={},
-    )
+    """What `drive-tui report evaluation` does between unlocking the store and drawing the file."""
+    return read_evaluation(store, stalled_after=10, filters={})
 
 
 def document_cases(store: Store) -> list[CohortCase]:

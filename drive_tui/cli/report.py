@@ -7,11 +7,15 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from drive_tui.cli.support import console, fail, open_store, run, settings
+
+if TYPE_CHECKING:
+    from drive_tui.analysis.evaluation import Evaluation
+    from drive_tui.store.store import Store
 
 app = typer.Typer(help="Outcome and casework figures for supervisors and evaluators.", no_args_is_help=True)
 
@@ -45,11 +49,12 @@ def report_outcomes(
         from drive_tui.analysis.exports import figures_csv
         from drive_tui.analysis.outcomes import outcomes
         from drive_tui.paths import write_private
-        from drive_tui.store.cohort import cohort
+        from drive_tui.store.cohort import cohort, collector_paused
 
-        with store, store.transaction() as tx:
-            cases = cohort(tx, closed_only=True, site=site, closed_from=start, closed_to=end)
-        document = outcomes(cases)
+        with store, collector_paused():  # millions of objects, no garbage: as ``read_evaluation``
+            with store.transaction() as tx:
+                cases = cohort(tx, closed_only=True, site=site, closed_from=start, closed_to=end)
+            document = outcomes(cases)
         document["filter"] = {"site": site, "closed_from": closed_from, "closed_to": closed_to}
         if format == "json":
             text = json.dumps(document, indent=2) + "\n"
@@ -154,24 +159,18 @@ def report_evaluation(
     store = open_store(config)
 
     def action() -> None:
-        from drive_tui.analysis.casework import Period, casework_figures
-        from drive_tui.analysis.evaluation import evaluation
         from drive_tui.analysis.evaluation import suppress_small as suppressed
-        from drive_tui.analysis.outcomes import outcomes
         from drive_tui.paths import write_private
-        from drive_tui.store.cohort import cohort
-        from drive_tui.store.work_log import case_work
 
-        with store, store.transaction() as tx:
-            cases = cohort(tx, closed_only=True, site=site, closed_from=start, closed_to=end)
-            work, today = case_work(tx, site=site), tx.today
-        report = evaluation(
-            outcomes(cases),
-            casework_figures(work, today=today, period=Period(start, end), stalled_after=config.stalled_after_days),
-            generated_on=today,
-            cut_off=max((c.case.closed_on for c in cases if c.case.closed_on is not None), default=None),
-            filters={"site": site, "closed_from": closed_from, "closed_to": closed_to},
-        )
+        with store:
+            report = read_evaluation(
+                store,
+                site=site,
+                start=start,
+                end=end,
+                stalled_after=config.stalled_after_days,
+                filters={"site": site, "closed_from": closed_from, "closed_to": closed_to},
+            )
         if suppress_small:
             report = suppressed(report, config.small_cells_below)
         if format == "html":
@@ -194,3 +193,34 @@ def report_evaluation(
         )
 
     run(action)
+
+
+def read_evaluation(
+    store: Store,
+    *,
+    site: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    stalled_after: int,
+    filters: dict[str, str | None],
+) -> Evaluation:
+    """Everything ``report evaluation`` reads and computes before it draws (``bench/report_bench.py`` times it).
+    Cycle collection is paused meanwhile: a report of 5,000 cases makes millions of objects and no garbage, and
+    Python's passes over them cost a third of its time; the process ends soon after."""
+    from drive_tui.analysis.casework import Period, casework_figures
+    from drive_tui.analysis.evaluation import evaluation
+    from drive_tui.analysis.outcomes import outcomes
+    from drive_tui.store.cohort import cohort, collector_paused
+    from drive_tui.store.work_log import case_work
+
+    with collector_paused():
+        with store.transaction() as tx:
+            cases = cohort(tx, closed_only=True, site=site, closed_from=start, closed_to=end)
+            work, today = case_work(tx, site=site), tx.today
+        return evaluation(
+            outcomes(cases),
+            casework_figures(work, today=today, period=Period(start, end), stalled_after=stalled_after),
+            generated_on=today,
+            cut_off=max((c.case.closed_on for c in cases if c.case.closed_on is not None), default=None),
+            filters=filters,
+        )

@@ -585,10 +585,9 @@ def test_no_hostile_request_makes_postgresql_log_an_error_or_case_data(central: 
         _change(
             "case.create",
             str(uuid.uuid4()),
-            {
-                "profile": profile(
-                    "KNT-9", site="Kent", case_manager="cm2", service_user={"ethnicity": mark}
-                ).model_dump(mode="json")
+            {  # as a hostile client sends it: not through the models, which refuse a NUL in one-line text
+                "profile": profile("KNT-9", site="Kent", case_manager="cm2").model_dump(mode="json")
+                | {"service_user": {"ethnicity": mark}}
             },
         ),
         _change("case.update", world.own_case, {"changes": {"service_user.ethnicity": {"old": None, "new": mark}}}),

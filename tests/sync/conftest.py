@@ -32,9 +32,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def central(database_url: str, tmp_path: Path) -> Iterator[Central]:
+def central(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Central]:
+    """The service on loopback: in a thread of this process, or — for a test marked ``server_process`` — as the
+    ``drive-tui server`` command in a process of its own."""
     engine = open_central(database_url)
-    server = Central(url="", database_url=database_url, engine=engine, home=tmp_path / "server", port=_free_port())
+    server = Central(
+        url="",
+        database_url=database_url,
+        engine=engine,
+        home=tmp_path / "server",
+        port=_free_port(),
+        in_process=request.node.get_closest_marker("server_process") is None,
+    )
     server.url = f"http://127.0.0.1:{server.port}"
     server.start()
     try:

@@ -104,6 +104,7 @@ def test_malformed_and_oversized_requests_are_refused_storing_nothing(central: C
     assert central.change_count() == before
 
 
+@pytest.mark.server_process  # what the server writes to its stderr is read
 def test_text_holding_nul_is_rejected_and_kept_never_logged(central: Central, tmp_path: Path) -> None:
     """PostgreSQL cannot store U+0000, and its refusal quotes the row: the change must be rejected before, kept for
     an administrator, and the rest of the batch applied, with no case data in the server's log."""

@@ -23,6 +23,8 @@ from drive_tui.sync.protocol import DeviceState
 from tests.support.central import Central, new_device, work_on_a_case
 from tests.support.data import PASSPHRASE
 
+pytestmark = pytest.mark.server_process  # the service as the command runs it: killed, restarted, its options
+
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 

@@ -28,6 +28,8 @@ from tests.support.central import (
 )
 from tests.support.data import INTAKE_COMPLETE, profile
 
+pytestmark = pytest.mark.server_process  # the service as the command runs it: killed, restarted, its options
+
 
 class LoseResponses(httpx.HTTPTransport):
     """Delivers requests to the real server, then drops the connection before the client reads the answer."""

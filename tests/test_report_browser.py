@@ -37,7 +37,7 @@ def test_the_report_renders_in_chromium_with_every_chart_and_no_request(tmp_path
     today = date(2026, 11, 1)
     with create(Settings(home=tmp_path / "store", keyring=False, user="cm1"), PASSPHRASE) as store:
         with store.transaction() as tx:
-            import_exchange(tx, synthetic_exchange(store.forms, cases=160, today=today, seed=11, work=True))
+            import_exchange(tx, synthetic_exchange(store.forms, cases=60, today=today, seed=11, work=True))
         with store.transaction() as tx:
             cases, work = cohort(tx, closed_only=True), case_work(tx)
     report = evaluation(

@@ -1,6 +1,7 @@
 """An insider with a genuine enrolled device and its own token, speaking the protocol directly: every finding of the
-trust review as a test on the real service (uvicorn on a loopback socket), on SQLite and PostgreSQL. Each checks that the victim's data is
-untouched, whole rows compared, and that the victim's and the attacker's next ordinary sync still succeeds."""
+trust review as a test on the real service (uvicorn on a loopback socket), on SQLite and PostgreSQL. Each checks
+that the victim's data is untouched, whole rows compared, and that the victim's and the attacker's next ordinary
+sync still succeeds."""
 
 from __future__ import annotations
 

@@ -103,8 +103,10 @@ async def test_enter_twice_opens_the_store_once(populated: Store, settings: Sett
         await pilot.press("enter", "enter")  # the second while the first is still deriving the key
         assert isinstance(app.screen, UnlockScreen)
         derived.set()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await app.workers.wait_for_complete()
+        for _ in range(100):  # the key derived, the file opened, the caseload shown, the store attached
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if isinstance(app.screen, CaseloadScreen) and app.store is not None:
+                break
         assert isinstance(app.screen, CaseloadScreen) and app.store is not None
     assert len(opened) == 1

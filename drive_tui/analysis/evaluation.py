@@ -37,7 +37,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from enum import Enum
 from typing import Any, Literal
 
 from drive_tui.domain.vocab import (
@@ -260,10 +259,13 @@ def _label(code: str, *vocabularies: type[Coded]) -> str:
     return code.replace("_", " ").capitalize()
 
 
-def _counted(block: Mapping[str, Any], of: int, vocabularies: Sequence[type[Enum]]) -> list[tuple[str, Count]]:
+def _tallied(
+    block: Mapping[str, Any], of: int, title: str, vocabularies: Sequence[type[Coded]]
+) -> list[tuple[Cell, ...]]:
+    """A tally's rows (``{"counts": {code: n}}``): the item's title on its first, each code's label and count."""
     return [
-        (_label(code, *vocabularies), Count(n, of))  # type: ignore[arg-type]
-        for code, n in block["counts"].items()
+        (title if number == 0 else "", _label(code, *vocabularies), Count(n, of))
+        for number, (code, n) in enumerate(block["counts"].items())
     ]
 
 
@@ -285,11 +287,9 @@ def _su_profile(doc: Mapping[str, Any]) -> Table:
         ("children_involved", "Children in the household", (YesNoNotKnown,)),
         ("previous_dva_offences", "Previous DVA offences", (YesNoNotKnown,)),
         ("previous_other_offences", "Previous other offences", (YesNoNotKnown,)),
+        ("ethnicity", "Ethnicity (ONS 2011)", (Ethnicity,)),
     ):
-        for number, (label, count) in enumerate(_counted(profile[key], cases, vocabularies)):
-            rows.append((title if number == 0 else "", label, count))
-    for number, (label, count) in enumerate(_counted(profile["ethnicity"], cases, (Ethnicity,))):
-        rows.append(("Ethnicity (ONS 2011)" if number == 0 else "", label, count))
+        rows += _tallied(profile[key], cases, title, vocabularies)
     return Table(
         "su_profile",
         "Profile of the Service Users of closed cases",
@@ -311,8 +311,7 @@ def _vs_profile(doc: Mapping[str, Any]) -> Table:
         ("idva_engaged", "Engaged with an Idva", (YesNo, YesNoNotKnown)),
         ("ethnicity", "Ethnicity (ONS 2011)", (Ethnicity,)),
     ):
-        for number, (label, count) in enumerate(_counted(victims[key], of, vocabularies)):
-            rows.append((title if number == 0 else "", label, count))
+        rows += _tallied(victims[key], of, title, vocabularies)
     return Table(
         "vs_profile",
         "Victim/survivors and their relationship to the SU",

@@ -118,6 +118,27 @@ async def test_the_outcome_analyses_are_not_drawn_in_visit_mode(populated: Store
         assert "everity" not in text and "Risk" not in text and "McNemar" not in text
 
 
+async def test_the_outcomes_drawn_in_two_parts_never_finish_over_visit_mode(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """The figures after the first screenful are mounted after a frame: if visit mode came on in between, they are
+    not mounted at all."""
+    from textual.widgets import Static
+
+    app = app_for(populated)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d", "o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OutcomesScreen)
+        drawing = screen._drawing
+        await pilot.press("f2")
+        await pilot.pause()
+        await screen._draw_rest([Static("Severity SENTINEL")], drawing)  # the earlier drawing's second part, late
+        await pilot.pause()
+        text = screen_text(app)
+        assert "hidden in visit mode" in text and "SENTINEL" not in text and "everity" not in text
+
+
 def review_saying_not_safe(tx: Tx, case_id: str) -> None:
     """The 3-month review started, no contact made because it is not safe: an answer that says a victim is at risk."""
     review = start_assessment(tx, case_id, Timepoint.MONTH_3)

@@ -21,6 +21,8 @@ from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 HIDDEN_IN_VISIT_MODE = "The outcome analyses are hidden in visit mode: F2 to leave it."
+FIRST = 4
+"""Renderables drawn in the first frame (the heading and the first table or two: more than a screenful)."""
 
 
 class OutcomesScreen(DriveScreenMixin, Screen[None]):
@@ -28,6 +30,8 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
     AUTO_FOCUS = "#report"
     BINDINGS = [Binding("escape", "back", "Back")]
 
+    _drawing = 0
+    """Counts redraws: the second half of an earlier one is not mounted into a later one."""
     document: dict[str, Any] | None = None
     """The outcome analyses (``analysis.outcomes``), once computed."""
     report: Evaluation | None = None
@@ -79,12 +83,20 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
             return
         from drive_tui.analysis.report_terminal import evaluation_renderables
 
-        shown = (
-            [Static(HIDDEN_IN_VISIT_MODE, id="report-hidden")]
-            if self.drive.visit_mode
-            else [Static(renderable, classes="figures") for renderable in evaluation_renderables(self.report)]
-        )
-        await self.refill(self.query_one("#report", VerticalScroll), shown)
+        self._drawing += 1
+        report = self.query_one("#report", VerticalScroll)
+        if self.drive.visit_mode:
+            await self.refill(report, [Static(HIDDEN_IN_VISIT_MODE, id="report-hidden")])
+            return
+        shown = [Static(renderable, classes="figures") for renderable in evaluation_renderables(self.report)]
+        # The first screenful at once; the rest after that frame (laying out every table measures each one: most of
+        # half a second with 2,000 cases), unless visit mode came on or the report was redrawn meanwhile.
+        await self.refill(report, shown[:FIRST])
+        self.call_after_refresh(self._draw_rest, shown[FIRST:], self._drawing)
+
+    async def _draw_rest(self, rest: list[Static], drawing: int) -> None:
+        if drawing == self._drawing and not self.drive.visit_mode and rest:
+            await self.query_one("#report", VerticalScroll).mount_all(rest)
 
     def action_back(self) -> None:
         self.app.pop_screen()

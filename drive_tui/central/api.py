@@ -240,6 +240,24 @@ def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -
         with engine.connect() as connection:
             return db.server_id(connection)
 
+    @app.get("/healthz", include_in_schema=False)
+    async def get_healthz() -> dict[str, str]:
+        """The process is alive: for a supervisor of processes. No authentication, no data."""
+        return {"status": "alive"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def get_readyz() -> JSONResponse:
+        """Ready to serve: the database reachable and at this release's schema, the forms loaded — for a load
+        balancer. No authentication, no data: 200, or 503 saying what is wrong in general terms."""
+        problems = await run_in_threadpool(db.readiness_problems, engine)
+        if not forms.newest():
+            problems.append("no assessment forms are loaded")
+        return JSONResponse(
+            {"status": "not ready", "problems": problems} if problems else {"status": "ready"},
+            status_code=503 if problems else 200,
+            headers={"Cache-Control": "no-store"},
+        )
+
     guarded: Any = [Depends(protocol)]
     route: dict[str, Any] = {"dependencies": guarded, "responses": _REFUSALS}
 

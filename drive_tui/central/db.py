@@ -102,6 +102,18 @@ def _revision(engine: Engine) -> str | None:
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
 
 
+def readiness_problems(engine: Engine) -> list[str]:
+    """Why the store cannot serve now (``/readyz``): unreachable, or not at this release's schema. Said in general
+    terms: never the URL, the host or the driver's message."""
+    try:
+        revision = _revision(engine)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach the database means "not ready"
+        return [f"the database cannot be reached ({type(exc).__name__})"]
+    if revision != SCHEMA_HEAD:
+        return [f"the database's schema is at {revision or 'none'}, this release needs {SCHEMA_HEAD}"]
+    return []
+
+
 def _migrate(engine: Engine) -> None:
     if _revision(engine) != SCHEMA_HEAD:
         from alembic import command

@@ -71,6 +71,15 @@ def _sites(text: str) -> tuple[str, ...]:
     return sites
 
 
+def _proxies(text: str) -> tuple[str, ...]:
+    from ipaddress import ip_network
+
+    found = tuple(part.strip() for part in text.split(",") if part.strip())
+    for part in found:
+        ip_network(part, strict=False)  # ValueError: not an address or a network
+    return found
+
+
 _PARSERS: dict[str, Callable[[str], Any]] = {
     "home": _path,
     "passphrase": Secret,
@@ -86,6 +95,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "idle_lock_minutes": float,
     "server_database_url": str,
     "sites": _sites,
+    "trusted_proxies": _proxies,
 }
 _RANGES: dict[str, tuple[float, float, bool]] = {
     "keyring_timeout": (0, 30, False),
@@ -127,6 +137,9 @@ class Settings:
     """Sites a new case can be at on a laptop that is not enrolled (``DRIVE_TUI_SITES=Essex,Kent``); an enrolled
     one has the central store's."""
 
+    trusted_proxies: tuple[str, ...] = ()
+    """Central service only: reverse proxies (addresses or CIDR ranges, ``DRIVE_TUI_TRUSTED_PROXIES=10.0.0.5``) whose
+    ``X-Forwarded-For`` names the client, for the enrolment rate limit and the refusals log."""
     server_database_url: str | None = None
     """Central service only: its database (default: ``central.db`` in ``home``; production: postgresql+psycopg://…)."""
 

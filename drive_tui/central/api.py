@@ -2,6 +2,7 @@
 carries a device token; every refusal is an ``ErrorBody``. Nothing here logs request bodies or case data.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -14,6 +15,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drive_tui.central import db
+from drive_tui.central.addresses import Network, client_address
 from drive_tui.central.intake import Malformed, error_places, parse_push
 from drive_tui.central.people import (
     Device,
@@ -120,10 +122,6 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
     await JSONResponse(body.model_dump(mode="json"), status_code=413)(scope, receive, send)
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 _PARSED_BODIES = (EnrolRequest, PushRequest, PullRequest)
 """Request models that their endpoints parse themselves (strictly, from the raw body)."""
 
@@ -149,9 +147,17 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody} for s
 """Every refusal is an ``ErrorBody``, so the schema says so for each route."""
 
 
-def create_app(engine: Engine, forms: FormCatalogue, *, openapi: bool = False) -> FastAPI:
+def create_app(
+    engine: Engine, forms: FormCatalogue, *, openapi: bool = False, trusted_proxies: Sequence[Network] = ()
+) -> FastAPI:
     """The API over the central store ``engine``; ``forms`` validates submitted assessments. ``openapi`` serves the
-    schema at ``/openapi.json`` (for testing the API against it; off in production, like the docs)."""
+    schema at ``/openapi.json`` (for testing the API against it; off in production, like the docs).
+    ``trusted_proxies``: the reverse proxies whose ``X-Forwarded-For`` names the client (``central.addresses``)."""
+
+    def _address(request: Request) -> str:
+        peer = request.client.host if request.client else None
+        return client_address(peer, request.headers.get("x-forwarded-for"), trusted_proxies)
+
     app = FastAPI(
         title="drive-tui central",
         version=str(PROTOCOL_VERSION),

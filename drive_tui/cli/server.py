@@ -66,11 +66,13 @@ def server(
         fail("plain HTTP is only served on loopback: give --certfile and --keyfile to listen on " + host, 2)
     import uvicorn
 
+    from drive_tui.central.addresses import networks
     from drive_tui.central.api import create_app
     from drive_tui.forms.catalogue import load_catalogue
 
+    current = settings()
     engine = _engine(database_url)
-    api = create_app(engine, load_catalogue(settings().forms_dir))
+    api = create_app(engine, load_catalogue(current.forms_dir), trusted_proxies=networks(current.trusted_proxies))
     scheme = "https" if certfile else "http"
     typer.echo(f"drive-tui central service on {scheme}://{host}:{port}", err=True)
     gc.freeze()  # start-up objects live as long as the server: keep them out of every collection
@@ -84,6 +86,7 @@ def server(
         log_level="warning",
         access_log=False,
         server_header=False,
+        proxy_headers=False,  # uvicorn would believe X-Forwarded-For from 127.0.0.1: only central.addresses reads it
     )
 
 

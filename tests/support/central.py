@@ -81,6 +81,8 @@ class Central:
     process: subprocess.Popen[bytes] | None = None
     extra_args: list[str] = field(default_factory=list)
     in_process: bool = True
+    trusted_proxies: tuple[str, ...] = ()
+    """Reverse proxies whose X-Forwarded-For is believed (``DRIVE_TUI_TRUSTED_PROXIES`` for the command)."""
     _server: Any = None
     _thread: threading.Thread | None = None
 
@@ -121,13 +123,16 @@ class Central:
         from drive_tui.forms.catalogue import load_catalogue
 
         engine = open_central(self.database_url)  # the service's own, as the command opens it
+        from drive_tui.central.addresses import networks
+
         config = uvicorn.Config(
-            create_app(engine, load_catalogue(None)),
+            create_app(engine, load_catalogue(None), trusted_proxies=networks(self.trusted_proxies)),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
             access_log=False,
             server_header=False,
+            proxy_headers=False,  # as the command runs it
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="central", daemon=True)

@@ -90,6 +90,40 @@ def server(
     )
 
 
+@app.command("backup")
+def server_backup(
+    file: Annotated[Path, typer.Argument(help="The copy to write (0600).")],
+    database_url: DatabaseUrl = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """A consistent copy of the embedded (SQLite) central store, taken while the service runs (SQLite's online
+    backup: what the write-ahead log holds included). For PostgreSQL, pg_dump (README: backups and restore)."""
+    import sqlite3
+    from contextlib import closing
+
+    from sqlalchemy import make_url
+
+    from drive_tui.central.db import default_database_url
+    from drive_tui.paths import create_private
+
+    current = settings()
+    url = make_url(database_url or current.server_database_url or default_database_url(current.home))
+    if url.get_backend_name() != "sqlite":
+        fail("this store is PostgreSQL: back it up with pg_dump --format=custom (README: backups and restore)", 2)
+    source = Path(url.database or "")
+    if not source.is_file():
+        fail(f"no central store at {source}", 2)
+    if file.exists() and not force:
+        fail(f"{file} exists: choose another name, or --force to replace it", 2)
+    if not file.parent.is_dir():
+        fail(f"no folder {file.parent} to write {file.name} in", 2)
+    create_private(file, replace=True)
+    with closing(sqlite3.connect(source)) as reading, closing(sqlite3.connect(file)) as copy:
+        reading.execute("PRAGMA busy_timeout = 10000")
+        reading.backup(copy)
+    typer.echo(f"Backed up the central store to {file} (it holds case data: keep it as the store is kept).")
+
+
 @app.command("init")
 def server_init(
     admin: Annotated[str, typer.Option(help="User name of the first administrator.")],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -172,3 +173,18 @@ def test_tls_is_verified_against_the_given_ca(central: Central, tmp_path: Path) 
 def test_the_server_refuses_plain_http_off_loopback(tmp_path: Path) -> None:
     result = drive(tmp_path, "server", "--host", "0.0.0.0", database_url=f"sqlite:///{tmp_path / 'c.db'}")
     assert result.returncode == 2 and "only served on loopback" in result.stderr
+
+
+@SQLITE_ONLY
+def test_backup_of_the_embedded_store_while_it_runs_and_what_it_refuses(central: Central, tmp_path: Path) -> None:
+    central.user("cm1")
+    copy = tmp_path / "central.backup"
+    made = drive(tmp_path, "server", "backup", str(copy), database_url=central.database_url)
+    assert made.returncode == 0, made.stderr
+    assert copy.stat().st_mode & 0o777 == 0o600 and "case data" in made.stdout
+    with sqlite3.connect(copy) as reading:  # a whole store: the user just added is in it
+        assert reading.execute("SELECT count(*) FROM users WHERE username = 'cm1'").fetchone() == (1,)
+    again = drive(tmp_path, "server", "backup", str(copy), database_url=central.database_url)
+    assert again.returncode == 2 and "--force" in again.stderr
+    postgres = drive(tmp_path, "server", "backup", str(tmp_path / "x"), database_url="postgresql+psycopg://u@h/db")
+    assert postgres.returncode == 2 and "pg_dump" in postgres.stderr and not (tmp_path / "x").exists()

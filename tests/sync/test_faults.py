@@ -4,7 +4,9 @@ again and the central and local stores hold the same contents, with no change ap
 
 from __future__ import annotations
 
-import sqlite3
+import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -140,52 +142,45 @@ def test_server_killed_mid_batch_then_restarted(central: Central, tmp_path: Path
     assert_each_change_once(central, laptop)
 
 
-def _backup(central: Central, tmp_path: Path) -> object:
-    """A copy of the central database as it is now (the server stopped while it is taken)."""
-    central.stop()
+def _backup(central: Central, tmp_path: Path) -> Path:
+    """The README's runbook, its own commands: a backup taken while the service runs."""
+    copy = tmp_path / "central.backup"
     if central.database_url.startswith("sqlite"):
-        copy = tmp_path / "backup.db"
-        with (
-            sqlite3.connect(central.database_url.removeprefix("sqlite:///")) as source,
-            sqlite3.connect(copy) as target,
-        ):
-            source.backup(target)  # SQLite's online backup: the WAL's contents included
-        central.start()
-        return copy
-    import psycopg
-    from sqlalchemy import make_url
-
-    url = make_url(central.database_url)
-    name = url.database + "_backup"
-    central.engine.dispose()
-    with psycopg.connect(
-        url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False), autocommit=True
-    ) as connection:
-        connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"')
-    central.start()
-    return name
+        command = [sys.executable, "-m", "drive_tui", "server", "backup", str(copy)]
+        _run([*command, "--database-url", central.database_url])
+    else:
+        _run(["pg_dump", "--format=custom", "--file", str(copy), _libpq(central.database_url)])
+    return copy
 
 
-def _restore(central: Central, backup: object) -> None:
+def _restore(central: Central, backup: Path) -> None:
+    """The runbook's restore: stop the service, put the copy in place of the store, start it."""
     central.stop()
     central.engine.dispose()
-    if isinstance(backup, Path):
-        with (
-            sqlite3.connect(backup) as source,
-            sqlite3.connect(central.database_url.removeprefix("sqlite:///")) as target,
-        ):
-            source.backup(target)
+    if central.database_url.startswith("sqlite"):
+        store = Path(central.database_url.removeprefix("sqlite:///"))
+        for leftover in (store.with_name(store.name + "-wal"), store.with_name(store.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+        shutil.copyfile(backup, store)
     else:
-        import psycopg
         from sqlalchemy import make_url
 
         url = make_url(central.database_url)
-        with psycopg.connect(
-            url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False), autocommit=True
-        ) as connection:
-            connection.execute(f'DROP DATABASE "{url.database}" WITH (FORCE)')
-            connection.execute(f'ALTER DATABASE "{backup}" RENAME TO "{url.database}"')
+        server = _libpq(central.database_url).rsplit("/", 1)[0]
+        _run(["dropdb", "--force", "--maintenance-db", f"{server}/postgres", url.database])
+        _run(["createdb", "--maintenance-db", f"{server}/postgres", url.database])
+        _run(["pg_restore", "--no-owner", "--dbname", _libpq(central.database_url), str(backup)])
     central.start()
+
+
+def _libpq(url: str) -> str:
+    """The SQLAlchemy URL as libpq's tools take it (postgresql://…, no driver)."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _run(command: list[str]) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, (command[0], result.stderr[-2000:])
 
 
 def test_central_store_restored_from_an_older_backup(central: Central, tmp_path: Path) -> None:

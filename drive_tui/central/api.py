@@ -2,6 +2,7 @@
 carries a device token; every refusal is an ``ErrorBody``. Nothing here logs request bodies or case data.
 """
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -28,11 +29,13 @@ from drive_tui.central.people import (
 )
 from drive_tui.central.pull import pull
 from drive_tui.central.push import Forbidden, apply_push
+from drive_tui.central.request_log import RequestLog, note
 from drive_tui.forms.catalogue import FormCatalogue
 from drive_tui.sync.protocol import (
     MAX_BODY_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    ChangeOutcome,
     Cursor,
     DeviceState,
     EnrolRequest,
@@ -147,6 +150,10 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody} for s
 """Every refusal is an ``ErrorBody``, so the schema says so for each route."""
 
 
+ROUTES = ("/healthz", "/readyz", "/v1/enrol", "/v1/hello", "/v1/push", "/v1/pull")
+"""The service's routes: the request log names these and calls any other path "other"."""
+
+
 def create_app(
     engine: Engine, forms: FormCatalogue, *, openapi: bool = False, trusted_proxies: Sequence[Network] = ()
 ) -> FastAPI:
@@ -166,6 +173,7 @@ def create_app(
         openapi_url="/openapi.json" if openapi else None,
     )
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(RequestLog, routes=ROUTES)  # outermost: a request refused for its size is logged too
     if openapi:
         default = app.openapi
 
@@ -178,6 +186,7 @@ def create_app(
 
     @app.exception_handler(Refusal)
     async def _refused(request: Request, exc: Refusal) -> JSONResponse:
+        note(request, refusal=exc.body.code.value)
         if not exc.logged and exc.status in (401, 403, 429):
             await run_in_threadpool(_log_refusal, request.url.path, exc, _address(request))
         return JSONResponse(exc.body.model_dump(mode="json"), status_code=exc.status, headers=exc.headers)
@@ -187,8 +196,9 @@ def create_app(
             record_refusal(connection, action=path, reason=exc.body.message, device=exc.device, address=address)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         body = ErrorBody(code=ErrorCode.INVALID, message="malformed request: " + error_places(exc.errors()))
+        note(request, refusal=body.code.value)
         return JSONResponse(body.model_dump(mode="json"), status_code=422)
 
     def protocol(x_drive_protocol: Annotated[str | None, Header(alias=PROTOCOL_HEADER)] = None) -> None:
@@ -224,12 +234,16 @@ def create_app(
             )
         return found
 
-    def device(authorization: Annotated[str | None, Header()] = None) -> Device:
-        return authenticated(authorization, seen=False)
+    def device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
+        found = authenticated(authorization, seen=False)
+        note(request, device=found.id, user=found.user.username)
+        return found
 
-    def visiting(authorization: Annotated[str | None, Header()] = None) -> Device:
+    def visiting(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
         """The device, its visit recorded: every sync starts with hello (a push records its sync itself)."""
-        return authenticated(authorization, seen=True)
+        found = authenticated(authorization, seen=True)
+        note(request, device=found.id, user=found.user.username)
+        return found
 
     def active(found: Annotated[Device, Depends(device)]) -> Device:
         if found.state is not DeviceState.ACTIVE:
@@ -280,6 +294,7 @@ def create_app(
             ) from None
         except EnrolmentRefused as exc:
             raise Refusal(403, ErrorCode.ENROLMENT, str(exc), logged=True) from None
+        note(raw, device=found.id, user=found.user.username)
         identity = await run_in_threadpool(_server_id)
         return EnrolResponse(
             server_id=identity,
@@ -324,12 +339,21 @@ def create_app(
             raise Refusal(422, ErrorCode.INVALID, f"malformed request: {exc}") from None
         except Forbidden as exc:
             raise Refusal(403, ErrorCode.FORBIDDEN, str(exc), device=found, logged=True) from None
+        outcomes = Counter(result.outcome for result in answer.results)
+        note(
+            raw,
+            applied=outcomes[ChangeOutcome.APPLIED] + outcomes[ChangeOutcome.CONFLICT],
+            rejected=outcomes[ChangeOutcome.REJECTED],
+            duplicate=outcomes[ChangeOutcome.DUPLICATE],
+        )
         return Response(answer.model_dump_json(), media_type="application/json")
 
     @app.post("/v1/pull", **route, response_model=PullResponse, openapi_extra=_body(PullRequest))
     async def post_pull(raw: Request, found: Annotated[Device, Depends(active)]) -> Response:
         request = _parse(PullRequest, await raw.body())
         answer = await run_in_threadpool(pull, engine, found, request)
+        sent = (answer.cases, answer.assessments, answer.reviews, answer.conflicts, answer.work_log)
+        note(raw, rows=sum(len(rows) for rows in sent))
         return Response(answer.model_dump_json(), media_type="application/json")
 
     return app

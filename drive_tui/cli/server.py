@@ -75,6 +75,7 @@ def server(
     api = create_app(engine, load_catalogue(current.forms_dir), trusted_proxies=networks(current.trusted_proxies))
     scheme = "https" if certfile else "http"
     typer.echo(f"drive-tui central service on {scheme}://{host}:{port}", err=True)
+    _log_requests()
     gc.freeze()  # start-up objects live as long as the server: keep them out of every collection
     gc.set_threshold(50_000, 20, 20)  # a push batch makes ~100,000 short-lived, acyclic objects: collect less often
     uvicorn.run(
@@ -88,6 +89,19 @@ def server(
         server_header=False,
         proxy_headers=False,  # uvicorn would believe X-Forwarded-For from 127.0.0.1: only central.addresses reads it
     )
+
+
+def _log_requests() -> None:
+    """The request log (``central.request_log``): one JSON line per request on standard error, nothing else."""
+    import logging
+    import sys
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    requests = logging.getLogger("drive_tui.central.requests")
+    requests.addHandler(handler)
+    requests.setLevel(logging.INFO)
+    requests.propagate = False
 
 
 @app.command("backup")

@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("drive_tui.central.requests")
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 FIELDS = ("device", "user", "applied", "rejected", "duplicate", "rows", "refusal")
 """What an endpoint may add, each a code or a count: nothing else reaches the line."""
 
@@ -59,16 +61,20 @@ class RequestLog:
         try:
             await self.app(scope, counted_receive, counted_send)
         finally:
-            path = scope.get("path", "")
-            facts: dict[str, Any] = scope.get("state", {}).get("request_log", {})
-            line = {
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "route": path if path in self.routes else "other",
-                "method": scope.get("method", ""),
-                "status": status["code"],
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-                "bytes_in": sizes["in"],
-                "bytes_out": sizes["out"],
-                **{key: facts[key] for key in FIELDS if facts.get(key) is not None},
-            }
-            log.info(json.dumps(line, separators=(",", ":")))
+            if log.isEnabledFor(logging.INFO):
+                self._write(scope, status["code"], sizes, started)
+
+    def _write(self, scope: Scope, status: int, sizes: dict[str, int], started: float) -> None:
+        path = scope.get("path", "")
+        facts: dict[str, Any] = scope.get("state", {}).get("request_log", {})
+        line = {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "route": path if path in self.routes else "other",
+            "method": method if (method := scope.get("method", "")) in METHODS else "other",  # a client's own word
+            "status": status,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+            "bytes_in": sizes["in"],
+            "bytes_out": sizes["out"],
+            **{key: facts[key] for key in FIELDS if facts.get(key) is not None},
+        }
+        log.info(json.dumps(line, separators=(",", ":")))

@@ -82,6 +82,7 @@ def test_every_request_is_one_json_line_and_no_case_data_is_ever_logged(
         code = issue_code(central.engine, "cm1")
         assert http.post("/v1/enrol", json={"code": code, "device_name": SENTINEL}).status_code == 200
         assert http.get(f"/{SENTINEL}?q={SENTINEL}").status_code == 404
+        assert http.request(SENTINEL, "/v1/push").status_code in (400, 405)  # a method of its own making
         assert http.get("/healthz").status_code == 200 and http.get("/readyz").status_code == 200
 
     everything = "\n".join(lines.messages)

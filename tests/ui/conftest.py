@@ -17,17 +17,6 @@ from tests.support.data import INTAKE_COMPLETE
 from tests.support.ui import TODAY, Clock
 
 
-@pytest.fixture(autouse=True)
-def _quicker_idle_detection(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pilot waits after every key until the app is idle, by sleeping 20 ms at a time and asking whether the
-    process used CPU meanwhile — at least 40 ms a key, with the core idle (a third of a typing test's time). A 5 ms
-    step asks the same question sooner; a busy app (any thread) still holds it."""
-    import textual._wait
-
-    monkeypatch.setattr(textual._wait, "SLEEP_GRANULARITY", 1 / 200)
-    monkeypatch.setattr(textual._wait, "SLEEP_IDLE", 1 / 200 / 20)
-
-
 @pytest.fixture
 def populated(store: Store) -> Store:
     """Twenty invented cases, and TEST-0001: intake submitted in August, the 3-month review due."""

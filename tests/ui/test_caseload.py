@@ -96,6 +96,40 @@ async def test_edit_the_profile(populated: Store, app_for) -> None:  # type: ign
         assert isinstance(app.screen, CaseScreen) and "42" in screen_text(app)
 
 
+async def test_old_ethnicity_text_is_kept_until_a_category_is_chosen(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """TEST-0001's ethnicity was typed before it was coded ("Kurdish": no category): the case shows it as recorded,
+    the form keeps it through a save that changes something else, and choosing a category replaces it."""
+    from drive_tui.domain.vocab import Ethnicity
+    from drive_tui.store.cases import find_case, get_case, update_case
+
+    with populated.transaction() as tx:
+        case = find_case(tx, site="Essex", reference="TEST-0001")
+        assert case is not None
+        update_case(tx, case.id, {"service_user.ethnicity": "Kurdish"})  # as an old device or file would send it
+    app = app_for(populated)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("slash", *"TEST", "enter")
+        await pilot.pause()
+        assert "Kurdish (as recorded: to be coded)" in " ".join(screen_text(app).split())
+        await pilot.press("e")
+        await pilot.pause()
+        assert "Kurdish (as recorded: choose a category)" in screen_text(app)
+        await pilot.press("end", "backspace", "backspace", *"43", "ctrl+s")  # the age changed, not the ethnicity
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+        with populated.transaction() as tx:
+            kept = get_case(tx, case.id).service_user
+        assert (kept.age, kept.ethnicity, kept.ethnicity_recorded) == (43, Ethnicity.AS_RECORDED, "Kurdish")
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("tab", "enter", *"Other ethnic group: A", "enter", "ctrl+s")  # Arab
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+    with populated.transaction() as tx:
+        chosen = get_case(tx, case.id).service_user
+    assert (chosen.ethnicity, chosen.ethnicity_recorded) == (Ethnicity.ARAB, None)
+
+
 async def test_the_new_case_form_speaks_to_a_person_and_refuses_a_future_allocation(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated)
     async with app.run_test(size=(80, 24)) as pilot:

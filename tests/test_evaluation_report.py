@@ -93,6 +93,16 @@ def test_small_cells_are_suppressed_for_sharing_and_nothing_else() -> None:
     assert plain.suppressed_below is None
 
 
+def test_a_name_from_the_data_is_drawn_as_written_in_a_chart() -> None:
+    """A site's name is the administrator's text: "$" is not maths to matplotlib (an unparsable "$x_$" failed the
+    whole report), and "<b>" is text, not markup."""
+    from drive_tui.analysis.evaluation import Chart
+    from drive_tui.analysis.report_html import chart_svg
+
+    svg = chart_svg(Chart(("a $x_$ b", "<b>&"), (("$\\frac$", (Count(1, 2), Count(2, 2))),), "percent", "%"), "k")
+    assert "a $x_$ b" in svg and "&lt;b&gt;&amp;" in svg and "<b>" not in svg
+
+
 def test_no_closed_case_says_so_rather_than_drawing_zeros() -> None:
     page = report_html(_report([]))
     assert "nothing to report yet" in page and "<svg" not in page and "McNemar" in page  # the methods note stays

@@ -126,7 +126,11 @@ def chart_svg(chart: Chart, key: str) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "drive-tui", "font.size": 9}):
+    # text.parse_math off: a site's name is drawn as written — "$" would otherwise start TeX-like maths, and a name
+    # matplotlib could not parse as such would fail the whole report
+    with matplotlib.rc_context(
+        {"svg.fonttype": "none", "svg.hashsalt": "drive-tui", "font.size": 9, "text.parse_math": False}
+    ):
         width = max(5.5, min(11.0, 1.0 + 0.9 * len(chart.categories) * max(1, len(chart.series)) ** 0.5))
         labels = [_wrapped(category) for category in chart.categories]
         label_lines = max((label.count("\n") + 1 for label in labels), default=1)

@@ -102,3 +102,19 @@ def test_the_profile_tallies_ethnicity_with_its_base() -> None:
     tally = profile(cases)["ethnicity"]
     assert tally["counts"] == {"as_recorded": 1, "white_british": 2, "unanswered": 1}
     assert tally["percent"] == {"as_recorded": 25.0, "white_british": 50.0, "unanswered": 25.0}
+
+
+def test_the_case_profile_shows_typed_text_as_written() -> None:
+    """Old ethnicity text (and a site) holding Rich markup's brackets is shown as typed, full and compact — it
+    failed to render before."""
+    from rich.console import Console
+
+    from drive_tui.ui.screens.case import _compact_profile, _profile
+
+    case = su_case({}, ethnicity="[/x] Kurdish").case
+    object.__setattr__(case, "site", "[bold]Essex")
+    for table in (_profile(case), _compact_profile(case)):
+        console = Console(width=100, record=True, color_system=None)
+        console.print(table)
+        text = console.export_text()
+        assert "[/x] Kurdish" in text and "[bold]Essex" in text

@@ -103,6 +103,21 @@ def test_a_name_from_the_data_is_drawn_as_written_in_a_chart() -> None:
     assert "a $x_$ b" in svg and "&lt;b&gt;&amp;" in svg and "<b>" not in svg
 
 
+def test_the_terminal_report_shows_names_as_written() -> None:
+    """The app's outcomes screen: a site named "[/x]" is text, not Rich markup (which failed to render)."""
+    from rich.console import Console
+
+    from drive_tui.analysis.report_terminal import evaluation_renderables
+
+    cases = [su_case({Timepoint.INTAKE: {}, Timepoint.CLOSURE: {}}) for _ in range(2)]
+    for case in cases:
+        object.__setattr__(case.case, "site", "[/x] $a")
+    console = Console(width=100, record=True, color_system=None)
+    for renderable in evaluation_renderables(_report(cases)):
+        console.print(renderable)
+    assert "[/x] $a" in console.export_text()
+
+
 def test_no_closed_case_says_so_rather_than_drawing_zeros() -> None:
     page = report_html(_report([]))
     assert "nothing to report yet" in page and "<svg" not in page and "McNemar" in page  # the methods note stays

@@ -82,7 +82,7 @@ def rich_table(table: Table) -> RichTable:
     first = max((len(str(row[0])) for row in table.rows), default=0)
     for index, column in enumerate(table.columns):
         # the first column's labels ("Harassment/stalking") kept whole where short; the figures' headers wrap
-        out.add_column(column, justify="right" if numeric[index] else "left", no_wrap=index == 0 and first <= 24)
-    for row in table.rows:
-        out.add_row(*(cell if isinstance(cell, str) else cell_text(cell) for cell in row))
+        out.add_column(Text(column), justify="right" if numeric[index] else "left", no_wrap=index == 0 and first <= 24)
+    for row in table.rows:  # Text, not str: a site's name is shown as written, never read as Rich markup
+        out.add_row(*(Text(cell if isinstance(cell, str) else cell_text(cell)) for cell in row))
     return out

@@ -464,7 +464,7 @@ def _profile(case: Case) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="bold")
     table.add_column()
-    table.title = f"Case {case.reference} (e)"
+    table.title = Text(f"Case {case.reference} (e)")
     for label, value in (
         ("Site", case.site),
         ("Allocated", case.allocated_on.isoformat()),
@@ -479,7 +479,7 @@ def _profile(case: Case) -> Table:
         ("Other offences", code_label(su.previous_other_offences)),
         ("Custody", code_label(su.custody_status)),
     ):
-        table.add_row(label, value)
+        table.add_row(label, Text(value))  # Text: what was typed is shown as written, never read as markup
     return table
 
 
@@ -488,7 +488,7 @@ def _compact_profile(case: Case) -> Table:
     su = case.service_user
     table = Table.grid()
     table.add_column()
-    table.title = f"Case {case.reference} (e)"
+    table.title = Text(f"Case {case.reference} (e)")
     status = case.status.label + (f" {case.closed_on.isoformat()}" if case.closed_on else "")
     age = "age —" if su.age is None else str(su.age)
     ethnicity = ethnicity_label(su.ethnicity, su.ethnicity_recorded, short=True) if su.ethnicity else "ethnicity —"
@@ -501,7 +501,7 @@ def _compact_profile(case: Case) -> Table:
         f"{code_label(su.previous_other_offences)}",
         f"Custody: {code_label(su.custody_status)}",
     ):
-        table.add_row(line)
+        table.add_row(Text(line))
     return table
 
 

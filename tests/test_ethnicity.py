@@ -113,8 +113,9 @@ def test_the_case_profile_shows_typed_text_as_written() -> None:
 
     case = su_case({}, ethnicity="[/x] Kurdish").case
     object.__setattr__(case, "site", "[bold]Essex")
+    object.__setattr__(case, "reference", "R[/r]1")
     for table in (_profile(case), _compact_profile(case)):
         console = Console(width=100, record=True, color_system=None)
         console.print(table)
         text = console.export_text()
-        assert "[/x] Kurdish" in text and "[bold]Essex" in text
+        assert "[/x] Kurdish" in text and "[bold]Essex" in text and "Case R[/r]1" in text

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterator
 
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -464,7 +465,7 @@ def _profile(case: Case) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="bold")
     table.add_column()
-    table.title = Text(f"Case {case.reference} (e)")
+    table.title = f"Case {escape(case.reference)} (e)"  # a title is read as markup: the reference escaped
     for label, value in (
         ("Site", case.site),
         ("Allocated", case.allocated_on.isoformat()),
@@ -488,7 +489,7 @@ def _compact_profile(case: Case) -> Table:
     su = case.service_user
     table = Table.grid()
     table.add_column()
-    table.title = Text(f"Case {case.reference} (e)")
+    table.title = f"Case {escape(case.reference)} (e)"  # a title is read as markup: the reference escaped
     status = case.status.label + (f" {case.closed_on.isoformat()}" if case.closed_on else "")
     age = "age —" if su.age is None else str(su.age)
     ethnicity = ethnicity_label(su.ethnicity, su.ethnicity_recorded, short=True) if su.ethnicity else "ethnicity —"

@@ -58,14 +58,21 @@ def child_app(home: str, key_hex: str) -> None:
 
     from drive_tui.config import Settings
     from drive_tui.store.keychain import Keychain
+    from drive_tui.ui.startup import FirstOpen
+
+    # as ``drive-tui`` does (ui.startup.run): the file opens in a thread while Textual is imported
+    settings = Settings(home=Path(home), keyring=True)
+    keychain = Keychain(enabled=True, timeout=3)
+    first_open = FirstOpen.start(settings, keychain, lambda: TODAY)
+
     from drive_tui.ui.app import make_app
     from drive_tui.ui.screens.caseload import CaseloadScreen
 
     original = CaseloadScreen.on_mount
 
     def on_mount(self: CaseloadScreen) -> None:
+        self.call_after_refresh(shown, self)  # first: after the frame that shows the caseload, before what follows it
         original(self)
-        self.call_after_refresh(shown, self)
 
     def shown(screen: CaseloadScreen) -> None:
         print(f"READY {time.time()}", flush=True)  # the caseload is on screen
@@ -77,8 +84,7 @@ def child_app(home: str, key_hex: str) -> None:
         screen.app.exit()
 
     CaseloadScreen.on_mount = on_mount  # type: ignore[method-assign]
-    settings = Settings(home=Path(home), keyring=True)
-    make_app(settings, keychain=Keychain(enabled=True, timeout=3), today=TODAY).run(headless=True)
+    make_app(settings, keychain=keychain, today=TODAY, first_open=first_open).run(headless=True)
 
 
 def time_start(args: list[str], runs: int, mark: str = "READY") -> dict[str, list[float]]:
@@ -345,6 +351,7 @@ def main() -> None:
     parser.add_argument("--screens", type=int, default=5, help="rounds of screen transitions (2,000 cases)")
     parser.add_argument("--only-screens", action="store_true", help="time the screen transitions alone")
     parser.add_argument("--only-work-log", action="store_true", help="a case of 300 entries, typing a note")
+    parser.add_argument("--only-start", action="store_true", help="time start → caseload alone")
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}")
     if args.only_work_log:
@@ -362,7 +369,7 @@ def main() -> None:
             cases: (Path(tmp) / f"cases-{cases}", make_store(Path(tmp) / f"cases-{cases}", cases))
             for cases in (20, 2000)
         }
-        timed = asyncio.run(transitions(stores[2000][0], args.screens))
+        timed = {} if args.only_start else asyncio.run(transitions(stores[2000][0], args.screens))
         for label, values in timed.items():
             print(
                 f"key → new screen with its content (2,000 cases), {label}: median "
@@ -389,6 +396,8 @@ def main() -> None:
                 f"({median / base:.2f}× the minimal app); store attached behind it at "
                 f"{statistics.median(attached[cases]) * 1000:.0f} ms"
             )
+        if args.only_start:
+            return
         results = asyncio.run(keystrokes(Path(tmp) / "cases-20", args.keys))
         for label, values in results.items():
             if values:

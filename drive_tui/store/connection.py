@@ -14,7 +14,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 from drive_tui.paths import create_private
 from drive_tui.store.errors import NotEncrypted, WrongKey
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 """The newest migration; opening a store at this revision skips Alembic (and its import) entirely."""
 
 SQLITE_HEADER = b"SQLite format 3\x00"

@@ -50,6 +50,14 @@ class AssessmentRow(SQLModel, table=True):
         Index(
             "uq_assessments_one_current", "case_id", "timepoint", unique=True, sqlite_where=text("status = 'submitted'")
         ),
+        # covers the caseload's read (store.caseload): no assessment's answers are decrypted to list the cases
+        Index(
+            "ix_assessments_caseload",
+            "case_id",
+            "timepoint",
+            "status",
+            text("json_extract(answers, '$.risk_to_victim')"),
+        ),
     )
 
     id: str = Field(primary_key=True)

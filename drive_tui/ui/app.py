@@ -57,6 +57,7 @@ class DriveApp(App[None]):
         keychain: Keychain | None = None,
         today: date | None = None,
         clock: Callable[[], float] = time.monotonic,
+        first_open: FirstOpen | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock
@@ -69,8 +70,11 @@ class DriveApp(App[None]):
         self.unlocked = store is not None
         """The store's file is open (the full store may still be attaching)."""
         self._store_ready = asyncio.Event()
-        self.first_open = None if store is not None else FirstOpen.start(settings, keychain, lambda: self.today)
-        """Opening the store from the keychain (or DRIVE_TUI_PASSPHRASE), started at once, while Textual starts."""
+        if store is None and first_open is None:
+            first_open = FirstOpen.start(settings, keychain, lambda: self.today)
+        self.first_open = first_open
+        """Opening the store from the keychain (or DRIVE_TUI_PASSPHRASE): started before Textual was imported
+        (``startup.run``), or else now, while Textual starts."""
         self._last_activity = self.clock()
         self.resume_focus: dict[str, str] = {}
         """Assessment id → the answer id last focused, so reopening a draft resumes where it was."""
@@ -297,6 +301,8 @@ def make_app(
     keychain: Keychain | None = None,
     today: date | None = None,
     clock: Callable[[], float] = time.monotonic,
+    first_open: FirstOpen | None = None,
 ) -> DriveApp:
-    """The one factory of the app, for the CLI and for every test."""
-    return DriveApp(settings, store=store, keychain=keychain, today=today, clock=clock)
+    """The one factory of the app, for the CLI and for every test. ``first_open``: the store's file already being
+    opened (``startup.run`` starts it before importing Textual)."""
+    return DriveApp(settings, store=store, keychain=keychain, today=today, clock=clock, first_open=first_open)

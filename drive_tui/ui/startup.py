@@ -2,8 +2,9 @@
 
 1. ``run`` (the CLI's way in) pauses cycle collection: start-up builds a great many long-lived objects and hardly
    any garbage, and collecting meanwhile cost ~45 ms of a ~330 ms start (bench/RESULTS.md).
-2. ``FirstOpen`` starts with the app: a thread opens the file from the keychain (or ``DRIVE_TUI_PASSPHRASE``) and
-   reads the caseload with the DB-API alone (``store.opening``, ``store.caseload``) while Textual starts.
+2. ``FirstOpen`` starts before Textual is even imported: a thread opens the file from the keychain (or
+   ``DRIVE_TUI_PASSPHRASE``) and reads the caseload with the DB-API alone (``store.opening``, ``store.caseload``)
+   while Textual loads and starts (started with the app instead, it kept the first frame waiting ~60 ms).
 3. The app's mount waits a moment for it; the caseload is drawn at once when it is there, else the unlock screen
    takes the first open over (it waits on, or asks for the passphrase, or says what is wrong).
 4. After the caseload's first frame a worker loads SQLAlchemy and attaches the full store; collection resumes
@@ -43,9 +44,10 @@ screen (which goes on waiting, saying so). Usually the store is open long before
 def run(settings: Settings, *, store: Store | None = None, keychain: Keychain | None = None) -> None:
     """Run the app for a person at a terminal."""
     gc.disable()  # resumed once the store is attached, or when a passphrase is to be typed
+    first_open = FirstOpen.start(settings, keychain, date.today) if store is None else None
     from drive_tui.ui.app import make_app
 
-    make_app(settings, store=store, keychain=keychain).run()
+    make_app(settings, store=store, keychain=keychain, first_open=first_open).run()
 
 
 FULL_COLLECTION_RHYTHM = 10

@@ -6,6 +6,7 @@ from textual.widgets import Input, OptionList, Select
 
 from drive_tui.store.cases import list_cases
 from drive_tui.store.store import Store
+from drive_tui.ui.screens import caseload as caseload_screen
 from drive_tui.ui.screens.case import CaseScreen
 from drive_tui.ui.screens.case_form import CaseFormScreen
 from drive_tui.ui.screens.caseload import CaseloadScreen
@@ -30,6 +31,29 @@ async def test_caseload_shows_every_case_with_count_and_overdue(populated: Store
         assert overdue and "! " in text
         first_open = app.screen.rows[0]
         assert table_references(app)[0] == first_open.case.reference
+
+
+async def test_rows_beyond_the_first_frame_are_all_there_in_order_and_the_cursor_keeps_its_case(
+    populated: Store, app_for, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The table gets its first rows before the first frame and the rest straight after: with that split at 5 of
+    21, every case is there in the store's order, Ctrl+End reaches the last and shows it, and a re-sort keeps the
+    cursor on the case it was on, wherever that lands."""
+    monkeypatch.setattr(caseload_screen, "FIRST_ROWS", 5)
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert table_references(app) == [row.case.reference for row in app.screen.rows]
+        assert len(table_references(app)) == 21
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        table = app.screen.query_one("#cases")
+        last = table_references(app)[-1]
+        assert table.cursor_row == 20 and last in screen_text(app)
+        await pilot.press("s")  # by reference: the rows are put in again, the first 5 before the next frame
+        await pilot.pause()
+        assert table_references(app) == sorted(table_references(app)) and len(table_references(app)) == 21
+        assert str(table.get_row_at(table.cursor_row)[0]) == last and last in screen_text(app)
 
 
 async def test_filter_by_typing_and_sort(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]

@@ -147,11 +147,13 @@ async def keystrokes(folder: Path, count: int) -> dict[str, list[float]]:
     }
     async with app.run_test(size=(120, 40)) as pilot:
         display = app._display
+        arrived = asyncio.Event()
 
         def timed_display(screen, renderable):  # type: ignore[no-untyped-def]
             display(screen, renderable)
             if renderable is not None:
                 frames.append(time.perf_counter())
+                arrived.set()
 
         app._display = timed_display  # type: ignore[method-assign]
         await pilot.press("enter")  # open the first case
@@ -162,10 +164,10 @@ async def keystrokes(folder: Path, count: int) -> dict[str, list[float]]:
         async def one(label: str, key: str, char: str | None) -> None:
             await asyncio.sleep(0.15)  # a brisk typist's pace; lets the previous key's work finish
             frames.clear()
+            arrived.clear()
             started = time.perf_counter()
             app.post_message(events.Key(key, char))
-            while not frames:
-                await asyncio.sleep(0.0005)
+            await arrived.wait()  # not polled: a polling loop takes the GIL from the app's worker threads
             results[label].append(frames[0] - started)
 
         notes = app.screen.query("#field-notes TextArea")
@@ -213,6 +215,7 @@ async def transitions(folder: Path, runs: int) -> dict[str, list[float]]:
 
     async with app.run_test(size=(120, 40)) as pilot:
         display = app._display
+        arrived = asyncio.Event()
         ready: list[float] = []
         waiting: list = []  # type: ignore[type-arg]
 
@@ -221,6 +224,7 @@ async def transitions(folder: Path, runs: int) -> dict[str, list[float]]:
             if renderable is not None and waiting and waiting[0]():
                 ready.append(time.perf_counter())
                 waiting.clear()
+                arrived.set()
 
         app._display = timed_display  # type: ignore[method-assign]
         await pilot.pause()
@@ -229,11 +233,11 @@ async def transitions(folder: Path, runs: int) -> dict[str, list[float]]:
             await pilot.pause()
             await asyncio.sleep(0.2)
             ready.clear()
+            arrived.clear()
             waiting[:] = [done]
             started = time.perf_counter()
             app.post_message(events.Key(key, char))
-            while not ready:
-                await asyncio.sleep(0.0005)
+            await arrived.wait()  # not polled: a polling loop takes the GIL from the app's worker threads
             results.setdefault(label, []).append(ready[0] - started)
 
         for _ in range(runs):
@@ -296,6 +300,7 @@ async def work_log(folder: Path, runs: int, keys: int) -> dict[str, list[float]]
     results: dict[str, list[float]] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         display = app._display
+        arrived = asyncio.Event()
         frames: list[float] = []
         waiting: list = []  # type: ignore[type-arg]
 
@@ -304,6 +309,7 @@ async def work_log(folder: Path, runs: int, keys: int) -> dict[str, list[float]]
             if renderable is not None and (not waiting or waiting[0]()):
                 frames.append(time.perf_counter())
                 waiting.clear()
+                arrived.set()
 
         app._display = timed_display  # type: ignore[method-assign]
         await pilot.pause()
@@ -314,11 +320,11 @@ async def work_log(folder: Path, runs: int, keys: int) -> dict[str, list[float]]
             await pilot.pause()
             await asyncio.sleep(0.15)
             frames.clear()
+            arrived.clear()
             waiting[:] = [done] if done else []
             started = time.perf_counter()
             app.post_message(events.Key(key, char))
-            while not frames:
-                await asyncio.sleep(0.0005)
+            await arrived.wait()  # not polled: a polling loop takes the GIL from the app's worker threads
             results.setdefault(label, []).append(frames[0] - started)
 
         def case_drawn() -> bool:
@@ -340,6 +346,29 @@ async def work_log(folder: Path, runs: int, keys: int) -> dict[str, list[float]]
     return results
 
 
+def start_figures(stores: dict[int, tuple[Path, str]], runs: int) -> None:
+    """Start → caseload of each store against the minimal app, printed."""
+    # interleaved, so a slow spell of a noisy machine falls on all three alike
+    minimal: list[float] = []
+    shown: dict[int, list[float]] = {cases: [] for cases in stores}
+    attached: dict[int, list[float]] = {cases: [] for cases in stores}
+    for _ in range(runs):
+        minimal += time_start(["--child-minimal"], 1)["READY"]
+        for cases, (folder, key_hex) in stores.items():
+            times = time_start(["--child-app", str(folder), key_hex], 1, mark="ATTACHED")
+            shown[cases] += times["READY"]
+            attached[cases] += times["ATTACHED"]
+    base = statistics.median(minimal)
+    print(f"minimal Textual app, start → first frame: median {base * 1000:.0f} ms")
+    for cases in stores:
+        median = statistics.median(shown[cases])
+        print(
+            f"drive-tui, start → caseload of {cases:>5} cases: median {median * 1000:.0f} ms "
+            f"({median / base:.2f}× the minimal app); store attached behind it at "
+            f"{statistics.median(attached[cases]) * 1000:.0f} ms"
+        )
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child-minimal":
         return child_minimal()
@@ -352,6 +381,7 @@ def main() -> None:
     parser.add_argument("--only-screens", action="store_true", help="time the screen transitions alone")
     parser.add_argument("--only-work-log", action="store_true", help="a case of 300 entries, typing a note")
     parser.add_argument("--only-start", action="store_true", help="time start → caseload alone")
+    parser.add_argument("--only-keys", action="store_true", help="time keystroke → frame alone")
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}")
     if args.only_work_log:
@@ -369,7 +399,8 @@ def main() -> None:
             cases: (Path(tmp) / f"cases-{cases}", make_store(Path(tmp) / f"cases-{cases}", cases))
             for cases in (20, 2000)
         }
-        timed = {} if args.only_start else asyncio.run(transitions(stores[2000][0], args.screens))
+        only = args.only_start or args.only_keys
+        timed = {} if only else asyncio.run(transitions(stores[2000][0], args.screens))
         for label, values in timed.items():
             print(
                 f"key → new screen with its content (2,000 cases), {label}: median "
@@ -377,25 +408,8 @@ def main() -> None:
             )
         if args.only_screens:
             return
-        # interleaved, so a slow spell of a noisy machine falls on all three alike
-        minimal: list[float] = []
-        shown: dict[int, list[float]] = {cases: [] for cases in stores}
-        attached: dict[int, list[float]] = {cases: [] for cases in stores}
-        for _ in range(args.runs):
-            minimal += time_start(["--child-minimal"], 1)["READY"]
-            for cases, (folder, key_hex) in stores.items():
-                times = time_start(["--child-app", str(folder), key_hex], 1, mark="ATTACHED")
-                shown[cases] += times["READY"]
-                attached[cases] += times["ATTACHED"]
-        base = statistics.median(minimal)
-        print(f"minimal Textual app, start → first frame: median {base * 1000:.0f} ms")
-        for cases in stores:
-            median = statistics.median(shown[cases])
-            print(
-                f"drive-tui, start → caseload of {cases:>5} cases: median {median * 1000:.0f} ms "
-                f"({median / base:.2f}× the minimal app); store attached behind it at "
-                f"{statistics.median(attached[cases]) * 1000:.0f} ms"
-            )
+        if not args.only_keys:
+            start_figures(stores, args.runs)
         if args.only_start:
             return
         results = asyncio.run(keystrokes(Path(tmp) / "cases-20", args.keys))

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from scipy.stats import binomtest
 
 from drive_tui.analysis.outcomes import (
     NEEDS,
@@ -79,6 +80,11 @@ def dva(
 def test_exact_mcnemar_is_the_two_sided_binomial_test_on_discordant_pairs() -> None:
     assert mcnemar_exact_p(6, 0) == pytest.approx(2 * 0.5**6)  # 0.03125: the example in the issue
     assert mcnemar_exact_p(0, 0) == 1.0  # nothing changed: no evidence either way
+    for b in range(0, 40, 3):  # the same as SciPy's exact binomial test, which it replaced for speed
+        for c in range(0, 40, 4):
+            if b + c:
+                expected = binomtest(min(b, c), b + c, 0.5, alternative="two-sided").pvalue
+                assert mcnemar_exact_p(b, c) == pytest.approx(expected, rel=1e-9, abs=1e-15)
     assert mcnemar_exact_p(3, 3) == 1.0
     # b=1, c=4: P(X<=1 | n=5) = (1 + 5)/32; two-sided doubles it
     assert mcnemar_exact_p(1, 4) == pytest.approx(2 * 6 / 32)

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import pairwise
 from typing import Any
 
-from scipy.stats import binomtest, chi2_contingency, fisher_exact, mannwhitneyu, rankdata
+from scipy.special import bdtr
+from scipy.stats import chi2_contingency, fisher_exact, mannwhitneyu, rankdata
 
 from drive_tui.domain.cohort import CohortCase
 from drive_tui.domain.vocab import IdvaRiskChange, RiskChange, Timepoint, VictimSafer
@@ -30,11 +31,15 @@ KNOWN = ("yes", "no")
 
 
 def mcnemar_exact_p(used_to_not: int, not_to_used: int) -> float:
-    """Two-sided exact McNemar p-value: 1.0 when there are no discordant pairs (nothing changed either way)."""
+    """Two-sided exact McNemar p-value: 1.0 when there are no discordant pairs (nothing changed either way).
+
+    The exact binomial test at p = ½, whose distribution is symmetric: twice the lower tail, at most 1 — what
+    ``scipy.stats.binomtest(..., alternative="two-sided")`` gives, from SciPy's binomial CDF directly (binomtest
+    costs ~0.5 ms a call, a twentieth of the outcomes screen's wait)."""
     discordant = used_to_not + not_to_used
     if discordant == 0:
         return 1.0
-    return float(binomtest(min(used_to_not, not_to_used), discordant, 0.5, alternative="two-sided").pvalue)
+    return min(1.0, 2.0 * float(bdtr(min(used_to_not, not_to_used), discordant, 0.5)))
 
 
 def _known_pairs(cases: Iterable[CohortCase], dva_type: str) -> list[tuple[int, int]]:

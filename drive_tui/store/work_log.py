@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from drive_tui.domain.casework import CaseWork, WorkLogEntry, latest_today, misdated
-from drive_tui.domain.models import new_id
+from drive_tui.domain.models import Case, new_id
 from drive_tui.domain.terms import Operation
 from drive_tui.domain.vocab import AgencyAction
 from drive_tui.store.errors import Invalid, NotFound
@@ -102,12 +102,15 @@ def work_logs(tx: Tx, case_ids: Iterable[str]) -> dict[str, list[WorkLogEntry]]:
     return found
 
 
-def case_work(tx: Tx, *, site: str | None = None) -> list[CaseWork]:
-    """Every case (at ``site``) with its work log, oldest entry first: what ``report casework`` counts."""
+def case_work(tx: Tx, *, site: str | None = None, cases: list[Case] | None = None) -> list[CaseWork]:
+    """Every case (at ``site``) with its work log, oldest entry first: what ``report casework`` counts. ``cases``:
+    every case (at ``site``) as already read in this transaction's store state, by site and reference (as
+    ``cohort.cases_at`` reads them) — reading 2,000 cases again costs ~40 ms."""
     from drive_tui.store.cohort import cases_at, collector_paused
 
     with collector_paused():  # 5,000 cases with 56,000 entries: 0.9 s instead of 1.9 s
-        cases = cases_at(tx, site)
+        if cases is None:
+            cases = cases_at(tx, site)
         logs = work_logs(tx, (case.id for case in cases))
     return [CaseWork(case, logs.get(case.id, [])) for case in cases]
 

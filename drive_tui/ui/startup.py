@@ -12,7 +12,9 @@
    is handled (in order) a moment later, never dropped.
 5. From then on full collections wait for a pause (``collect_at_rest``): with 2,000 cases read, one takes
    130–340 ms, and Python starts one whenever enough objects have survived — as often as not in the middle of
-   drawing the next screen (bench/RESULTS.md).
+   drawing the next screen (bench/RESULTS.md). A read the app keeps (every case with its assessments, for the
+   dashboard and the outcomes) is set aside with start-up's objects (``keep_long_lived``): left among the old
+   objects, it alone made Python run a full collection on the next screen (~380 ms, dashboard → outcomes).
 """
 
 from __future__ import annotations
@@ -61,23 +63,44 @@ PAUSE_BEFORE_COLLECTING = 1.0
 """Seconds without a key before a due full collection runs."""
 
 
+_managing = False
+"""True once ``resume_gc`` has taken collection over from ``run`` (not in tests, which leave Python's own)."""
+
+
 def resume_gc() -> None:
     """Collect cycles again if ``run`` paused it. What start-up built lives as long as the app, so it is frozen out
     of every later collection; the young generations are collected as usual (a few milliseconds at most), the full
     collection waits for ``collect_at_rest``."""
+    global _managing
     if not gc.isenabled():
         gc.freeze()
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, FULL_COLLECTION_CEILING)
         gc.enable()
+        _managing = True
+
+
+def keep_long_lived() -> None:
+    """Set what is alive now aside from collections until the next at rest: called after a read the app keeps
+    (hundreds of thousands of objects with 2,000 cases). Young garbage is collected first (a few milliseconds);
+    anything older that is garbage waits for ``collect_at_rest``, which looks at everything again."""
+    if _managing and gc.isenabled():
+        gc.collect(1)
+        gc.freeze()
 
 
 def collect_at_rest() -> bool:
     """Run the full collection Python would have run by now, while the person is not pressing keys (the app calls
-    this once a second after ``PAUSE_BEFORE_COLLECTING``). True if it ran."""
+    this once a second after ``PAUSE_BEFORE_COLLECTING``). True if it ran. What ``keep_long_lived`` set aside is
+    looked at too, then set aside again; start-up's objects are among it, so this is the one full look."""
     if not gc.isenabled() or gc.get_count()[2] < FULL_COLLECTION_RHYTHM:
         return False
-    gc.collect()
+    if _managing:
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+    else:
+        gc.collect()
     return True
 
 

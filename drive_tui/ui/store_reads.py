@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from drive_tui.domain.vocab import CaseStatus
 from drive_tui.store.caseload import CaseloadRow, read_caseload, read_version
+from drive_tui.ui.startup import keep_long_lived
 
 if TYPE_CHECKING:
+    from drive_tui.domain.casework import CaseWork
     from drive_tui.domain.cohort import CohortCase
     from drive_tui.store.store import Tx
 
@@ -31,6 +33,17 @@ class StoreReads:
     def __init__(self) -> None:
         self._caseload: tuple[Version, list[CaseloadRow]] | None = None
         self._cohort: tuple[Version, list[CohortCase]] | None = None
+        self._derived: dict[str, tuple[Version, Any]] = {}
+
+    def derived(self, name: str, at: Version) -> Any | None:
+        """What a screen worked out from the store at ``at`` and kept under ``name`` (``keep``), if it was then."""
+        kept = self._derived.get(name)
+        return kept[1] if kept is not None and kept[0] == at else None
+
+    def keep(self, name: str, at: Version, value: Any) -> None:
+        """Keep a figure worked out from the store at ``at`` (e.g. the outcome analyses: ~50 ms for 2,000 cases),
+        until the store changes."""
+        self._derived[name] = (at, value)
 
     def remember_caseload(self, at: Version, rows: list[CaseloadRow]) -> None:
         """The caseload screen's rows, read at ``at`` (``version``)."""
@@ -54,6 +67,7 @@ class StoreReads:
             return self._cohort[1]
         cases = cohort(tx)
         self._cohort = (at, cases)
+        keep_long_lived()  # kept until the store changes: out of the next screen's collections
         return cases
 
     def closed_cases(self, tx: Tx, *, today: date) -> list[CohortCase]:
@@ -65,3 +79,13 @@ class StoreReads:
         if read is not None and read[0] == version(tx, today):
             return [item for item in read[1] if item.case.status is CaseStatus.CLOSED]
         return cohort(tx, closed_only=True)
+
+    def case_work(self, tx: Tx, *, today: date) -> list[CaseWork]:
+        """Every case with its work log (``store.work_log.case_work``), the cases from the last reading of every
+        case if the store is as it was then."""
+        from drive_tui.store.work_log import case_work
+
+        read = self._cohort
+        if read is not None and read[0] == version(tx, today):
+            return case_work(tx, cases=[item.case for item in read[1]])
+        return case_work(tx)

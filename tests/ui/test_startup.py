@@ -3,6 +3,8 @@ Nothing pressed in between is lost, visit mode works at once, and an older store
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -131,3 +133,36 @@ async def test_visit_mode_set_for_start_holds_from_the_first_frame(
         assert "Risk" not in text and not any(level in text for level in ("Standard", "Medium", "High"))
         held_attach.set()
         await app.workers.wait_for_complete()
+
+
+def test_garbage_set_aside_with_a_kept_read_is_collected_at_the_next_pause() -> None:
+    """``keep_long_lived`` freezes what is alive after a big read (so the next screen is not held up by a full
+    collection); a cycle that was garbage already is among it, and the next collection at rest must free it,
+    not leak it for the rest of the session. In a child process: this changes the collector's state."""
+    code = """
+import gc, weakref
+from drive_tui.ui import startup
+
+class Node:
+    pass
+
+gc.disable()
+startup.resume_gc()  # as the app does once the caseload shows
+node = Node(); node.self = node  # a cycle: only the collector frees it
+gone = []
+ref = weakref.ref(node, lambda _: gone.append(True))
+for _ in range(3):
+    gc.collect(1)  # into the oldest generation, as a popped screen's widgets get
+del node
+startup.keep_long_lived()
+gc.collect()  # a full collection between keys: the frozen cycle is not looked at
+assert not gone, "frozen garbage collected early"
+while gc.get_count()[2] < startup.FULL_COLLECTION_RHYTHM:
+    gc.collect(1)
+assert startup.collect_at_rest()
+assert gone, "garbage frozen with a kept read was never collected"
+assert gc.get_freeze_count() > 0  # what lives is set aside again
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "ok", result.stderr

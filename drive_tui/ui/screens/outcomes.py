@@ -4,6 +4,7 @@ thousands of cases, a moment) while the screen, Esc included, stays usable. Figu
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from textual import work
@@ -17,12 +18,13 @@ from drive_tui.analysis.evaluation import Evaluation
 from drive_tui.store.errors import StoreError
 from drive_tui.store.store import Tx
 from drive_tui.ui.screens.base import DriveScreenMixin
+from drive_tui.ui.store_reads import version
 from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 HIDDEN_IN_VISIT_MODE = "The outcome analyses are hidden in visit mode: F2 to leave it."
-FIRST = 4
-"""Renderables drawn in the first frame (the heading and the first table or two: more than a screenful)."""
+FIRST = 3
+"""Renderables drawn in the first frame (the heading, a rule and the first table: 39 lines, more than a screenful)."""
 
 
 class OutcomesScreen(DriveScreenMixin, Screen[None]):
@@ -53,16 +55,27 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
             self.app.call_from_thread(self._computed, *read)
 
     def _read(self, tx: Tx) -> tuple[dict[str, Any], Evaluation]:
+        """The analyses as last worked out, while the store is unchanged since; else worked out now."""
+        today = self.drive.today
+        at = version(tx, today)
+        kept = self.drive.reads.derived("outcomes", at)
+        if kept is None:
+            kept = self._analyse(tx, today)
+            self.drive.reads.keep("outcomes", at, kept)
+        return kept
+
+    def _analyse(self, tx: Tx, today: date) -> tuple[dict[str, Any], Evaluation]:
         from drive_tui.analysis.casework import Period, casework_figures
         from drive_tui.analysis.evaluation import evaluation
         from drive_tui.analysis.outcomes import outcomes
-        from drive_tui.store.work_log import case_work
 
-        today = self.drive.today
         cases = self.drive.reads.closed_cases(tx, today=today)
         document = outcomes(cases)
         casework = casework_figures(
-            case_work(tx), today=today, period=Period(None, None), stalled_after=self.drive.settings.stalled_after_days
+            self.drive.reads.case_work(tx, today=today),
+            today=today,
+            period=Period(None, None),
+            stalled_after=self.drive.settings.stalled_after_days,
         )
         closed = [c.case.closed_on for c in cases if c.case.closed_on is not None]
         report = evaluation(document, casework, generated_on=today, cut_off=max(closed, default=None), filters={})

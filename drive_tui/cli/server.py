@@ -3,7 +3,7 @@ directly on its database, from the server host."""
 
 from __future__ import annotations
 
-import gc
+import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,6 +13,7 @@ import typer
 from drive_tui.cli.support import fail, settings
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
     from sqlalchemy import Engine
 
 app = typer.Typer(help="The central service: run it, and administer users, devices and cases.")
@@ -54,6 +55,14 @@ def server(
     certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM). Required off loopback.")] = None,
     keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
     database_url: DatabaseUrl = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes (default: the CPU count on PostgreSQL; one on the embedded SQLite store).",
+        ),
+    ] = None,
 ) -> None:
     """Run the central service (FastAPI on uvicorn)."""
     if ctx.invoked_subcommand is not None:
@@ -66,42 +75,56 @@ def server(
         fail("plain HTTP is only served on loopback: give --certfile and --keyfile to listen on " + host, 2)
     import uvicorn
 
-    from drive_tui.central.addresses import networks
-    from drive_tui.central.api import create_app
-    from drive_tui.forms.catalogue import load_catalogue
+    from drive_tui.central import service
+    from drive_tui.central.db import default_database_url
 
     current = settings()
-    engine = _engine(database_url)
-    api = create_app(engine, load_catalogue(current.forms_dir), trusted_proxies=networks(current.trusted_proxies))
+    url = database_url or current.server_database_url or default_database_url(current.home)
+    embedded = url.startswith("sqlite")
+    if embedded and workers is not None and workers > 1:
+        fail(f"--workers {workers}: {service.ONE_WORKER_ON_SQLITE}", 2)
+    count = workers or service.default_workers(url)
+    engine = _engine(url)  # opened (and migrated) once here, before any worker starts
     scheme = "https" if certfile else "http"
-    typer.echo(f"drive-tui central service on {scheme}://{host}:{port}", err=True)
-    _log_requests()
-    gc.freeze()  # start-up objects live as long as the server: keep them out of every collection
-    gc.set_threshold(50_000, 20, 20)  # a push batch makes ~100,000 short-lived, acyclic objects: collect less often
-    uvicorn.run(
-        api,
-        host=host,
-        port=port,
-        ssl_certfile=str(certfile) if certfile else None,
-        ssl_keyfile=str(keyfile) if keyfile else None,
-        log_level="warning",
-        access_log=False,
-        server_header=False,
-        proxy_headers=False,  # uvicorn would believe X-Forwarded-For from 127.0.0.1: only central.addresses reads it
-    )
+    plural = "s" if count > 1 else ""
+    typer.echo(f"drive-tui central service on {scheme}://{host}:{port}, {count} worker{plural}", err=True)
+    if embedded and workers is None:
+        typer.echo(f"one worker: {service.ONE_WORKER_ON_SQLITE}", err=True)
+    served = {
+        "host": host,
+        "port": port,
+        "ssl_certfile": str(certfile) if certfile else None,
+        "ssl_keyfile": str(keyfile) if keyfile else None,
+        "log_level": "warning",
+        "access_log": False,
+        "server_header": False,
+        "proxy_headers": False,  # uvicorn would believe X-Forwarded-For from 127.0.0.1: only central.addresses reads it
+    }
+    if count == 1:
+        api = service.build(engine, current.forms_dir, current.trusted_proxies)
+        service.prepare_process()
+        uvicorn.run(api, **served)
+        return
+    engine.dispose()
+    os.environ["DRIVE_TUI_SERVER_DATABASE_URL"] = url  # each worker builds the service from the environment
+    uvicorn.run(WORKER, factory=True, workers=count, **served)
 
 
-def _log_requests() -> None:
-    """The request log (``central.request_log``): one JSON line per request on standard error, nothing else."""
-    import logging
-    import sys
+WORKER = "drive_tui.cli.server:worker_app"
+"""What uvicorn imports in each worker process."""
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    requests = logging.getLogger("drive_tui.central.requests")
-    requests.addHandler(handler)
-    requests.setLevel(logging.INFO)
-    requests.propagate = False
+
+def worker_app() -> FastAPI:
+    """One worker's service, built from the environment alone (the command that started the workers has checked
+    the settings and migrated the database)."""
+    from drive_tui.central import service
+    from drive_tui.central.db import default_database_url, open_central
+
+    current = settings()
+    engine = open_central(current.server_database_url or default_database_url(current.home))
+    api = service.build(engine, current.forms_dir, current.trusted_proxies)
+    service.prepare_process()
+    return api
 
 
 @app.command("backup")

@@ -101,9 +101,12 @@ class Central:
             str(self.port),
             "--database-url",
             self.database_url,
-            *self.extra_args,
+            *(self.extra_args if "--workers" in self.extra_args else [*self.extra_args, "--workers", "1"]),
         ]
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # a session of its own: a kill reaches the workers it starts (``--workers``) as well as the command
+        self.process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -154,7 +157,7 @@ class Central:
     def kill(self) -> None:
         """SIGKILL: no shutdown, no cleanup — a crash."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
 
@@ -166,7 +169,7 @@ class Central:
             self._server = self._thread = None
             return
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            self.process.terminate()  # uvicorn's supervisor stops its workers
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -32,9 +32,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def central(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Central]:
-    """The service on loopback: in a thread of this process, or — for a test marked ``server_process`` — as the
-    ``drive-tui server`` command in a process of its own."""
+def workers(request: pytest.FixtureRequest) -> int | None:
+    """Worker processes for the service (``--workers``): None runs it as usual; a test parametrizes this
+    (``indirect=True``) to run the command with several, on PostgreSQL only."""
+    return getattr(request, "param", None)
+
+
+@pytest.fixture
+def central(
+    database_url: str, workers: int | None, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Central]:
+    """The service on loopback: in a thread of this process, or — for a test marked ``server_process``, or run
+    with ``workers`` — as the ``drive-tui server`` command in a process of its own."""
+    if workers is not None and not database_url.startswith("postgresql"):
+        pytest.skip("several workers serve PostgreSQL (the embedded store runs one)")
     engine = open_central(database_url)
     server = Central(
         url="",
@@ -43,6 +54,7 @@ def central(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -
         home=tmp_path / "server",
         port=_free_port(),
         in_process=request.node.get_closest_marker("server_process") is None,
+        extra_args=["--workers", str(workers)] if workers is not None else [],
     )
     server.url = f"http://127.0.0.1:{server.port}"
     server.start()

@@ -175,6 +175,14 @@ def test_the_server_refuses_plain_http_off_loopback(tmp_path: Path) -> None:
     assert result.returncode == 2 and "only served on loopback" in result.stderr
 
 
+def test_the_embedded_store_is_served_by_one_worker_and_says_why(tmp_path: Path) -> None:
+    result = drive(tmp_path, "server", "--workers", "2", database_url=f"sqlite:///{tmp_path / 'c.db'}")
+    assert result.returncode == 2
+    assert "--workers 2: the embedded SQLite store takes one writer at a time" in result.stderr
+    assert "use PostgreSQL to scale out" in result.stderr
+    assert not (tmp_path / "c.db").exists()  # refused before anything was opened
+
+
 @SQLITE_ONLY
 def test_backup_of_the_embedded_store_while_it_runs_and_what_it_refuses(central: Central, tmp_path: Path) -> None:
     central.user("cm1")

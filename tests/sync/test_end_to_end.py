@@ -30,6 +30,7 @@ from tests.support.central import (
 from tests.support.data import INTAKE_COMPLETE
 
 
+@pytest.mark.parametrize("workers", [None, 2], indirect=True)  # and with two worker processes
 def test_a_case_managers_work_reaches_the_central_store_and_a_second_device(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
@@ -53,6 +54,7 @@ def test_a_case_managers_work_reaches_the_central_store_and_a_second_device(cent
     assert central.change_count() == before
 
 
+@pytest.mark.parametrize("workers", [None, 2], indirect=True)  # and with two worker processes
 def test_a_supervisor_pulls_the_team_read_only_and_signs_off_back_to_the_case_manager(
     central: Central, tmp_path: Path
 ) -> None:
@@ -95,6 +97,7 @@ def test_a_supervisor_pulls_the_team_read_only_and_signs_off_back_to_the_case_ma
     assert any(essex_case in ids for ids in reads)
 
 
+@pytest.mark.parametrize("workers", [None, 2], indirect=True)  # and with two worker processes
 def test_cases_allocated_and_reassigned_centrally_move_between_devices(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     central.user("cm2")

@@ -1,5 +1,6 @@
 """Sync interrupted anywhere converges: a response lost after the server committed, the server SIGKILLed with a
-batch in flight, a batch sent three times, the central store restored from an older backup. After each, sync runs
+batch in flight, a batch sent three times (one after another, and all at once to several workers), the central
+store restored from an older backup. After each, sync runs
 again and the central and local stores hold the same contents, with no change applied twice and none lost."""
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -16,14 +19,17 @@ import pytest
 from drive_tui.domain.vocab import Timepoint
 from drive_tui.store.assessments import save_draft_answer, start_assessment
 from drive_tui.store.cases import create_case, update_case
+from drive_tui.store.replica import outbox_batch
 from drive_tui.store.store import Store
 from drive_tui.sync.client import FailureKind, SyncError
 from drive_tui.sync.engine import Limits, sync
+from drive_tui.sync.protocol import encode_push
 from tests.support.central import (
     Central,
     assert_converged,
     assert_each_change_once,
     client_over,
+    http_client,
     local_change_ids,
     new_device,
     work_on_a_case,
@@ -95,6 +101,11 @@ def _many_drafts(store: Store, cases: int) -> None:
                 save_draft_answer(tx, draft.id, answer_id, value)
 
 
+SEVERAL_WORKERS = pytest.mark.parametrize("workers", [None, 2], indirect=True)
+"""Run as the command runs by default, and with two worker processes (PostgreSQL only)."""
+
+
+@SEVERAL_WORKERS
 def test_response_lost_after_the_server_committed(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
@@ -110,6 +121,7 @@ def test_response_lost_after_the_server_committed(central: Central, tmp_path: Pa
     assert_each_change_once(central, laptop)
 
 
+@SEVERAL_WORKERS
 def test_each_batch_sent_three_times(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
@@ -122,6 +134,37 @@ def test_each_batch_sent_three_times(central: Central, tmp_path: Path) -> None:
     assert_each_change_once(central, laptop)
 
 
+@SEVERAL_WORKERS
+def test_one_batch_sent_eight_times_at_once_is_applied_once(central: Central, tmp_path: Path) -> None:
+    """A client that retries in a hurry, or a batch replayed: eight copies in flight together, spread over the
+    workers, race for the same change ids. Exactly one copy applies each change; the rest are told duplicate."""
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    work_on_a_case(laptop)
+    work_on_a_case(laptop, "DRV-0002")
+    with laptop.transaction() as tx:
+        body = encode_push(row[1:] for row in outbox_batch(tx, 1000))
+    made = len(local_change_ids(laptop))
+
+    def push(_: int) -> dict[str, str]:
+        with http_client(central, laptop) as client:
+            response = client.post("/v1/push", content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 200, response.text
+        return {r["change_id"]: r["outcome"] for r in response.json()["results"]}
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(push, range(8)))
+    for change_id in answers[0]:
+        outcomes = Counter(answer[change_id] for answer in answers)
+        assert outcomes["duplicate"] == 7 and outcomes["applied"] == 1, outcomes
+    assert central.change_count() == made
+    report = sync(laptop)
+    assert report.duplicates == made
+    assert_converged(central, laptop)
+    assert_each_change_once(central, laptop)
+
+
+@SEVERAL_WORKERS
 def test_server_killed_mid_batch_then_restarted(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")

@@ -331,10 +331,13 @@ def create_app(
     @app.post("/v1/push", **route, response_model=PushResponse, openapi_extra=_body(PushRequest))
     async def post_push(raw: Request, found: Annotated[Device, Depends(device)]) -> Response:
         body = await raw.body()
+        timings: dict[str, float] = {}
         try:
             changes = parse_push(body)
             # A retired device may still push: unsynced work is never destroyed by a retire.
-            answer = await run_in_threadpool(apply_push, engine, found, changes, forms, nul_possible=b"\\u0000" in body)
+            answer = await run_in_threadpool(
+                apply_push, engine, found, changes, forms, nul_possible=b"\\u0000" in body, timings=timings
+            )
         except Malformed as exc:
             raise Refusal(422, ErrorCode.INVALID, f"malformed request: {exc}") from None
         except Forbidden as exc:
@@ -345,6 +348,7 @@ def create_app(
             applied=outcomes[ChangeOutcome.APPLIED] + outcomes[ChangeOutcome.CONFLICT],
             rejected=outcomes[ChangeOutcome.REJECTED],
             duplicate=outcomes[ChangeOutcome.DUPLICATE],
+            lock_ms=round(timings.get("lock_wait_ms", 0.0), 1),
         )
         return Response(answer.model_dump_json(), media_type="application/json")
 

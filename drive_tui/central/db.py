@@ -151,6 +151,11 @@ def stamp_of(connection: Connection, seq: int) -> str | None:
     return connection.execute(query).scalar_one_or_none()
 
 
+def current_head(connection: Connection) -> int:
+    """The newest committed sequence number, without waiting for the lock (what a transaction has seen so far)."""
+    return int(connection.execute(select(_meta.c.value).where(_meta.c.key == "head")).scalar_one())
+
+
 def lock_head(connection: Connection) -> int:
     """Take the write lock of the commit log until this transaction ends; returns the current head."""
     query = select(_meta.c.value).where(_meta.c.key == "head")

@@ -9,14 +9,16 @@ stored); every other outcome is per change, and nothing a device sends can make 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import to_json
-from sqlalchemy import JSON, Connection, Engine, bindparam, select, update
+from sqlalchemy import JSON, Connection, Engine, bindparam, exists, false, or_, select, update
 
 from drive_tui.central import db
 from drive_tui.central.intake import Incoming, Malformed, Unparsed, fingerprint, holds_nul, storable
@@ -63,7 +65,31 @@ _devices = DeviceRow.__table__  # type: ignore[attr-defined]
 _work_log = WorkLogRow.__table__  # type: ignore[attr-defined]
 
 
-def _load(connection: Connection, changes: list[Change], device: Device, forms: FormCatalogue, now: datetime) -> Work:
+@dataclass
+class ReadSet:
+    """Every id and reference a batch's decisions rest on: what it read, looked for and did not find, and wrote.
+    A write committed since the batch read the store that touches any of them means deciding again."""
+
+    case_ids: set[str] = field(default_factory=set)
+    assessment_ids: set[str] = field(default_factory=set)
+    conflict_ids: set[str] = field(default_factory=set)
+    entry_ids: set[str] = field(default_factory=set)
+    review_ids: set[str] = field(default_factory=set)
+    references: set[str] = field(default_factory=set)
+
+    def include(self, work: Work) -> None:
+        """Add what the rules read or made while deciding (new records, references looked up on the way)."""
+        self.case_ids |= set(work.cases)
+        self.assessment_ids |= set(work.assessments)
+        self.conflict_ids |= set(work.conflicts)
+        self.entry_ids |= set(work.work_log)
+        self.review_ids |= {review["id"] for review in work.reviews}
+        self.references |= set(work.looked_up) | {case["reference"] for case in work.cases.values()}
+
+
+def _load(
+    connection: Connection, changes: list[Change], device: Device, forms: FormCatalogue, now: datetime
+) -> tuple[Work, ReadSet]:
     """Read everything the batch refers to, in as few queries as the data allows."""
     assessment_ids: set[str] = set()
     conflict_ids: set[str] = set()
@@ -186,7 +212,8 @@ def _load(connection: Connection, changes: list[Change], device: Device, forms: 
     for condition in db.among(connection, _reviews.c.id, review_ids):
         query = select(_reviews.c.id, _reviews.c.assessment_id).where(condition)
         work.reviews_known.update({row.id: row.assessment_id for row in connection.execute(query)})
-    return work
+    asked = ReadSet(case_ids, assessment_ids, conflict_ids, entry_ids, review_ids, set(references))
+    return work, asked
 
 
 def _named_by(held: Any, case_ids: set[str], assessment_ids: set[str], conflict_ids: set[str]) -> None:
@@ -278,10 +305,17 @@ def _write(connection: Connection, work: Work, now: datetime) -> None:
 
 
 def apply_push(
-    engine: Engine, device: Device, changes: list[Incoming], forms: FormCatalogue, *, nul_possible: bool = True
+    engine: Engine,
+    device: Device,
+    changes: list[Incoming],
+    forms: FormCatalogue,
+    *,
+    nul_possible: bool = True,
+    timings: dict[str, float] | None = None,
 ) -> PushResponse:
     """Apply a batch in one transaction. Raises Forbidden (nothing stored, the refusal logged) if any change breaks
-    an access rule, Malformed if one change id comes twice with different contents.
+    an access rule, Malformed if one change id comes twice with different contents. ``timings`` gets
+    ``lock_wait_ms``: how long the batch waited for the commit log's lock (for the request log and metrics).
 
     A change whose text holds U+0000 is rejected: PostgreSQL cannot store it, and its refusal would quote the row
     in an error (case data in the server's log). ``nul_possible=False`` — the request's JSON has no ``\\u0000``
@@ -294,7 +328,7 @@ def apply_push(
         if first is not change and fingerprint(first) != fingerprint(change):
             raise Malformed("one change id is used twice in this batch for different changes")
     try:
-        return _apply(engine, device, ids, firsts, forms, now, nul_possible)
+        return _apply(engine, device, ids, firsts, forms, now, nul_possible, {} if timings is None else timings)
     except Forbidden as exc:
         with engine.begin() as connection:
             record_refusal(
@@ -311,63 +345,34 @@ def _apply(
     forms: FormCatalogue,
     now: datetime,
     nul_possible: bool,
+    timings: dict[str, float],
 ) -> PushResponse:
+    """Decide every change, then take the commit log's lock and write.
+
+    Only numbering and writing need to be one at a time (so cursors stay exact); reading what the batch names and
+    running the rules — most of a push's time — need not. So on PostgreSQL the batch is decided first, beside other
+    pushes, and then, holding the lock, the store is asked whether anything committed since touches what the
+    decision rested on (``ReadSet``, ``_changed_since``): if so it is decided again, under the lock, as if alone. On
+    SQLite the transaction holds the store's write lock from its start (``BEGIN IMMEDIATE``): nothing can change."""
     with engine.begin() as connection:
+        concurrent = connection.dialect.name == "postgresql"
+        before = db.current_head(connection) if concurrent else 0
+        accepted = _accepted(connection, device)
+        try:
+            decision = _decide(connection, device, firsts, forms, now, nul_possible) if concurrent else None
+        except Forbidden:
+            decision = None  # said only under the lock, where nothing can have changed what it rests on
+        asked = time.perf_counter()
         db.lock_head(connection)  # one writer at a time: a retried batch racing its original cannot apply twice
-        known = {
-            change_id
-            for condition in db.among(connection, _changes.c.change_id, firsts)
-            for change_id in connection.execute(
-                select(_changes.c.change_id).where(_changes.c.device_id == device.id, condition)
-            ).scalars()
-        }
-        fresh = [change for change_id, change in firsts.items() if change_id not in known]
-        work = _load(connection, [c for c in fresh if not isinstance(c, Unparsed)], device, forms, now)
-        results: dict[str, ChangeResult] = {}
-        records = []
-        for change in fresh:
-            reason = None
-            try:
-                if isinstance(change, Unparsed):
-                    raise Rejected(change.reason)
-                if nul_possible and holds_nul(change.payload.model_dump()):
-                    raise Rejected("text holds the NUL character (U+0000), which the central store cannot keep")
-                outcome = work.apply(change)
-            except Rejected as exc:
-                outcome, reason = ChangeOutcome.REJECTED, str(exc)
-                work.send_back(change)
-            except Held:
-                outcome, reason = ChangeOutcome.HELD, "the case has moved to another case manager"
-                try:
-                    work.hold(change)
-                except (KeyError, ValueError, ValidationError):  # held work that cannot be shown is still kept
-                    outcome, reason = ChangeOutcome.REJECTED, "the case has moved to another case manager"
-            except Forbidden as exc:
-                raise Forbidden(str(exc), change.op, change.entity_id) from None
-            reason = storable(reason)  # a reason is the server's words, but never let one stop a batch
-            results[change.change_id] = ChangeResult(change_id=change.change_id, outcome=outcome, reason=reason)
-            envelope = change.envelope if isinstance(change, Unparsed) else change
-            records.append(
-                {
-                    "change_id": change.change_id,
-                    "device_id": device.id,
-                    "user_id": device.user.id,
-                    "received_at": now,
-                    "made_at": envelope.at.astimezone(UTC),
-                    "entity": envelope.entity,
-                    "entity_id": envelope.entity_id,
-                    "op": envelope.op,
-                    "outcome": outcome.value,
-                    "reason": reason,
-                    "payload": storable(envelope.model_dump(mode="json")["payload"])
-                    if outcome is ChangeOutcome.REJECTED
-                    else None,
-                }
-            )
+        timings["lock_wait_ms"] = (time.perf_counter() - asked) * 1000
+        if decision is None or _changed_since(connection, before, decision[3], device, accepted):
+            timings["decided_again"] = float(decision is not None)
+            decision = _decide(connection, device, firsts, forms, now, nul_possible)
+        work, results, records, _ = decision
         _write(connection, work, now)
         _insert(connection, _changes, records)
         touch(connection, device.id, synced=True, accepted=len(records))
-        accepted = connection.execute(
+        accepted_total = connection.execute(
             select(_devices.c.accepted_changes).where(_devices.c.id == device.id)
         ).scalar_one()
     seen: set[str] = set()
@@ -376,4 +381,102 @@ def _apply(
         result = results.get(change_id) if change_id not in seen else None
         seen.add(change_id)
         ordered.append(result or ChangeResult(change_id=change_id, outcome=ChangeOutcome.DUPLICATE))
-    return PushResponse(results=ordered, accepted_changes=accepted)
+    return PushResponse(results=ordered, accepted_changes=accepted_total)
+
+
+Decision = tuple[Work, dict[str, ChangeResult], list[dict[str, Any]], ReadSet]
+
+
+def _decide(
+    connection: Connection,
+    device: Device,
+    firsts: dict[str, Incoming],
+    forms: FormCatalogue,
+    now: datetime,
+    nul_possible: bool,
+) -> Decision:
+    """Every change of the batch that is new from this device, decided by the rules against the store as read now:
+    the work to write, each change's result, the change log's rows, and what it all rested on."""
+    known = {
+        change_id
+        for condition in db.among(connection, _changes.c.change_id, firsts)
+        for change_id in connection.execute(
+            select(_changes.c.change_id).where(_changes.c.device_id == device.id, condition)
+        ).scalars()
+    }
+    fresh = [change for change_id, change in firsts.items() if change_id not in known]
+    work, read = _load(connection, [c for c in fresh if not isinstance(c, Unparsed)], device, forms, now)
+    results: dict[str, ChangeResult] = {}
+    records = []
+    for change in fresh:
+        reason = None
+        try:
+            if isinstance(change, Unparsed):
+                raise Rejected(change.reason)
+            if nul_possible and holds_nul(change.payload.model_dump()):
+                raise Rejected("text holds the NUL character (U+0000), which the central store cannot keep")
+            outcome = work.apply(change)
+        except Rejected as exc:
+            outcome, reason = ChangeOutcome.REJECTED, str(exc)
+            work.send_back(change)
+        except Held:
+            outcome, reason = ChangeOutcome.HELD, "the case has moved to another case manager"
+            try:
+                work.hold(change)
+            except (KeyError, ValueError, ValidationError):  # held work that cannot be shown is still kept
+                outcome, reason = ChangeOutcome.REJECTED, "the case has moved to another case manager"
+        except Forbidden as exc:
+            raise Forbidden(str(exc), change.op, change.entity_id) from None
+        reason = storable(reason)  # a reason is the server's words, but never let one stop a batch
+        results[change.change_id] = ChangeResult(change_id=change.change_id, outcome=outcome, reason=reason)
+        envelope = change.envelope if isinstance(change, Unparsed) else change
+        records.append(
+            {
+                "change_id": change.change_id,
+                "device_id": device.id,
+                "user_id": device.user.id,
+                "received_at": now,
+                "made_at": envelope.at.astimezone(UTC),
+                "entity": envelope.entity,
+                "entity_id": envelope.entity_id,
+                "op": envelope.op,
+                "outcome": outcome.value,
+                "reason": reason,
+                "payload": storable(envelope.model_dump(mode="json")["payload"])
+                if outcome is ChangeOutcome.REJECTED
+                else None,
+            }
+        )
+    read.include(work)
+    return work, results, records, read
+
+
+def _accepted(connection: Connection, device: Device) -> int:
+    """How many changes the store holds from this device: every push that records one moves it."""
+    return connection.execute(select(_devices.c.accepted_changes).where(_devices.c.id == device.id)).scalar_one()
+
+
+def _changed_since(connection: Connection, seen: int, read: ReadSet, device: Device, accepted: int) -> bool:
+    """Whether a write committed after the head was at ``seen`` touches what a decision rested on: a record it read
+    or looked for, a record of one of its cases, a reference it checked — or this device's own changes (a retry
+    racing its original). Every such write carries a sequence number above ``seen``: commits are numbered in order
+    under the lock held now. One query, answered from the ``seq`` indexes (few rows are that new)."""
+    if _accepted(connection, device) != accepted:
+        return True
+
+    def any_of(column: Any, values: set[str]) -> Any:
+        return or_(false(), *db.among(connection, column, values))
+
+    touched = [
+        (_cases, or_(any_of(_cases.c.id, read.case_ids), any_of(_cases.c.reference, read.references))),
+        (
+            _assessments,
+            or_(any_of(_assessments.c.id, read.assessment_ids), any_of(_assessments.c.case_id, read.case_ids)),
+        ),
+        (_conflicts, or_(any_of(_conflicts.c.id, read.conflict_ids), any_of(_conflicts.c.case_id, read.case_ids))),
+        (_work_log, or_(any_of(_work_log.c.id, read.entry_ids), any_of(_work_log.c.case_id, read.case_ids))),
+        (_reviews, or_(any_of(_reviews.c.id, read.review_ids), any_of(_reviews.c.case_id, read.case_ids))),
+        (_moves, any_of(_moves.c.case_id, read.case_ids)),
+    ]
+    query = select(or_(*(exists().where(table.c.seq > seen, condition) for table, condition in touched)))
+    return bool(connection.execute(query).scalar_one())

@@ -1,5 +1,6 @@
 """One JSON line per request, for an operator to read and a DPO to accept: when, which route, the status, how long,
-how many bytes, which device and user, and for a push how many changes were applied, rejected or duplicates — never
+how many bytes, which device and user, and for a push how many changes were applied, rejected or duplicates and how
+long it waited for the commit log's lock — never
 a value, a note, a reference, a token or a path a client made up (an unknown path is logged as "other").
 
 The endpoints add what only they know (``note(request, …)``); ``RequestLog`` wraps the whole app, so a request
@@ -21,11 +22,11 @@ log = logging.getLogger("drive_tui.central.requests")
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
-FIELDS = ("device", "user", "applied", "rejected", "duplicate", "rows", "refusal")
+FIELDS = ("device", "user", "applied", "rejected", "duplicate", "rows", "lock_ms", "refusal")
 """What an endpoint may add, each a code or a count: nothing else reaches the line."""
 
 
-def note(request: Request, **facts: str | int | None) -> None:
+def note(request: Request, **facts: str | int | float | None) -> None:
     """Add facts (``FIELDS``) to the request's log line."""
     unknown = set(facts) - set(FIELDS)
     if unknown:

@@ -104,11 +104,12 @@ def test_every_request_is_one_json_line_and_no_case_data_is_ever_logged(
         assert expected in routes, (expected, routes)
     pushes = [line for line in requests if line["route"] == "/v1/push" and line["status"] == 200]
     assert pushes[0]["applied"] > 0 and pushes[0]["user"] == "cm1" and pushes[0]["device"]
+    assert all(isinstance(line["lock_ms"], float) and line["lock_ms"] >= 0 for line in pushes)
     assert pushes[-1]["rejected"] == 1 and pushes[-1]["applied"] == 0
     assert next(line for line in requests if line["route"] == "/v1/pull" and line["status"] == 200)["rows"] >= 0
     refused = next(line for line in requests if line["status"] == 401)
     assert refused["refusal"] == "unauthenticated" and "device" not in refused
     for line in requests:
         assert set(line) <= {"time", "route", "method", "status", "ms", "bytes_in", "bytes_out", "device", "user",
-                             "applied", "rejected", "duplicate", "rows", "refusal"}  # fmt: skip
+                             "applied", "rejected", "duplicate", "rows", "lock_ms", "refusal"}  # fmt: skip
         assert line["bytes_in"] >= 0 and line["ms"] >= 0

@@ -346,9 +346,12 @@ def create_app(
         note(
             raw,
             applied=outcomes[ChangeOutcome.APPLIED] + outcomes[ChangeOutcome.CONFLICT],
+            conflict=outcomes[ChangeOutcome.CONFLICT] or None,
+            held=outcomes[ChangeOutcome.HELD] or None,
             rejected=outcomes[ChangeOutcome.REJECTED],
             duplicate=outcomes[ChangeOutcome.DUPLICATE],
             lock_ms=round(timings.get("lock_wait_ms", 0.0), 1),
+            decided_again=1 if timings.get("decided_again") else None,
         )
         return Response(answer.model_dump_json(), media_type="application/json")
 

@@ -4,7 +4,8 @@ long it waited for the commit log's lock — never
 a value, a note, a reference, a token or a path a client made up (an unknown path is logged as "other").
 
 The endpoints add what only they know (``note(request, …)``); ``RequestLog`` wraps the whole app, so a request
-refused before any endpoint ran (a bad token, a body too large, a malformed one) is logged too."""
+refused before any endpoint ran (a bad token, a body too large, a malformed one) is logged too. The same line is
+counted in the service's metrics (``central.metrics``)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,25 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from drive_tui.central.metrics import observe
+
 log = logging.getLogger("drive_tui.central.requests")
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
-FIELDS = ("device", "user", "applied", "rejected", "duplicate", "rows", "lock_ms", "refusal")
+FIELDS = (
+    "device",
+    "user",
+    "applied",
+    "conflict",
+    "held",
+    "rejected",
+    "duplicate",
+    "rows",
+    "lock_ms",
+    "decided_again",
+    "refusal",
+)
 """What an endpoint may add, each a code or a count: nothing else reaches the line."""
 
 
@@ -62,10 +77,12 @@ class RequestLog:
         try:
             await self.app(scope, counted_receive, counted_send)
         finally:
+            line = self._line(scope, status["code"], sizes, started)
+            observe(line)
             if log.isEnabledFor(logging.INFO):
-                self._write(scope, status["code"], sizes, started)
+                log.info(json.dumps(line, separators=(",", ":")))
 
-    def _write(self, scope: Scope, status: int, sizes: dict[str, int], started: float) -> None:
+    def _line(self, scope: Scope, status: int, sizes: dict[str, int], started: float) -> dict[str, Any]:
         path = scope.get("path", "")
         facts: dict[str, Any] = scope.get("state", {}).get("request_log", {})
         line = {
@@ -78,4 +95,4 @@ class RequestLog:
             "bytes_out": sizes["out"],
             **{key: facts[key] for key in FIELDS if facts.get(key) is not None},
         }
-        log.info(json.dumps(line, separators=(",", ":")))
+        return line

@@ -4,6 +4,7 @@ directly on its database, from the server host."""
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -63,6 +64,10 @@ def server(
             help="Worker processes (default: the CPU count on PostgreSQL; one on the embedded SQLite store).",
         ),
     ] = None,
+    metrics_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Prometheus metrics port (0: none). No token: keep it private.")
+    ] = 9464,
+    metrics_host: Annotated[str, typer.Option(help="Address the metrics port listens on.")] = "127.0.0.1",
 ) -> None:
     """Run the central service (FastAPI on uvicorn)."""
     if ctx.invoked_subcommand is not None:
@@ -73,8 +78,6 @@ def server(
         fail("give both --certfile and --keyfile, or neither", 2)
     if certfile is None and not is_loopback(host):
         fail("plain HTTP is only served on loopback: give --certfile and --keyfile to listen on " + host, 2)
-    import uvicorn
-
     from drive_tui.central import service
     from drive_tui.central.db import default_database_url
 
@@ -84,12 +87,45 @@ def server(
     if embedded and workers is not None and workers > 1:
         fail(f"--workers {workers}: {service.ONE_WORKER_ON_SQLITE}", 2)
     count = workers or service.default_workers(url)
+    if metrics_port == port:
+        fail("--metrics-port must differ from --port", 2)
+    with tempfile.TemporaryDirectory(prefix="drive-tui-metrics-") as counts:
+        # before the service (and prometheus_client) is imported here or in any worker: every process records there
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = counts
+        _serve(url, embedded, workers, count, host, port, certfile, keyfile, metrics_host, metrics_port)
+
+
+def _serve(
+    url: str,
+    embedded: bool,
+    workers: int | None,
+    count: int,
+    host: str,
+    port: int,
+    certfile: Path | None,
+    keyfile: Path | None,
+    metrics_host: str,
+    metrics_port: int,
+) -> None:
+    import uvicorn
+
+    from drive_tui.central import service
+
+    current = settings()
     engine = _engine(url)  # opened (and migrated) once here, before any worker starts
     scheme = "https" if certfile else "http"
     plural = "s" if count > 1 else ""
     typer.echo(f"drive-tui central service on {scheme}://{host}:{port}, {count} worker{plural}", err=True)
     if embedded and workers is None:
         typer.echo(f"one worker: {service.ONE_WORKER_ON_SQLITE}", err=True)
+    if metrics_port:
+        from drive_tui.central.metrics import serve
+
+        try:
+            serve(metrics_port, metrics_host, engine)  # the sum of every worker's counts, and the devices seen
+        except OSError as exc:
+            fail(f"the metrics port {metrics_host}:{metrics_port} cannot be opened ({exc.strerror})", 2)
+        typer.echo(f"metrics on http://{metrics_host}:{metrics_port}/metrics", err=True)
     served = {
         "host": host,
         "port": port,
@@ -105,7 +141,6 @@ def server(
         service.prepare_process()
         uvicorn.run(api, **served)
         return
-    engine.dispose()
     os.environ["DRIVE_TUI_SERVER_DATABASE_URL"] = url  # each worker builds the service from the environment
     uvicorn.run(WORKER, factory=True, workers=count, **served)
 

@@ -81,6 +81,8 @@ class Central:
     process: subprocess.Popen[bytes] | None = None
     extra_args: list[str] = field(default_factory=list)
     in_process: bool = True
+    metrics_port: int | None = None
+    """The command's Prometheus port (``--metrics-port``), when a test asked for one (marker ``server_metrics``)."""
     trusted_proxies: tuple[str, ...] = ()
     """Reverse proxies whose X-Forwarded-For is believed (``DRIVE_TUI_TRUSTED_PROXIES`` for the command)."""
     _server: Any = None
@@ -101,7 +103,9 @@ class Central:
             str(self.port),
             "--database-url",
             self.database_url,
-            *(self.extra_args if "--workers" in self.extra_args else [*self.extra_args, "--workers", "1"]),
+            *self.extra_args,
+            *([] if "--workers" in self.extra_args else ["--workers", "1"]),
+            *([] if "--metrics-port" in self.extra_args else ["--metrics-port", "0"]),  # tests run side by side
         ]
         # a session of its own: a kill reaches the workers it starts (``--workers``) as well as the command
         self.process = subprocess.Popen(

@@ -42,11 +42,13 @@ def workers(request: pytest.FixtureRequest) -> int | None:
 def central(
     database_url: str, workers: int | None, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Central]:
-    """The service on loopback: in a thread of this process, or — for a test marked ``server_process``, or run
-    with ``workers`` — as the ``drive-tui server`` command in a process of its own."""
+    """The service on loopback: in a thread of this process, or — for a test marked ``server_process`` or
+    ``server_metrics``, or run with ``workers`` — as the ``drive-tui server`` command in a process of its own."""
     if workers is not None and not database_url.startswith("postgresql"):
         pytest.skip("several workers serve PostgreSQL (the embedded store runs one)")
     engine = open_central(database_url)
+    metrics = request.node.get_closest_marker("server_metrics") is not None
+    metrics_port = _free_port() if metrics else None
     server = Central(
         url="",
         database_url=database_url,
@@ -54,7 +56,9 @@ def central(
         home=tmp_path / "server",
         port=_free_port(),
         in_process=request.node.get_closest_marker("server_process") is None,
-        extra_args=["--workers", str(workers)] if workers is not None else [],
+        extra_args=(["--workers", str(workers)] if workers is not None else [])
+        + (["--metrics-port", str(metrics_port)] if metrics_port else []),
+        metrics_port=metrics_port,
     )
     server.url = f"http://127.0.0.1:{server.port}"
     server.start()

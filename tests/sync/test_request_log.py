@@ -111,5 +111,6 @@ def test_every_request_is_one_json_line_and_no_case_data_is_ever_logged(
     assert refused["refusal"] == "unauthenticated" and "device" not in refused
     for line in requests:
         assert set(line) <= {"time", "route", "method", "status", "ms", "bytes_in", "bytes_out", "device", "user",
-                             "applied", "rejected", "duplicate", "rows", "lock_ms", "refusal"}  # fmt: skip
+                             "applied", "conflict", "held", "rejected", "duplicate", "rows", "lock_ms",
+                             "decided_again", "refusal"}  # fmt: skip
         assert line["bytes_in"] >= 0 and line["ms"] >= 0

@@ -2,6 +2,7 @@
 carries a device token; every refusal is an ``ErrorBody``. Nothing here logs request bodies or case data.
 """
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -150,6 +151,12 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody} for s
 """Every refusal is an ``ErrorBody``, so the schema says so for each route."""
 
 
+PUSHES_AT_ONCE = 1
+"""Pushes one worker process works on at a time; the rest wait their turn (in order). Pushes in one process share
+its interpreter lock: with 100 at once, the one holding the commit log's lock got a hundredth of it, and every other
+push waited for that one (lock wait p95 1.9 s → 12 ms, 200 laptops at once: bench/RESULTS.md). More processes
+(``--workers``) are what run pushes side by side."""
+
 ROUTES = ("/healthz", "/readyz", "/v1/enrol", "/v1/hello", "/v1/push", "/v1/pull")
 """The service's routes: the request log names these and calls any other path "other"."""
 
@@ -278,6 +285,8 @@ def create_app(
             headers={"Cache-Control": "no-store"},
         )
 
+    pushing = asyncio.Semaphore(PUSHES_AT_ONCE)
+
     guarded: Any = [Depends(protocol)]
     route: dict[str, Any] = {"dependencies": guarded, "responses": _REFUSALS}
 
@@ -335,9 +344,10 @@ def create_app(
         try:
             changes = parse_push(body)
             # A retired device may still push: unsynced work is never destroyed by a retire.
-            answer = await run_in_threadpool(
-                apply_push, engine, found, changes, forms, nul_possible=b"\\u0000" in body, timings=timings
-            )
+            async with pushing:
+                answer = await run_in_threadpool(
+                    apply_push, engine, found, changes, forms, nul_possible=b"\\u0000" in body, timings=timings
+                )
         except Malformed as exc:
             raise Refusal(422, ErrorCode.INVALID, f"malformed request: {exc}") from None
         except Forbidden as exc:

@@ -36,7 +36,7 @@ from sqlalchemy.engine import make_url
 from drive_tui.central.tables import CommitRow, ServerMeta
 from drive_tui.paths import create_private
 
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _meta = ServerMeta.__table__  # type: ignore[attr-defined]
 _commits = CommitRow.__table__  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""What a device pulls: the current state of every row its user may see whose sequence number is past the cursor.
+"""What a device pulls: the current state of every row its user may see whose sequence number is past the cursor,
+and the cases it must remove (moved to another case manager, or removed under the retention policy).
 
 A case manager sees the cases assigned to them; a supervisor the cases of their team's sites; an administrator
 no case data. Every pull that returns case data is written to the access log (user, device, time, which cases).
@@ -13,7 +14,16 @@ from sqlalchemy import ColumnElement, Connection, Engine, false, select
 
 from drive_tui.central import db
 from drive_tui.central.people import Device, touch
-from drive_tui.central.tables import AccessRow, AssessmentRow, CaseMoveRow, CaseRow, ConflictRow, ReviewRow, WorkLogRow
+from drive_tui.central.tables import (
+    AccessRow,
+    AssessmentRow,
+    CaseMoveRow,
+    CaseRow,
+    ConflictRow,
+    PurgedCaseRow,
+    ReviewRow,
+    WorkLogRow,
+)
 from drive_tui.sync.protocol import (
     AssessmentState,
     CaseState,
@@ -33,6 +43,7 @@ _conflicts = ConflictRow.__table__  # type: ignore[attr-defined]
 _moves = CaseMoveRow.__table__  # type: ignore[attr-defined]
 _access = AccessRow.__table__  # type: ignore[attr-defined]
 _work_log = WorkLogRow.__table__  # type: ignore[attr-defined]
+_purged = PurgedCaseRow.__table__  # type: ignore[attr-defined]
 
 
 def visible_cases(device: Device) -> ColumnElement[bool]:
@@ -42,6 +53,16 @@ def visible_cases(device: Device) -> ColumnElement[bool]:
         return _cases.c.case_manager == user.username
     if user.role is Role.SUPERVISOR:
         return _cases.c.site.in_(user.sites)
+    return false()
+
+
+def visible_purges(device: Device) -> ColumnElement[bool]:
+    """The cases removed under the retention policy that this device's user could read (their devices remove them)."""
+    user = device.user
+    if user.role is Role.CASE_MANAGER:
+        return _purged.c.case_manager == user.username
+    if user.role is Role.SUPERVISOR:
+        return _purged.c.site.in_(user.sites)
     return false()
 
 
@@ -104,6 +125,9 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
                 limit,
                 _moves.c.seq,
             ),
+            "purged": _page(
+                connection, select(_purged).where(visible_purges(device)), after, head_seq, limit, _purged.c.seq
+            ),
         }
         # Each page is ordered by seq. Where a page is full, rows past its last seq may exist in that table, so the
         # response stops at the smallest such seq: everything up to the new cursor is then complete.
@@ -122,7 +146,7 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
             reviews=[ReviewState.model_validate(_without_seq(row)) for row in kept["reviews"]],
             conflicts=[ConflictState.model_validate(_conflict(row)) for row in kept["conflicts"]],
             work_log=[WorkLogState.model_validate(_entry(row)) for row in kept["work_log"]],
-            removed_cases=sorted({row["case_id"] for row in kept["moves"]}),
+            removed_cases=sorted({row["case_id"] for kind in ("moves", "purged") for row in kept[kind]}),
             cursor=cursor,
             more=bool(full),
             reset=reset,

@@ -31,6 +31,7 @@ from drive_tui.central.tables import (
     ChangeRow,
     ConflictRow,
     DeviceRow,
+    PurgedCaseRow,
     ReviewRow,
     WorkLogRow,
 )
@@ -63,6 +64,7 @@ _moves = CaseMoveRow.__table__  # type: ignore[attr-defined]
 _changes = ChangeRow.__table__  # type: ignore[attr-defined]
 _devices = DeviceRow.__table__  # type: ignore[attr-defined]
 _work_log = WorkLogRow.__table__  # type: ignore[attr-defined]
+_purged = PurgedCaseRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -212,6 +214,8 @@ def _load(
     for condition in db.among(connection, _reviews.c.id, review_ids):
         query = select(_reviews.c.id, _reviews.c.assessment_id).where(condition)
         work.reviews_known.update({row.id: row.assessment_id for row in connection.execute(query)})
+    for condition in db.among(connection, _purged.c.case_id, case_ids - set(cases)):
+        work.purged.update(connection.execute(select(_purged.c.case_id).where(condition)).scalars())
     asked = ReadSet(case_ids, assessment_ids, conflict_ids, entry_ids, review_ids, set(references))
     return work, asked
 
@@ -477,6 +481,7 @@ def _changed_since(connection: Connection, seen: int, read: ReadSet, device: Dev
         (_work_log, or_(any_of(_work_log.c.id, read.entry_ids), any_of(_work_log.c.case_id, read.case_ids))),
         (_reviews, or_(any_of(_reviews.c.id, read.review_ids), any_of(_reviews.c.case_id, read.case_ids))),
         (_moves, any_of(_moves.c.case_id, read.case_ids)),
+        (_purged, any_of(_purged.c.case_id, read.case_ids)),  # removed under the retention policy meanwhile
     ]
     query = select(or_(*(exists().where(table.c.seq > seen, condition) for table, condition in touched)))
     return bool(connection.execute(query).scalar_one())

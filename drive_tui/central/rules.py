@@ -81,6 +81,9 @@ _NO_OFFSET = timedelta(0)
 _WIDE_OFFSET = "a time's UTC offset is at most 14 hours"
 
 
+PURGED = "the case was removed from the central store under the retention policy"
+
+
 class Forbidden(Exception):
     """A change this device's user may not make: the whole batch is refused."""
 
@@ -120,6 +123,8 @@ class Work:
     held too."""
     work_log: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The work-log entries the batch names (its own and those they answer), as the central store holds them."""
+    purged: set[str] = field(default_factory=set)
+    """Cases the batch names that were removed under the retention policy (``central.retention``)."""
     new: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
     dirty: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
     reviews: list[dict[str, Any]] = field(default_factory=list)
@@ -151,6 +156,8 @@ class Work:
         if case is None:
             if case_id in self.refused:
                 raise Rejected("its case was not accepted by the central store")
+            if case_id in self.purged:
+                raise Rejected(PURGED)
             raise Forbidden(NOT_YOURS)
         if self.role is not Role.CASE_MANAGER:
             raise Forbidden("only the case manager of a case can change it")
@@ -222,6 +229,8 @@ class Work:
             if existing["case_manager"] != self.writer:
                 raise Forbidden(NOT_YOURS)
             return ChangeOutcome.DUPLICATE
+        if change.entity_id in self.purged:
+            raise Rejected(PURGED)  # never brought back
         profile = change.payload.profile.model_copy(update={"case_manager": self.writer})
         if profile.site not in self.device.user.sites:
             raise Rejected("cases are created only at your own sites: ask an administrator to add the site")

@@ -192,6 +192,33 @@ class CaseMoveRow(CentralModel, table=True):
     seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
 
 
+class PurgedCaseRow(CentralModel, table=True):
+    """A case removed under the retention policy (``central.retention``): its id and who could see it, nothing more,
+    so that every device holding it removes it at its next pull."""
+
+    __tablename__ = "purged_cases"
+    case_id: str = Field(primary_key=True)
+    site: str
+    case_manager: str
+    purged_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+
+
+class PurgeRow(CentralModel, table=True):
+    """One run of the retention policy: who ran it, when, for which cut-off, and how many records went — never
+    which."""
+
+    __tablename__ = "purges"
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    )
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    by: str
+    closed_before: date
+    counts: dict[str, int] = Field(sa_column=Column(JSONType, nullable=False))
+
+
 class ChangeRow(CentralModel, table=True):
     """Every change received, by its device-made UUID: what makes a push idempotent. A rejected change keeps
     its payload here (quarantine), so nothing a device sent is lost even when it could not be applied."""

@@ -352,3 +352,39 @@ def server_assign(
     _admin(lambda: assign_case(engine, site=site, reference=reference, to=to, to_site=to_site))
     where = f" at {to_site}" if to_site and to_site != site else ""
     typer.echo(f"Case {reference} at {site} assigned to {to}{where}.")
+
+
+@app.command("retention")
+def server_retention(
+    closed_before: Annotated[
+        str, typer.Option("--closed-before", help="Remove cases closed before this date (YYYY-MM-DD).")
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say how many records would go; change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Remove them: there is no undo.")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Remove cases closed before a date — as the service's retention policy sets, e.g. six years after closure —
+    with everything recorded about them, here and, at their next sync, on every device. Keep the figures first:
+    `drive-tui report evaluation --closed-to DATE` on a supervisor's device writes them to a file."""
+    import getpass
+
+    from drive_tui.central.retention import preview, purge
+
+    try:
+        cut_off = date.fromisoformat(closed_before)
+    except ValueError:
+        fail("--closed-before takes YYYY-MM-DD", 2)
+    if cut_off > date.today():
+        fail(f"--closed-before {cut_off} is in the future: a retention date is a past one", 2)
+    engine = _engine(database_url)
+    if dry_run or not yes:
+        removal = preview(engine, cut_off)
+        typer.echo(f"Cases closed before {cut_off}: {removal.describe()} would be removed.")
+        if not dry_run:
+            fail("nothing removed: add --yes to remove them (there is no undo; take a backup first)", 2)
+        return
+    removal = purge(engine, cut_off, by=getpass.getuser())
+    typer.echo(
+        f"Removed {removal.describe()} (cases closed before {cut_off}). Devices holding them remove them at their "
+        "next sync."
+    )

@@ -289,8 +289,8 @@ def apply_pulled(
         row.entry, row.created_at, row.updated_at = data["entry"], data["created_at"], data["updated_at"]
         tx.session.add(row)
         applied.work_log += 1
-    for case_id in removed_cases:
-        if tx.session.get(ReleasedCase, case_id) is None:
+    for case_id in removed_cases:  # a supervisor hears of every purge at their sites: only what is here is released
+        if tx.session.get(ReleasedCase, case_id) is None and tx.session.get(CaseRow, case_id) is not None:
             tx.session.add(ReleasedCase(case_id=case_id, requested_at=tx.now))
     tx.session.flush()
     return applied

@@ -391,7 +391,8 @@ class PullResponse(_Wire):
     conflicts: list[ConflictState]
     work_log: list[WorkLogState] = []
     removed_cases: list[str]
-    """Cases this user may no longer see (reassigned away): the device removes them once nothing is pending."""
+    """Cases this user may no longer see (reassigned away, or removed under the retention policy): the device removes
+    them once nothing is pending."""
     cursor: Cursor
     more: bool
     reset: bool = False

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import Engine, make_url, select, text
 from sqlmodel import select as select_rows
 
@@ -40,6 +41,14 @@ from drive_tui.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, Role
 from tests.support.data import INTAKE_COMPLETE, PASSPHRASE, profile
 
 POSTGRES_URL = os.environ.get("DRIVE_TEST_POSTGRES_URL")
+
+ALSO_WITH_TWO_WORKERS = pytest.mark.parametrize(
+    ("database_url", "workers"),
+    [("sqlite", None), ("postgresql", None), ("postgresql", 2)],
+    indirect=True,
+    ids=["sqlite", "postgresql", "postgresql-2-workers"],
+)
+"""On each database as usual, and on PostgreSQL with two worker processes (``drive-tui server --workers 2``)."""
 
 
 def _free_port() -> int:

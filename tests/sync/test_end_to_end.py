@@ -20,6 +20,7 @@ from drive_tui.store.work_log import record_work, work_log
 from drive_tui.sync.engine import Limits, sync
 from drive_tui.sync.protocol import Role
 from tests.support.central import (
+    ALSO_WITH_TWO_WORKERS,
     Central,
     assert_converged,
     local_assessments,
@@ -30,7 +31,7 @@ from tests.support.central import (
 from tests.support.data import INTAKE_COMPLETE
 
 
-@pytest.mark.parametrize("workers", [None, 2], indirect=True)  # and with two worker processes
+@ALSO_WITH_TWO_WORKERS
 def test_a_case_managers_work_reaches_the_central_store_and_a_second_device(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
@@ -54,7 +55,7 @@ def test_a_case_managers_work_reaches_the_central_store_and_a_second_device(cent
     assert central.change_count() == before
 
 
-@pytest.mark.parametrize("workers", [None, 2], indirect=True)  # and with two worker processes
+@ALSO_WITH_TWO_WORKERS
 def test_a_supervisor_pulls_the_team_read_only_and_signs_off_back_to_the_case_manager(
     central: Central, tmp_path: Path
 ) -> None:
@@ -97,7 +98,7 @@ def test_a_supervisor_pulls_the_team_read_only_and_signs_off_back_to_the_case_ma
     assert any(essex_case in ids for ids in reads)
 
 
-@pytest.mark.parametrize("workers", [None, 2], indirect=True)  # and with two worker processes
+@ALSO_WITH_TWO_WORKERS
 def test_cases_allocated_and_reassigned_centrally_move_between_devices(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     central.user("cm2")

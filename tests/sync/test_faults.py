@@ -25,6 +25,7 @@ from drive_tui.sync.client import FailureKind, SyncError
 from drive_tui.sync.engine import Limits, sync
 from drive_tui.sync.protocol import encode_push
 from tests.support.central import (
+    ALSO_WITH_TWO_WORKERS,
     Central,
     assert_converged,
     assert_each_change_once,
@@ -101,11 +102,7 @@ def _many_drafts(store: Store, cases: int) -> None:
                 save_draft_answer(tx, draft.id, answer_id, value)
 
 
-SEVERAL_WORKERS = pytest.mark.parametrize("workers", [None, 2], indirect=True)
-"""Run as the command runs by default, and with two worker processes (PostgreSQL only)."""
-
-
-@SEVERAL_WORKERS
+@ALSO_WITH_TWO_WORKERS
 def test_response_lost_after_the_server_committed(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
@@ -121,7 +118,7 @@ def test_response_lost_after_the_server_committed(central: Central, tmp_path: Pa
     assert_each_change_once(central, laptop)
 
 
-@SEVERAL_WORKERS
+@ALSO_WITH_TWO_WORKERS
 def test_each_batch_sent_three_times(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
@@ -134,7 +131,7 @@ def test_each_batch_sent_three_times(central: Central, tmp_path: Path) -> None:
     assert_each_change_once(central, laptop)
 
 
-@SEVERAL_WORKERS
+@ALSO_WITH_TWO_WORKERS
 def test_one_batch_sent_eight_times_at_once_is_applied_once(central: Central, tmp_path: Path) -> None:
     """A client that retries in a hurry, or a batch replayed: eight copies in flight together, spread over the
     workers, race for the same change ids. Exactly one copy applies each change; the rest are told duplicate."""
@@ -164,7 +161,7 @@ def test_one_batch_sent_eight_times_at_once_is_applied_once(central: Central, tm
     assert_each_change_once(central, laptop)
 
 
-@SEVERAL_WORKERS
+@ALSO_WITH_TWO_WORKERS
 def test_server_killed_mid_batch_then_restarted(central: Central, tmp_path: Path) -> None:
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")

@@ -215,7 +215,8 @@ def _load(
         query = select(_reviews.c.id, _reviews.c.assessment_id).where(condition)
         work.reviews_known.update({row.id: row.assessment_id for row in connection.execute(query)})
     for condition in db.among(connection, _purged.c.case_id, case_ids - set(cases)):
-        work.purged.update(connection.execute(select(_purged.c.case_id).where(condition)).scalars())
+        query = select(_purged.c.case_id, _purged.c.case_manager).where(condition)
+        work.purged.update({row.case_id: row.case_manager for row in connection.execute(query)})
     asked = ReadSet(case_ids, assessment_ids, conflict_ids, entry_ids, review_ids, set(references))
     return work, asked
 

@@ -123,8 +123,9 @@ class Work:
     held too."""
     work_log: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The work-log entries the batch names (its own and those they answer), as the central store holds them."""
-    purged: set[str] = field(default_factory=set)
-    """Cases the batch names that were removed under the retention policy (``central.retention``)."""
+    purged: dict[str, str] = field(default_factory=dict)
+    """Case id → its case manager, for cases the batch names that were removed under the retention policy
+    (``central.retention``). Said only to their own case manager: to anyone else it is a case not theirs."""
     new: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
     dirty: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
     reviews: list[dict[str, Any]] = field(default_factory=list)
@@ -156,7 +157,7 @@ class Work:
         if case is None:
             if case_id in self.refused:
                 raise Rejected("its case was not accepted by the central store")
-            if case_id in self.purged:
+            if self.purged.get(case_id) == self.writer:
                 raise Rejected(PURGED)
             raise Forbidden(NOT_YOURS)
         if self.role is not Role.CASE_MANAGER:
@@ -229,8 +230,10 @@ class Work:
             if existing["case_manager"] != self.writer:
                 raise Forbidden(NOT_YOURS)
             return ChangeOutcome.DUPLICATE
-        if change.entity_id in self.purged:
-            raise Rejected(PURGED)  # never brought back
+        if change.entity_id in self.purged:  # never brought back
+            if self.purged[change.entity_id] == self.writer:
+                raise Rejected(PURGED)
+            raise Forbidden(NOT_YOURS)
         profile = change.payload.profile.model_copy(update={"case_manager": self.writer})
         if profile.site not in self.device.user.sites:
             raise Rejected("cases are created only at your own sites: ask an administrator to add the site")

@@ -147,3 +147,37 @@ def test_a_purge_with_nothing_due_is_still_recorded(central: Central) -> None:
     assert purge(central.engine, date(2000, 1, 1), by="dpo") == Removal()
     with central.engine.connect() as connection:
         assert connection.execute(text("SELECT by FROM purges")).scalars().all() == ["dpo"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_another_users_purged_case_is_refused_as_any_case_not_theirs(central: Central, tmp_path: Path) -> None:
+    """An insider who learnt a purged case's id learns nothing from it: writing to it, or creating a case under it,
+    is refused exactly as a case of someone else's is — and the id is never brought back."""
+    central.user("cm1")
+    central.user("cm2")
+    laptop = new_device(central, tmp_path, "cm1")
+    old_case, _ = _an_old_closed_case(laptop)
+    sync(laptop)
+    purge(central.engine, date(2019, 1, 1), by="test")
+    insider = new_device(central, tmp_path, "cm2")
+    edit = {
+        "change_id": str(uuid.uuid4()),
+        "at": datetime.now(UTC).isoformat(),
+        "entity": "case",
+        "entity_id": old_case,
+        "op": "case.update",
+        "payload": {"changes": {"service_user.age": {"old": 34, "new": 35}}},
+    }
+    create = {
+        **edit,
+        "change_id": str(uuid.uuid4()),
+        "op": "case.create",
+        "payload": {"profile": profile("MINE-0001", case_manager="cm2").model_dump(mode="json")},
+    }
+    never = {**edit, "change_id": str(uuid.uuid4()), "entity_id": str(uuid.uuid4())}  # an id that never existed
+    with http_client(central, insider) as client:
+        answers = [client.post("/v1/push", json={"changes": [change]}) for change in (edit, create, never)]
+    assert [a.status_code for a in answers] == [403, 403, 403]
+    assert answers[0].json()["message"] == answers[2].json()["message"]  # no telling a purged case from none
+    assert "retention" not in answers[0].text + answers[1].text
+    assert old_case not in central.cases()

@@ -59,10 +59,10 @@ def visible_cases(device: Device) -> ColumnElement[bool]:
 def visible_purges(device: Device) -> ColumnElement[bool]:
     """The cases removed under the retention policy that this device's user could read (their devices remove them)."""
     user = device.user
-    if user.role is Role.CASE_MANAGER:
-        return _purged.c.case_manager == user.username
+    if user.role is Role.CASE_MANAGER:  # every case manager the case had, not only its last
+        return (_purged.c.holder_kind == "case_manager") & (_purged.c.holder == user.username)
     if user.role is Role.SUPERVISOR:
-        return _purged.c.site.in_(user.sites)
+        return (_purged.c.holder_kind == "site") & _purged.c.holder.in_(user.sites)
     return false()
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import JSON, Connection, Engine, bindparam, exists, false, or_, 
 from drive_tui.central import db
 from drive_tui.central.intake import Incoming, Malformed, Unparsed, fingerprint, holds_nul, storable
 from drive_tui.central.people import Device, record_refusal, touch
-from drive_tui.central.rules import DRAFT, HELD_PREFIX, KINDS, SUBMITTED, Forbidden, Held, Rejected, Work
+from drive_tui.central.rules import DRAFT, HELD_PREFIX, KINDS, PURGED, SUBMITTED, Forbidden, Held, Rejected, Work
 from drive_tui.central.tables import (
     AssessmentRow,
     CaseMoveRow,
@@ -32,6 +32,7 @@ from drive_tui.central.tables import (
     ConflictRow,
     DeviceRow,
     PurgedCaseRow,
+    PurgedRecordRow,
     ReviewRow,
     WorkLogRow,
 )
@@ -65,6 +66,7 @@ _changes = ChangeRow.__table__  # type: ignore[attr-defined]
 _devices = DeviceRow.__table__  # type: ignore[attr-defined]
 _work_log = WorkLogRow.__table__  # type: ignore[attr-defined]
 _purged = PurgedCaseRow.__table__  # type: ignore[attr-defined]
+_purged_records = PurgedRecordRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -214,9 +216,14 @@ def _load(
     for condition in db.among(connection, _reviews.c.id, review_ids):
         query = select(_reviews.c.id, _reviews.c.assessment_id).where(condition)
         work.reviews_known.update({row.id: row.assessment_id for row in connection.execute(query)})
-    for condition in db.among(connection, _purged.c.case_id, case_ids - set(cases)):
-        query = select(_purged.c.case_id, _purged.c.case_manager).where(condition)
-        work.purged.update({row.case_id: row.case_manager for row in connection.execute(query)})
+    for condition in db.among(connection, _purged_records.c.record_id, (assessment_ids | entry_ids) - set(assessments)):
+        query = select(_purged_records.c.record_id, _purged_records.c.case_id).where(condition)
+        work.purged_records.update({row.record_id: row.case_id for row in connection.execute(query)})
+    unknown_cases = (case_ids - set(cases)) | set(work.purged_records.values())
+    for condition in db.among(connection, _purged.c.case_id, unknown_cases):
+        query = select(_purged.c.case_id, _purged.c.holder).where(condition, _purged.c.holder_kind == "case_manager")
+        for row in connection.execute(query):
+            work.purged.setdefault(row.case_id, set()).add(row.holder)
     asked = ReadSet(case_ids, assessment_ids, conflict_ids, entry_ids, review_ids, set(references))
     return work, asked
 
@@ -447,8 +454,10 @@ def _decide(
                 "op": envelope.op,
                 "outcome": outcome.value,
                 "reason": reason,
+                # a refused change's text is kept for an administrator — not work on a case the retention policy
+                # removed: that would keep what the policy removed
                 "payload": storable(envelope.model_dump(mode="json")["payload"])
-                if outcome is ChangeOutcome.REJECTED
+                if outcome is ChangeOutcome.REJECTED and reason != PURGED
                 else None,
             }
         )

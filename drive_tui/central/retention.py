@@ -1,16 +1,24 @@
 """The retention policy: cases closed before a date leave the central store with everything recorded about them —
-assessments, reviews, the work log, conflicts and held work, moves, and the text of refused changes — in one
-transaction under the commit log's lock. What stays: a tombstone per case (its id, site and case manager, numbered
-like any write) so that every device holding the case removes it at its next pull; the change log's ids and outcomes
-(so a change sent again is known, never applied a second time), with no payload; the access and refusal logs (ids
-only). Each run is recorded in ``purges``: who, when, the cut-off and how many of each — never which.
+assessments, reviews, the work log, conflicts and held work, moves, and the text of every refused change that names
+the case or a record of it — in one transaction under the commit log's lock.
+
+Which cases: closed before the date by their closing date *and* last written by this server before it (the commit
+that wrote the case's current row, the server's own clock): a laptop cannot make a case due by back-dating it.
+
+What stays: a tombstone for each who could hold the case — every case manager it had and its site, numbered like any
+write — so that every device holding it removes it at its next pull; its records' ids, so that work still pending on
+them is refused as purged, change by change; the change log's ids and outcomes (a change sent again is known, never
+applied a second time) without their text; the access and refusal logs (ids only). Each run is recorded in
+``purges``: who, when, the cut-off and how many of each — never which.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, null, select, update
@@ -21,8 +29,10 @@ from drive_tui.central.tables import (
     CaseMoveRow,
     CaseRow,
     ChangeRow,
+    CommitRow,
     ConflictRow,
     PurgedCaseRow,
+    PurgedRecordRow,
     PurgeRow,
     ReviewRow,
     WorkLogRow,
@@ -39,6 +49,9 @@ _moves = CaseMoveRow.__table__  # type: ignore[attr-defined]
 _changes = ChangeRow.__table__  # type: ignore[attr-defined]
 _purged = PurgedCaseRow.__table__  # type: ignore[attr-defined]
 _purges = PurgeRow.__table__  # type: ignore[attr-defined]
+_purged_records = PurgedRecordRow.__table__  # type: ignore[attr-defined]
+_commits = CommitRow.__table__  # type: ignore[attr-defined]
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 _KEPT_TEXT = (_changes.c.outcome == "rejected", _changes.c.payload.is_not(None))
 """A change log row that still holds a refused change's text (the only ones that hold any)."""
@@ -66,11 +79,40 @@ class Removal:
 
 
 def _due(connection: Connection, closed_before: date) -> list[tuple[str, str, str]]:
-    """(id, site, case manager) of every case closed before the date."""
+    """(id, site, case manager) of every case closed before the date and not written here since."""
+    written = select(_commits.c.seq_high).where(
+        _commits.c.seq_low <= _cases.c.seq,
+        _commits.c.seq_high >= _cases.c.seq,
+        _commits.c.at < datetime.combine(closed_before, time.min, UTC),
+    )
     query = select(_cases.c.id, _cases.c.site, _cases.c.case_manager).where(
-        _cases.c.status == CLOSED, _cases.c.closed_on < closed_before
+        _cases.c.status == CLOSED, _cases.c.closed_on < closed_before, written.exists()
     )
     return [tuple(row) for row in connection.execute(query.order_by(_cases.c.id))]  # type: ignore[misc]
+
+
+def _holders(connection: Connection, due: list[tuple[str, str, str]]) -> dict[str, set[tuple[str, str]]]:
+    """Case id → (kind, name) of each who could hold it: every case manager it had (its moves), and its site."""
+    holders = {case_id: {("case_manager", manager), ("site", site)} for case_id, site, manager in due}
+    for condition in db.among(connection, _moves.c.case_id, set(holders)):
+        query = select(_moves.c.case_id, _moves.c.from_user, _moves.c.to_user).where(condition)
+        for case_id, from_user, to_user in connection.execute(query):
+            holders[case_id] |= {("case_manager", from_user), ("case_manager", to_user)}
+    return holders
+
+
+def _refused_texts(connection: Connection, records: set[str]) -> list[tuple[str, str]]:
+    """(device, change) of every refused change whose kept text is about one of ``records``: named by the change,
+    or anywhere in its text (a new assessment of the case, an entry on it). Refused changes are few."""
+    found = []
+    query = select(_changes.c.device_id, _changes.c.change_id, _changes.c.entity_id, _changes.c.payload).where(
+        *_KEPT_TEXT
+    )
+    for device_id, change_id, entity_id, payload in connection.execute(query):
+        text = payload if isinstance(payload, str) else json.dumps(payload)
+        if entity_id in records or not records.isdisjoint(_UUID.findall(text)):
+            found.append((device_id, change_id))
+    return found
 
 
 def _ids(connection: Connection, table: Any, case_ids: Iterable[str]) -> set[str]:
@@ -78,6 +120,13 @@ def _ids(connection: Connection, table: Any, case_ids: Iterable[str]) -> set[str
     for condition in db.among(connection, table.c.case_id, set(case_ids)):
         found.update(connection.execute(select(table.c.id).where(condition)).scalars())
     return found
+
+
+def _records_of(connection: Connection, case_ids: set[str]) -> Iterator[tuple[str, str]]:
+    """(case, record) for every assessment, review, work-log entry and conflict of these cases."""
+    for table in (_assessments, _reviews, _work_log, _conflicts):
+        for condition in db.among(connection, table.c.case_id, case_ids):
+            yield from connection.execute(select(table.c.case_id, table.c.id).where(condition))  # type: ignore[misc]
 
 
 def _count(connection: Connection, table: Any, column: Any, values: set[str], *extra: Any) -> int:
@@ -88,12 +137,15 @@ def _count(connection: Connection, table: Any, column: Any, values: set[str], *e
 
 
 def _measure(connection: Connection, case_ids: set[str]) -> tuple[Removal, set[str]]:
-    """What removing these cases takes, and every id of a record of theirs (for the change log)."""
+    """What removing these cases takes, and every id of a record of theirs — with those of every case purged before
+    (a refused change about one may have come since) — for the change log."""
     assessments = _ids(connection, _assessments, case_ids)
     reviews = _ids(connection, _reviews, case_ids)
     entries = _ids(connection, _work_log, case_ids)
     conflicts = _ids(connection, _conflicts, case_ids)
     records = case_ids | assessments | reviews | entries | conflicts
+    records |= set(connection.execute(select(_purged.c.case_id)).scalars())
+    records |= set(connection.execute(select(_purged_records.c.record_id)).scalars())
     removal = Removal(
         cases=len(case_ids),
         assessments=len(assessments),
@@ -101,7 +153,7 @@ def _measure(connection: Connection, case_ids: set[str]) -> tuple[Removal, set[s
         work_log=len(entries),
         conflicts=len(conflicts),
         moves=_count(connection, _moves, _moves.c.case_id, case_ids),
-        change_texts=_count(connection, _changes, _changes.c.entity_id, records, *_KEPT_TEXT),
+        change_texts=len(_refused_texts(connection, records)),
     )
     return removal, records
 
@@ -114,8 +166,8 @@ def preview(engine: Engine, closed_before: date) -> Removal:
 
 
 def purge(engine: Engine, closed_before: date, *, by: str, now: datetime | None = None) -> Removal:
-    """Remove every case closed before ``closed_before`` and all that is recorded about it, in one transaction;
-    leave a tombstone per case for the devices, and a record of the run (``by``: who ran it)."""
+    """Remove every case closed before ``closed_before`` (and not written since) with all that is recorded about it,
+    in one transaction; leave its tombstones for the devices, and a record of the run (``by``: who ran it)."""
     now = now or datetime.now(UTC)
     with engine.begin() as connection:
         db.lock_head(connection)  # no push writes meanwhile; the tombstones are numbered after every earlier write
@@ -123,21 +175,26 @@ def purge(engine: Engine, closed_before: date, *, by: str, now: datetime | None 
         case_ids = {case_id for case_id, _, _ in due}
         removal, records = _measure(connection, case_ids)
         if case_ids:
-            for condition in db.among(connection, _changes.c.entity_id, records):
-                cleared = update(_changes).where(condition, *_KEPT_TEXT)
+            holders = _holders(connection, due)
+            for device_id, change_id in _refused_texts(connection, records):
+                cleared = update(_changes).where(_changes.c.device_id == device_id, _changes.c.change_id == change_id)
                 connection.execute(cleared.values(payload=null()))  # SQL NULL, not JSON null
+            kept_ids = [{"record_id": record, "case_id": case} for case, record in _records_of(connection, case_ids)]
+            if kept_ids:
+                connection.execute(_purged_records.insert(), kept_ids)
             for table in (_reviews, _conflicts, _work_log, _moves, _assessments):  # what refers to a case goes first
                 for condition in db.among(connection, table.c.case_id, case_ids):
                     connection.execute(delete(table).where(condition))
             for condition in db.among(connection, _cases.c.id, case_ids):
                 connection.execute(delete(_cases).where(condition))
-            seq = db.next_seqs(connection, len(due), now=now)
-            connection.execute(
-                _purged.insert(),
-                [
-                    {"case_id": case_id, "site": site, "case_manager": manager, "purged_at": now, "seq": seq + number}
-                    for number, (case_id, site, manager) in enumerate(due)
-                ],
-            )
+            tombstones = [
+                {"case_id": case_id, "holder_kind": kind, "holder": name, "purged_at": now}
+                for case_id in sorted(holders)
+                for kind, name in sorted(holders[case_id])
+            ]
+            seq = db.next_seqs(connection, len(tombstones), now=now)
+            for number, tombstone in enumerate(tombstones):
+                tombstone["seq"] = seq + number
+            connection.execute(_purged.insert(), tombstones)
         connection.execute(_purges.insert().values(at=now, by=by, closed_before=closed_before, counts=asdict(removal)))
     return removal

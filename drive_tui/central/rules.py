@@ -123,9 +123,11 @@ class Work:
     held too."""
     work_log: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The work-log entries the batch names (its own and those they answer), as the central store holds them."""
-    purged: dict[str, str] = field(default_factory=dict)
-    """Case id → its case manager, for cases the batch names that were removed under the retention policy
-    (``central.retention``). Said only to their own case manager: to anyone else it is a case not theirs."""
+    purged: dict[str, set[str]] = field(default_factory=dict)
+    """Case id → every case manager it had, for cases the batch names that were removed under the retention policy
+    (``central.retention``). Said only to them: to anyone else it is a case not theirs."""
+    purged_records: dict[str, str] = field(default_factory=dict)
+    """Record id (an assessment, an entry…) → its purged case, for records the batch names."""
     new: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
     dirty: dict[str, set[str]] = field(default_factory=lambda: {kind: set() for kind in KINDS})
     reviews: list[dict[str, Any]] = field(default_factory=list)
@@ -155,10 +157,10 @@ class Work:
         """The case, if this device's user may write it now."""
         case = self.cases.get(case_id)
         if case is None:
+            if self.writer in self.purged.get(case_id, ()):
+                raise Rejected(PURGED)
             if case_id in self.refused:
                 raise Rejected("its case was not accepted by the central store")
-            if self.purged.get(case_id) == self.writer:
-                raise Rejected(PURGED)
             raise Forbidden(NOT_YOURS)
         if self.role is not Role.CASE_MANAGER:
             raise Forbidden("only the case manager of a case can change it")
@@ -185,6 +187,8 @@ class Work:
         if row is None and assessment_id in self.held and self.writer == self.user:
             raise Held()
         if row is None:
+            if self.writer in self.purged.get(self.purged_records.get(assessment_id, ""), ()):
+                raise Rejected(PURGED)
             if assessment_id in self.refused:
                 raise Rejected("the assessment it refers to was not accepted by the central store")
             raise Forbidden(NOT_YOURS)
@@ -231,7 +235,7 @@ class Work:
                 raise Forbidden(NOT_YOURS)
             return ChangeOutcome.DUPLICATE
         if change.entity_id in self.purged:  # never brought back
-            if self.purged[change.entity_id] == self.writer:
+            if self.writer in self.purged[change.entity_id]:
                 raise Rejected(PURGED)
             raise Forbidden(NOT_YOURS)
         profile = change.payload.profile.model_copy(update={"case_manager": self.writer})

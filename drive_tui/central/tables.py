@@ -193,15 +193,25 @@ class CaseMoveRow(CentralModel, table=True):
 
 
 class PurgedCaseRow(CentralModel, table=True):
-    """A case removed under the retention policy (``central.retention``): its id and who could see it, nothing more,
-    so that every device holding it removes it at its next pull."""
+    """A case removed under the retention policy (``central.retention``), once for each who could hold it — every
+    case manager it had (``holder_kind`` "case_manager") and its site ("site", for the supervisors) — so that every
+    device holding it removes it at its next pull. Its id and those names, nothing more."""
 
     __tablename__ = "purged_cases"
     case_id: str = Field(primary_key=True)
-    site: str
-    case_manager: str
+    holder_kind: str = Field(primary_key=True)
+    holder: str = Field(primary_key=True)
     purged_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+
+
+class PurgedRecordRow(CentralModel, table=True):
+    """A record of a purged case (an assessment, a work-log entry, a review, a conflict): its id and its case's, so
+    that work still pending on it is refused for that change alone, as purged, rather than as unknown."""
+
+    __tablename__ = "purged_records"
+    record_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
 
 
 class PurgeRow(CentralModel, table=True):

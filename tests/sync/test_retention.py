@@ -40,6 +40,22 @@ def _retention(central: Central, *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
+def _as_if_written_in_2018(central: Central) -> None:
+    """Everything the central store holds so far, as if it had been written in mid-2018: a purge goes by the
+    server's own record of when a case was last written, and a test cannot wait six years."""
+    with central.engine.begin() as connection:
+        connection.execute(text("UPDATE commits SET at = :at"), {"at": datetime(2018, 7, 1, tzinfo=UTC)})
+
+
+def _refused_entry(case_id: str) -> dict[str, object]:
+    """A work-log entry under a new id, naming the case, dated before it was allocated: refused, its text kept."""
+    entry_id = str(uuid.uuid4())
+    entry = {"id": entry_id, "case_id": case_id, "date": "2016-01-01", "recorded_by": "cm1", "kind": "indirect",
+             "agency": "police", "action": "info_shared", "note": "SENTINEL-ENTRY"}  # fmt: skip
+    return {"change_id": str(uuid.uuid4()), "at": datetime.now(UTC).isoformat(), "entity": "work_log",
+            "entity_id": entry_id, "op": "work_log.record", "payload": {"entry": entry}}  # fmt: skip
+
+
 def _an_old_closed_case(laptop: Store) -> tuple[str, str]:
     """A case allocated in 2017, its intake submitted, a work-log entry, closed in mid-2018."""
     with laptop.transaction() as tx:
@@ -81,10 +97,15 @@ def test_old_closed_cases_go_everywhere_and_nothing_else_does(central: Central, 
         "payload": {"changes": {"service_user.age": {"old": 34, "new": "SENTINEL-AGE"}}},
     }
     with http_client(central, laptop) as client:
-        answer = client.post("/v1/push", json={"changes": [refused]}).json()
-    assert answer["results"][0]["outcome"] == "rejected"
+        answer = client.post("/v1/push", json={"changes": [refused, _refused_entry(old_case)]}).json()
+    assert [result["outcome"] for result in answer["results"]] == ["rejected", "rejected"]
+    _as_if_written_in_2018(central)
+    with laptop.transaction() as tx:  # a case back-dated today: not due, whatever dates the laptop gives it
+        backdated = create_case(tx, profile("BACK-0001", allocated_on=date(2000, 1, 5)))
+        update_case(tx, backdated.id, {"status": "closed", "closed_on": "2000-06-30"})
+    assert not sync(laptop).rejected
 
-    expected = Removal(cases=1, assessments=1, reviews=1, work_log=1, conflicts=0, moves=0, change_texts=1)
+    expected = Removal(cases=1, assessments=1, reviews=1, work_log=1, conflicts=0, moves=0, change_texts=2)
     assert preview(central.engine, date(2019, 1, 1)) == expected
     assert preview(central.engine, date(2018, 6, 30)) == Removal()  # closed *before* the date
 
@@ -100,7 +121,7 @@ def test_old_closed_cases_go_everywhere_and_nothing_else_does(central: Central, 
     done = _retention(central, "--closed-before", "2019-01-01", "--yes")
     assert done.returncode == 0, done.stderr
     assert "Removed 1 case(s)" in done.stdout
-    assert set(central.cases()) == {kept_case}
+    assert set(central.cases()) == {kept_case, backdated.id}
     assert all(row["case_id"] == kept_case for row in central.assessments().values())
     assert all(row["case_id"] == kept_case for row in central.work_log().values())
     with central.engine.connect() as connection:
@@ -112,11 +133,11 @@ def test_old_closed_cases_go_everywhere_and_nothing_else_does(central: Central, 
     assert str(purges[0].closed_before) == "2019-01-01"
     assert old_case not in str(purges[0].counts) and "OLD-0001" not in str(purges[0].counts)
     assert kept_ids > 0  # the change log keeps ids and outcomes: a change sent again is known, not applied twice
-    assert not any("SENTINEL-AGE" in str(kept) for kept in texts)  # but not the refused change's text
+    assert not any("SENTINEL" in str(kept) for kept in texts)  # but not the refused changes' text
 
     sync(laptop)
     sync(supervisor)
-    assert set(local_cases(laptop)) == {kept_case}
+    assert set(local_cases(laptop)) == {kept_case, backdated.id}
     assert old_case not in local_cases(supervisor) and kept_case in local_cases(supervisor)
     with http_client(central, other) as client:  # another case manager was never told of a case not theirs
         page = client.post("/v1/pull", json={"cursor": {"seq": 0, "stamp": ""}}).json()
@@ -131,15 +152,44 @@ def test_work_still_pending_on_a_purged_case_is_refused_for_that_change_alone(ce
     old_case, _ = _an_old_closed_case(laptop)
     other_case, _ = work_on_a_case(laptop, "NEW-0001")
     sync(laptop)
+    _as_if_written_in_2018(central)
     with laptop.transaction() as tx:
         update_case(tx, old_case, {"service_user.age": 45})
         update_case(tx, other_case, {"service_user.age": 40})
+        record_work(tx, old_case, {"date": date(2017, 3, 1), "kind": "indirect", "agency": "police",
+                                   "action": "info_shared", "note": "SENTINEL-LATE"})  # fmt: skip
     assert purge(central.engine, date(2019, 1, 1), by="test").cases == 1
     report = sync(laptop)
-    assert len(report.rejected) == 1 and "retention policy" in report.rejected[0]
+    assert len(report.rejected) == 2 and all("retention policy" in line for line in report.rejected)
     assert central.cases()[other_case]["service_user"]["age"] == 40
     sync(laptop)
     assert set(local_cases(laptop)) == {other_case}
+    with central.engine.connect() as connection:  # work refused as purged keeps no text of it
+        texts = connection.execute(text("SELECT payload FROM changes WHERE payload IS NOT NULL")).scalars().all()
+    assert not any("SENTINEL" in str(kept) or "45" in str(kept) for kept in texts)
+
+
+def test_a_case_moved_before_it_was_purged_leaves_every_laptop_that_held_it(central: Central, tmp_path: Path) -> None:
+    """The case manager a case was moved away from — whose laptop had not synced since — hears of the purge too;
+    its work still pending on the case is refused change by change, not as a batch."""
+    central.user("cm1")
+    central.user("cm3")
+    laptop = new_device(central, tmp_path, "cm1")
+    old_case, _ = _an_old_closed_case(laptop)
+    sync(laptop)
+    from drive_tui.central.assign import assign_case
+
+    assign_case(central.engine, reference="OLD-0001", site="Essex", to="cm3")
+    _as_if_written_in_2018(central)
+    with laptop.transaction() as tx:
+        update_case(tx, old_case, {"service_user.age": 50})
+        fresh = create_case(tx, profile("NEW-0002"))
+    assert purge(central.engine, date(2019, 1, 1), by="test").cases == 1
+    report = sync(laptop)
+    assert len(report.rejected) == 1 and "retention policy" in report.rejected[0]
+    assert fresh.id in central.cases()  # the rest of the batch went in
+    sync(laptop)
+    assert set(local_cases(laptop)) == {fresh.id}
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -158,7 +208,8 @@ def test_another_users_purged_case_is_refused_as_any_case_not_theirs(central: Ce
     laptop = new_device(central, tmp_path, "cm1")
     old_case, _ = _an_old_closed_case(laptop)
     sync(laptop)
-    purge(central.engine, date(2019, 1, 1), by="test")
+    _as_if_written_in_2018(central)
+    assert purge(central.engine, date(2019, 1, 1), by="test").cases == 1
     insider = new_device(central, tmp_path, "cm2")
     edit = {
         "change_id": str(uuid.uuid4()),

@@ -1,5 +1,5 @@
-"""Retention: cases removed after their time (``drive-tui server retention``) leave only their id and who could see
-them, for the devices to remove them too; each run is recorded by its counts.
+"""Retention: cases removed after their time (``drive-tui server retention``) leave only their id and who could hold
+them, for the devices to remove them too, and their records' ids; each run is recorded by its counts.
 
 Revision ID: 0004
 Revises: 0003
@@ -23,13 +23,20 @@ def upgrade() -> None:
     op.create_table(
         "purged_cases",
         sa.Column("case_id", sa.String(), nullable=False),
-        sa.Column("site", sa.String(), nullable=False),
-        sa.Column("case_manager", sa.String(), nullable=False),
+        sa.Column("holder_kind", sa.String(), nullable=False),
+        sa.Column("holder", sa.String(), nullable=False),
         sa.Column("purged_at", UTCDateTime(), nullable=False),
         sa.Column("seq", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("case_id"),
+        sa.PrimaryKeyConstraint("case_id", "holder_kind", "holder"),
     )
     op.create_index(op.f("ix_purged_cases_seq"), "purged_cases", ["seq"])
+    op.create_table(
+        "purged_records",
+        sa.Column("record_id", sa.String(), nullable=False),
+        sa.Column("case_id", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("record_id"),
+    )
+    op.create_index(op.f("ix_purged_records_case_id"), "purged_records", ["case_id"])
     op.create_table(
         "purges",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
@@ -43,5 +50,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("purges")
+    op.drop_index(op.f("ix_purged_records_case_id"), "purged_records")
+    op.drop_table("purged_records")
     op.drop_index(op.f("ix_purged_cases_seq"), "purged_cases")
     op.drop_table("purged_cases")

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from drive_tui.central import db
@@ -202,6 +203,12 @@ def create_app(
         with engine.begin() as connection:
             record_refusal(connection, action=path, reason=exc.body.message, device=exc.device, address=address)
 
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        """The client went before its body was in (a laptop losing its network mid-push): nothing was done, and it
+        is no fault of the server's — logged as 499 (no one reads the answer), not as a 500 with a traceback."""
+        return Response(status_code=499)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         body = ErrorBody(code=ErrorCode.INVALID, message="malformed request: " + error_places(exc.errors()))
@@ -338,8 +345,11 @@ def create_app(
     # is several times faster than FastAPI's generic body and response handling.
 
     @app.post("/v1/push", **route, response_model=PushResponse, openapi_extra=_body(PushRequest))
-    async def post_push(raw: Request, found: Annotated[Device, Depends(device)]) -> Response:
+    async def post_push(
+        raw: Request, found: Annotated[Device, Depends(device)], authorization: Annotated[str | None, Header()] = None
+    ) -> Response:
         body = await raw.body()
+        found = await run_in_threadpool(authenticated, authorization, seen=False)  # as it stands now (see pull)
         timings: dict[str, float] = {}
         try:
             changes = parse_push(body)
@@ -366,8 +376,14 @@ def create_app(
         return Response(answer.model_dump_json(), media_type="application/json")
 
     @app.post("/v1/pull", **route, response_model=PullResponse, openapi_extra=_body(PullRequest))
-    async def post_pull(raw: Request, found: Annotated[Device, Depends(active)]) -> Response:
-        request = _parse(PullRequest, await raw.body())
+    async def post_pull(
+        raw: Request, found: Annotated[Device, Depends(active)], authorization: Annotated[str | None, Header()] = None
+    ) -> Response:
+        body = await raw.body()
+        # The device and its user as they stand once the body is in, not as when its headers came: a client may send
+        # a body as slowly as it likes, and a device reported lost, or a user's sites changed, meanwhile must count.
+        found = active(await run_in_threadpool(authenticated, authorization, seen=False))
+        request = _parse(PullRequest, body)
         answer = await run_in_threadpool(pull, engine, found, request)
         sent = (answer.cases, answer.assessments, answer.reviews, answer.conflicts, answer.work_log)
         note(raw, rows=sum(len(rows) for rows in sent))

@@ -3,8 +3,10 @@ every one of them in values, notes, references, device names, tokens, paths and 
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
+import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,12 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from drive_tui.central.people import issue_code
+from drive_tui.central.people import issue_code, list_devices, revoke
 from drive_tui.store.assessments import save_draft_answer, start_assessment
-from drive_tui.store.cases import create_case
+from drive_tui.store.cases import create_case, update_case
+from drive_tui.store.replica import outbox_batch, sync_state
 from drive_tui.sync.engine import sync
-from drive_tui.sync.protocol import MAX_BODY_BYTES, Timepoint
-from tests.support.central import Central, http_client, new_device
+from drive_tui.sync.protocol import (
+    MAX_BODY_BYTES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    DeviceState,
+    Timepoint,
+    encode_push,
+)
+from tests.support.central import Central, http_client, new_device, work_on_a_case
 from tests.support.data import profile
 
 SENTINEL = "ZEBRA-SENTINEL-9931"
@@ -114,3 +124,64 @@ def test_every_request_is_one_json_line_and_no_case_data_is_ever_logged(
                              "applied", "conflict", "held", "rejected", "duplicate", "rows", "lock_ms",
                              "decided_again", "refusal"}  # fmt: skip
         assert line["bytes_in"] >= 0 and line["ms"] >= 0
+
+
+def _half_a_request(central: Central, token: str, path: str, body: bytes) -> socket.socket:
+    """A request whose headers and first bytes are sent, the rest held back (as a slow or vanishing client does)."""
+    connection = socket.create_connection(("127.0.0.1", central.port))
+    headers = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {token}\r\n{PROTOCOL_HEADER}: {PROTOCOL_VERSION}\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    connection.sendall(headers.encode() + body[:10])
+    return connection
+
+
+def _token(store) -> str:  # type: ignore[no-untyped-def]
+    with store.transaction() as tx:
+        return sync_state(tx).token or ""
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_client_gone_mid_body_is_logged_as_such_not_as_a_server_error(
+    central: Central, tmp_path: Path, lines: Lines
+) -> None:
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    half = _half_a_request(central, _token(laptop), "/v1/push", b'{"changes": []}' + b" " * 500)
+    half.close()
+    with http_client(central, laptop) as client:  # the service goes on
+        for _ in range(50):
+            if any('"status":499' in line for line in lines.messages):
+                break
+            assert client.get("/healthz").status_code == 200
+    requests = [json.loads(line) for line in lines.messages if line.startswith("{")]
+    assert any(line["status"] == 499 and line["route"] == "/v1/push" for line in requests)
+    assert not any(line["status"] >= 500 for line in requests)
+    assert not any("Traceback" in line or "Exception in ASGI" in line for line in lines.messages)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_device_reported_lost_while_its_body_is_on_the_way_is_refused(central: Central, tmp_path: Path) -> None:
+    """Authority is judged once the body is in: a thief who opened requests before the report gets nothing by it."""
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = work_on_a_case(laptop)
+    sync(laptop)
+    with laptop.transaction() as tx:
+        update_case(tx, case_id, {"service_user.age": 51})
+        body = encode_push(row[1:] for row in outbox_batch(tx, 100))
+    token = _token(laptop)
+    pushing = _half_a_request(central, token, "/v1/push", body)
+    pull_body = json.dumps({"cursor": {"seq": 0, "stamp": ""}}).encode()
+    pulling = _half_a_request(central, token, "/v1/pull", pull_body)
+    (device,) = list_devices(central.engine)
+    revoke(central.engine, device.id, DeviceState.LOST)
+    for connection, rest in ((pushing, body[10:]), (pulling, pull_body[10:])):
+        connection.sendall(rest)
+        answer = http.client.HTTPResponse(connection)
+        answer.begin()
+        refusal = json.loads(answer.read())
+        connection.close()
+        assert answer.status == 403 and refusal["code"] == "device_lost" and refusal["wipe"], refusal
+    assert central.cases()[case_id]["service_user"]["age"] != 51

@@ -14,12 +14,13 @@ from sqlalchemy import Engine, select, update
 from drive_tui.central import db
 from drive_tui.central.db import CentralError
 from drive_tui.central.people import find_user
-from drive_tui.central.tables import AssessmentRow, CaseMoveRow, CaseRow, ConflictRow, ReviewRow
+from drive_tui.central.tables import AssessmentRow, CaseMoveRow, CaseRow, ConflictRow, ReviewRow, WorkLogRow
 from drive_tui.domain.models import CaseProfile
 from drive_tui.domain.terms import Role
 
 _cases = CaseRow.__table__  # type: ignore[attr-defined]
-_children = [table.__table__ for table in (AssessmentRow, ReviewRow, ConflictRow)]  # type: ignore[attr-defined]
+_children = [table.__table__ for table in (AssessmentRow, ReviewRow, ConflictRow, WorkLogRow)]  # type: ignore[attr-defined]
+"""Everything under a case that a device pulls: a move renumbers each, so the new holders' devices pull it all."""
 _moves = CaseMoveRow.__table__  # type: ignore[attr-defined]
 
 
@@ -57,6 +58,9 @@ def assign_case(engine: Engine, *, site: str, reference: str, to: str, to_site: 
     with engine.begin() as connection:
         if find_user(connection, to).role is not Role.CASE_MANAGER:
             raise CentralError(f"{to!r} is not a case manager")
+        # The lock first: the case's holder and what is under it are read as no push can change them before the move
+        # commits (a draft committed in between was left with a number the new holder's cursor had passed).
+        db.lock_head(connection)
         row = connection.execute(
             select(_cases.c.id, _cases.c.case_manager).where(_cases.c.site == site, _cases.c.reference == reference)
         ).first()

@@ -291,3 +291,24 @@ def test_the_contact_strategy_is_drafted_agreed_by_the_service_manager_and_share
     sync(supervisor)
     assert_converged(central, laptop, supervisor)
     assert central.cases()[case_id]["contact_strategy"]["state"] == "drafted"
+
+
+def test_a_case_moved_to_a_synced_laptop_brings_its_work_log(central: Central, tmp_path: Path) -> None:
+    """The new case manager's laptop, synced before the move, gets the case with everything under it — the work
+    log included (a move renumbers it with the assessments, reviews and conflicts)."""
+    central.user("cm1")
+    central.user("cm2")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = work_on_a_case(laptop)
+    with laptop.transaction() as tx:
+        record_work(tx, case_id, {"date": date(2026, 2, 10), "kind": "contact_attempt",
+                                  "attempt_method": "telephone", "attempt_outcome": "no_answer"})  # fmt: skip
+    sync(laptop)
+    receiving = new_device(central, tmp_path, "cm2")
+    sync(receiving)  # its cursor is past everything the case has
+    assign_case(central.engine, site="Essex", reference="DRV-0001", to="cm2")
+    sync(receiving)
+    with receiving.transaction() as tx:
+        assert len(work_log(tx, case_id)) == 1
+    assert case_id in local_cases(receiving)
+    assert_converged(central, receiving)

@@ -81,8 +81,8 @@ def _user(row: object) -> User:
 
 def add_user(engine: Engine, username: str, role: Role, sites: list[str] | None = None) -> User:
     username = username.strip()
-    if not username or len(username) > 120:
-        raise CentralError("a username is 1 to 120 characters")
+    if not username or len(username) > 120 or not username.isprintable():
+        raise CentralError("a username is 1 to 120 printable characters")
     sites = _sites(sites)
     if role is Role.SUPERVISOR and not sites:
         raise CentralError("a supervisor needs the sites of their team (--site, one or more)")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from drive_tui.cli.support import console, fail, open_store, run, settings
+from drive_tui.cli.support import console, fail, iso_date, open_store, run, settings
 
 if TYPE_CHECKING:
     from drive_tui.analysis.evaluation import Evaluation
@@ -21,12 +21,7 @@ app = typer.Typer(help="Outcome and casework figures for supervisors and evaluat
 
 
 def _date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} takes YYYY-MM-DD", 2)
+    return None if value is None else iso_date(value, option)
 
 
 @app.command("outcomes")

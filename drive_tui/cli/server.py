@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from drive_tui.cli.support import fail, settings
+from drive_tui.cli.support import fail, iso_date, settings
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -370,10 +370,7 @@ def server_retention(
 
     from drive_tui.central.retention import preview, purge
 
-    try:
-        cut_off = date.fromisoformat(closed_before)
-    except ValueError:
-        fail("--closed-before takes YYYY-MM-DD", 2)
+    cut_off = iso_date(closed_before, "--closed-before")
     if cut_off > date.today():
         fail(f"--closed-before {cut_off} is in the future: a retention date is a past one", 2)
     engine = _engine(database_url)

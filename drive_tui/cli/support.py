@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -30,6 +31,16 @@ def console() -> Console:
     from rich.console import Console
 
     return Console(highlight=False)
+
+
+def iso_date(value: str, option: str) -> date:
+    """``value`` as a date written YYYY-MM-DD — that form alone (Python also reads 20150101 and 2015-W01-1)."""
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        fail(f"{option} takes YYYY-MM-DD", 2)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} takes YYYY-MM-DD", 2)
 
 
 def fail(message: str, code: int = 1, problems: list[str] | None = None) -> NoReturn:

@@ -39,9 +39,16 @@ MAX_PULL = 2000
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_-]+$")]
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]+$")
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=120,
+        pattern=r"^[^\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+$",
+    ),
 ]
-"""A person's or a device's name: one line of printable text."""
+"""A person's or a device's name: one line of printable text — no control characters, and none of the marks that
+reverse how text around them reads (a device named with U+202E shows its name backwards in `server devices`)."""
 Comment = Annotated[str, StringConstraints(max_length=4000)]
 Seq = Annotated[int, Field(ge=0, le=2**63 - 1)]
 """A place in the server's commit log: a 64-bit integer, as the database keeps it."""

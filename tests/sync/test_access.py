@@ -159,6 +159,9 @@ def test_enrolment_codes_are_one_time_and_expire(central: Central, tmp_path: Pat
     central.user("cm1")
     code = central.code("cm1")
     with http_client(central) as http:
+        for trick in ("laptop\u202egpj.exe", "laptop\x9b31m", "left\u2066right"):  # reversed text, a C1 control
+            refused = http.post("/v1/enrol", json={"code": code, "device_name": trick})
+            assert refused.status_code == 422 and refused.json()["code"] == "invalid", trick
         assert http.post("/v1/enrol", json={"code": code, "device_name": "a"}).status_code == 200
         again = http.post("/v1/enrol", json={"code": code, "device_name": "b"})
         assert again.status_code == 403 and again.json()["code"] == "enrolment"

@@ -116,6 +116,9 @@ def test_old_closed_cases_go_everywhere_and_nothing_else_does(central: Central, 
     assert unconfirmed.returncode == 2 and "add --yes" in unconfirmed.stderr
     future = _retention(central, "--closed-before", "2999-01-01", "--yes")
     assert future.returncode == 2 and "in the future" in future.stderr
+    for odd in ("20190101", "2019-W01-1", "2019-1-1"):  # Python would read the first two; only YYYY-MM-DD is taken
+        loose = _retention(central, "--closed-before", odd, "--yes")
+        assert loose.returncode == 2 and "takes YYYY-MM-DD" in loose.stderr, odd
     assert old_case in central.cases() and old_intake in central.assessments()  # none of those removed anything
 
     done = _retention(central, "--closed-before", "2019-01-01", "--yes")

@@ -76,7 +76,7 @@ def assign_case(engine: Engine, *, site: str, reference: str, to: str, to_site: 
             (table, [r.id for r in connection.execute(select(table.c.id).where(table.c.case_id == row.id))])
             for table in _children
         ]
-        moved = row.case_manager != to
+        moved = row.case_manager != to or target != site  # the old holder, or the old site's supervisors, lose it
         count = 1 + moved + sum(len(ids) for _, ids in child_ids)
         seq = db.next_seqs(connection, count, now=now)
         connection.execute(
@@ -86,7 +86,13 @@ def assign_case(engine: Engine, *, site: str, reference: str, to: str, to_site: 
         if moved:
             connection.execute(
                 _moves.insert().values(
-                    id=str(uuid.uuid4()), case_id=row.id, from_user=row.case_manager, to_user=to, at=now, seq=seq
+                    id=str(uuid.uuid4()),
+                    case_id=row.id,
+                    from_user=row.case_manager,
+                    to_user=to,
+                    from_site=site if target != site else None,
+                    at=now,
+                    seq=seq,
                 )
             )
             seq += 1

@@ -56,6 +56,16 @@ def visible_cases(device: Device) -> ColumnElement[bool]:
     return false()
 
 
+def moved_away(device: Device) -> ColumnElement[bool]:
+    """Moves that took a case from this device's user: from them (a case manager), or from their sites."""
+    user = device.user
+    if user.role is Role.CASE_MANAGER:
+        return _moves.c.from_user == user.username
+    if user.role is Role.SUPERVISOR:
+        return _moves.c.from_site.in_(user.sites)
+    return false()
+
+
 def visible_purges(device: Device) -> ColumnElement[bool]:
     """The cases removed under the retention policy that this device's user could read (their devices remove them)."""
     user = device.user
@@ -117,9 +127,7 @@ def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
             ),
             "moves": _page(
                 connection,
-                select(_moves)
-                .join(_cases, joined == _moves.c.case_id)
-                .where(_moves.c.from_user == device.user.username, ~visible),
+                select(_moves).join(_cases, joined == _moves.c.case_id).where(moved_away(device), ~visible),
                 after,
                 head_seq,
                 limit,

@@ -181,13 +181,16 @@ class ConflictRow(CentralModel, table=True):
 
 
 class CaseMoveRow(CentralModel, table=True):
-    """A case reassigned from one case manager to another: the old device removes it once its work is in."""
+    """A case reassigned to another case manager or site: the old case manager's device, and the old site's
+    supervisors' devices, remove it (once their work on it is in)."""
 
     __tablename__ = "case_moves"
     id: str = Field(primary_key=True)
     case_id: str = Field(foreign_key="cases.id", index=True)
     from_user: str = Field(index=True)
     to_user: str
+    from_site: str | None = Field(default=None, nullable=True)
+    """The site it left (None: moves recorded before sites were, and moves within a site)."""
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     seq: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
 

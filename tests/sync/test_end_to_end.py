@@ -312,3 +312,24 @@ def test_a_case_moved_to_a_synced_laptop_brings_its_work_log(central: Central, t
         assert len(work_log(tx, case_id)) == 1
     assert case_id in local_cases(receiving)
     assert_converged(central, receiving)
+
+
+def test_a_case_moved_to_another_site_leaves_the_old_sites_supervisors(central: Central, tmp_path: Path) -> None:
+    """Moved from Essex to Kent (same case manager or another): the Essex supervisor's laptop removes it, the Kent
+    supervisor's gets it."""
+    central.user("cm1")
+    central.user("sup", Role.SUPERVISOR, ["Essex"])
+    central.user("sup_kent", Role.SUPERVISOR, ["Kent"])
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = work_on_a_case(laptop)
+    sync(laptop)
+    essex, kent = new_device(central, tmp_path, "sup"), new_device(central, tmp_path, "sup_kent")
+    sync(essex)
+    sync(kent)
+    assert case_id in local_cases(essex) and case_id not in local_cases(kent)
+    assign_case(central.engine, site="Essex", reference="DRV-0001", to="cm1", to_site="Kent")
+    sync(essex)
+    sync(kent)
+    assert case_id not in local_cases(essex) and case_id in local_cases(kent)
+    sync(laptop)
+    assert local_cases(laptop)[case_id]["site"] == "Kent"  # its case manager keeps it, at its new site

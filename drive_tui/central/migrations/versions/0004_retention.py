@@ -1,5 +1,6 @@
-"""Retention: cases removed after their time (``drive-tui server retention``) leave only their id and who could hold
-them, for the devices to remove them too, and their records' ids; each run is recorded by its counts.
+"""Retention, and moves between sites. Cases removed after their time (``drive-tui server retention``) leave only
+their id and who could hold them, for the devices to remove them too, and their records' ids; each run is recorded
+by its counts. A move records the site a case left, so that site's supervisors' devices remove it.
 
 Revision ID: 0004
 Revises: 0003
@@ -20,6 +21,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("case_moves", sa.Column("from_site", sa.String(), nullable=True))
     op.create_table(
         "purged_cases",
         sa.Column("case_id", sa.String(), nullable=False),
@@ -49,6 +51,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("case_moves", "from_site")
     op.drop_table("purges")
     op.drop_index(op.f("ix_purged_records_case_id"), "purged_records")
     op.drop_table("purged_records")

@@ -25,6 +25,7 @@ from drive_tui.central.intake import Incoming, Malformed, Unparsed, fingerprint,
 from drive_tui.central.people import Device, record_refusal, touch
 from drive_tui.central.rules import DRAFT, HELD_PREFIX, KINDS, PURGED, SUBMITTED, Forbidden, Held, Rejected, Work
 from drive_tui.central.tables import (
+    AccessRow,
     AssessmentRow,
     CaseMoveRow,
     CaseRow,
@@ -65,6 +66,7 @@ _moves = CaseMoveRow.__table__  # type: ignore[attr-defined]
 _changes = ChangeRow.__table__  # type: ignore[attr-defined]
 _devices = DeviceRow.__table__  # type: ignore[attr-defined]
 _work_log = WorkLogRow.__table__  # type: ignore[attr-defined]
+_access = AccessRow.__table__  # type: ignore[attr-defined]
 _purged = PurgedCaseRow.__table__  # type: ignore[attr-defined]
 _purged_records = PurgedRecordRow.__table__  # type: ignore[attr-defined]
 
@@ -192,6 +194,11 @@ def _load(
             _changes.c.device_id == device.id, condition, _changes.c.op == Operation.CASE_CREATE
         )
         created_here.update(connection.execute(query).scalars())
+    pulled_here: set[str] = set()
+    if moved_away:  # which of them this device was sent, by the access log of its pulls (few rows, and rarely read)
+        query = select(_access.c.case_ids).where(_access.c.device_id == device.id, _access.c.action == "pull")
+        for case_ids_read in connection.execute(query).scalars():
+            pulled_here.update(set(case_ids_read) & set(moved_away))
     taken = {(case["site"], case["reference"]): case_id for case_id, case in cases.items()}
     for condition in db.among(connection, _cases.c.reference, references):
         query = select(_cases.c.id, _cases.c.site, _cases.c.reference).where(condition)
@@ -205,6 +212,7 @@ def _load(
         conflicts=conflicts,
         moved_away=moved_away,
         created_here=created_here,
+        pulled_here=pulled_here,
         references=taken,
         looked_up=references,
         slots=slots,

@@ -110,6 +110,8 @@ class Work:
     """Case id → sequence number and time of its latest move away from this user (the server's record)."""
     created_here: set[str]
     """Cases this device itself created (the server's record of its changes)."""
+    pulled_here: set[str]
+    """Of the cases moved away from this user, those this device was sent (the server's access log of its pulls)."""
     references: dict[tuple[str, str], str]
     """(site, reference) → case id, for every reference the batch may claim: references are unique per site."""
     slots: dict[tuple[str, str, str], str]
@@ -176,7 +178,7 @@ class Work:
         if moved is None or self.writer != self.user:
             raise Forbidden(NOT_YOURS)
         seq, at = moved
-        held_it = self.device.enrolled_at < at and (self.device.pulled_seq > 0 or case_id in self.created_here)
+        held_it = self.device.enrolled_at < at and (case_id in self.pulled_here or case_id in self.created_here)
         if not held_it:
             raise Forbidden(NOT_YOURS)
         if self.device.pulled_seq >= seq:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from drive_tui.central.assign import assign_case
 from drive_tui.central.people import issue_code, list_devices, revoke
 from drive_tui.store.cases import create_case
 from drive_tui.store.errors import Conflict
@@ -215,3 +216,23 @@ def test_malformed_payloads_are_rejected_and_kept_not_a_server_error(central: Ce
     assert [r["outcome"] for r in answer.json()["results"]] == ["rejected"] * 7
     assert central.cases() == before  # nothing applied
     assert central.change_count() == 17 + 7  # but every change is held (quarantined with its payload)
+
+
+def test_a_spare_laptop_that_never_held_a_moved_case_cannot_write_into_it(central: Central, tmp_path: Path) -> None:
+    """Work on a case moved away is applied (or held) only from a laptop that held the case — one that was sent it
+    by a pull, or created it — not from any laptop of its old case manager that has ever pulled at all."""
+    central.user("cm1")
+    central.user("cm2")
+    laptop = new_device(central, tmp_path, "cm1")
+    work_on_a_case(laptop)
+    sync(laptop)
+    spare = new_device(central, tmp_path, "cm1", name="spare")
+    with http_client(central, spare) as http:  # one pull of one row: it has pulled, but not the case made next
+        assert http.post("/v1/pull", json={"cursor": {"seq": 0, "stamp": ""}, "limit": 1}).status_code == 200
+    later, _ = work_on_a_case(laptop, "DRV-0002")
+    sync(laptop)
+    assign_case(central.engine, site="Essex", reference="DRV-0002", to="cm2")
+    with http_client(central, spare) as http:
+        forged = http.post("/v1/push", json={"changes": [_change(later, {"service_user.age": {"old": 34, "new": 60}})]})
+    assert forged.status_code == 403
+    assert central.cases()[later]["service_user"]["age"] == 34 and central.cases()[later]["case_manager"] == "cm2"

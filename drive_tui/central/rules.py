@@ -243,6 +243,7 @@ class Work:
         profile = change.payload.profile.model_copy(update={"case_manager": self.writer})
         if profile.site not in self.device.user.sites:
             raise Rejected("cases are created only at your own sites: ask an administrator to add the site")
+        self._dated_by_today(profile)
         self._claim_reference(change.entity_id, profile.site, profile.reference)
         data = profile.model_dump(mode="json")
         self.cases[change.entity_id] = {
@@ -330,8 +331,17 @@ class Work:
         self._mark("cases", case["id"])
         return ChangeOutcome.APPLIED
 
+    def _dated_by_today(self, profile: CaseProfile) -> None:
+        """A case is not allocated, or closed, after today (anywhere on Earth): a date the server's clock refutes."""
+        today = latest_today(self.now)
+        if profile.allocated_on > today:
+            raise Rejected("the case is allocated after today")
+        if profile.closed_on is not None and profile.closed_on > today:
+            raise Rejected("the case is closed after today")
+
     def _store_profile(self, case: dict[str, Any], merged: dict[str, Any], at: datetime) -> None:
         profile = CaseProfile.model_validate_json(to_json(merged), strict=True)  # as strictly as the wire: "50" ≠ 50
+        self._dated_by_today(profile)
         if profile.reference != case["reference"]:
             self._claim_reference(case["id"], profile.site, profile.reference)
         data = profile.model_dump(mode="json")

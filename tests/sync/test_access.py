@@ -236,3 +236,25 @@ def test_a_spare_laptop_that_never_held_a_moved_case_cannot_write_into_it(centra
         forged = http.post("/v1/push", json={"changes": [_change(later, {"service_user.age": {"old": 34, "new": 60}})]})
     assert forged.status_code == 403
     assert central.cases()[later]["service_user"]["age"] == 34 and central.cases()[later]["case_manager"] == "cm2"
+
+
+def test_a_case_is_not_allocated_or_closed_after_today(central: Central, tmp_path: Path) -> None:
+    """Dates the server's clock refutes are refused change by change: a case allocated in 2099 could never have work
+    logged on it, and one closed in the future would fall due under the retention policy when the laptop chose."""
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = work_on_a_case(laptop)
+    sync(laptop)
+    with http_client(central, laptop) as http:
+        answers = [
+            http.post("/v1/push", json={"changes": [_change(case_id, changes)]}).json()["results"][0]
+            for changes in (
+                {"allocated_on": {"old": "2026-01-05", "new": "2099-01-01"}},
+                {"status": {"old": "open", "new": "closed"}, "closed_on": {"old": None, "new": "2099-01-01"}},
+            )
+        ]
+    assert [(a["outcome"], a["reason"]) for a in answers] == [
+        ("rejected", "the case is allocated after today"),
+        ("rejected", "the case is closed after today"),
+    ]
+    assert central.cases()[case_id]["allocated_on"].isoformat() == "2026-01-05"

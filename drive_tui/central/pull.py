@@ -46,34 +46,33 @@ _work_log = WorkLogRow.__table__  # type: ignore[attr-defined]
 _purged = PurgedCaseRow.__table__  # type: ignore[attr-defined]
 
 
-def visible_cases(device: Device) -> ColumnElement[bool]:
-    """The cases this device's user may read."""
+def _by_role(device: Device, manager: ColumnElement[Any], sites: ColumnElement[Any]) -> ColumnElement[bool]:
+    """``manager`` is this case manager, or ``sites`` one of this supervisor's sites; nothing for an administrator
+    (whose device holds no case data)."""
     user = device.user
     if user.role is Role.CASE_MANAGER:
-        return _cases.c.case_manager == user.username
+        return manager == user.username
     if user.role is Role.SUPERVISOR:
-        return _cases.c.site.in_(user.sites)
+        return sites.in_(user.sites)
     return false()
+
+
+def visible_cases(device: Device) -> ColumnElement[bool]:
+    """The cases this device's user may read."""
+    return _by_role(device, _cases.c.case_manager, _cases.c.site)
 
 
 def moved_away(device: Device) -> ColumnElement[bool]:
     """Moves that took a case from this device's user: from them (a case manager), or from their sites."""
-    user = device.user
-    if user.role is Role.CASE_MANAGER:
-        return _moves.c.from_user == user.username
-    if user.role is Role.SUPERVISOR:
-        return _moves.c.from_site.in_(user.sites)
-    return false()
+    return _by_role(device, _moves.c.from_user, _moves.c.from_site)
 
 
 def visible_purges(device: Device) -> ColumnElement[bool]:
-    """The cases removed under the retention policy that this device's user could read (their devices remove them)."""
-    user = device.user
-    if user.role is Role.CASE_MANAGER:  # every case manager the case had, not only its last
-        return (_purged.c.holder_kind == "case_manager") & (_purged.c.holder == user.username)
-    if user.role is Role.SUPERVISOR:
-        return (_purged.c.holder_kind == "site") & _purged.c.holder.in_(user.sites)
-    return false()
+    """The cases removed under the retention policy that this device's user could hold (their devices remove them):
+    every case manager a case had, not only its last, and its site."""
+    kind = _purged.c.holder_kind
+    is_holder = _by_role(device, _purged.c.holder, _purged.c.holder)
+    return is_holder & (kind == ("case_manager" if device.user.role is Role.CASE_MANAGER else "site"))
 
 
 def _page(connection: Connection, query: Any, after: int, upto: int, limit: int, seq: Any) -> list[dict[str, Any]]:

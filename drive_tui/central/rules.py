@@ -284,10 +284,17 @@ class Work:
                 _set_path(merged, path, values.new)
                 outcome = ChangeOutcome.APPLIED if outcome is ChangeOutcome.DUPLICATE else outcome
             else:
+                self._valid_in_place(merged, path, values.new)  # a conflict offers only a value the case could hold
                 self._open_conflict(case["id"], path, current, values.new, change)
                 outcome = ChangeOutcome.CONFLICT
         self._store_profile(case, merged, change.at)
         return outcome
+
+    def _valid_in_place(self, profile: dict[str, Any], path: str, value: Any) -> None:
+        """Raise (so the change is rejected) unless ``value`` at ``path`` leaves a valid profile."""
+        trial = copy.deepcopy(profile)
+        _set_path(trial, path, value)
+        self._dated_by_today(CaseProfile.model_validate_json(to_json(trial), strict=True))
 
     def _case_add_victim(self, change: CaseAddVictim) -> ChangeOutcome:
         case = self._writable_case(change.entity_id)

@@ -258,3 +258,26 @@ def test_a_case_is_not_allocated_or_closed_after_today(central: Central, tmp_pat
         ("rejected", "the case is closed after today"),
     ]
     assert central.cases()[case_id]["allocated_on"].isoformat() == "2026-01-05"
+
+
+def test_a_conflict_offers_only_a_value_the_case_could_hold(central: Central, tmp_path: Path) -> None:
+    """An edit whose old value no longer matches opens a conflict for someone to settle — but only with a value
+    the case could take: one that could never be stored is refused like any invalid edit, and no one is shown it."""
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = work_on_a_case(laptop)
+    sync(laptop)
+    stale = {"old": "SOMETHING-ELSE"}
+    with http_client(central, laptop) as http:
+        answers = [
+            http.post("/v1/push", json={"changes": [_change(case_id, {path: {**stale, "new": new}})]}).json()
+            for path, new in (
+                ("reference", "R" * 121),
+                ("service_user", {"gender": "man", "age": 34, "employment": "unemployed", "extra": "SENTINEL"}),
+                ("service_user.age", 35),  # a valid value: a conflict is opened
+            )
+        ]
+    assert [a["results"][0]["outcome"] for a in answers] == ["rejected", "rejected", "conflict"]
+    with central.engine.connect() as connection:
+        offered = connection.execute(text("SELECT field, incoming_value FROM conflicts")).all()
+    assert [(field, value) for field, value in offered] == [("service_user.age", 35)]

@@ -62,7 +62,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         self._columns: tuple[int, bool] | None = None
         self._shown: tuple[object, ...] | None = None
         """The store's version (``read_version``) behind the rows shown; None until read through the store."""
-        self._rest: list[tuple[str, list[Cell]]] = []
+        self._rest: list[CaseloadRow] = []
         """Rows still to go into the table after its first frame (``FIRST_ROWS``)."""
         self._select_after_rest: str | None = None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Engine,
@@ -137,12 +138,12 @@ def server_id(connection: Connection) -> str:
 
 
 def head(connection: Connection) -> tuple[int, str]:
-    """The newest commit's sequence number and stamp (0, "" when nothing has been written)."""
-    seq = int(connection.execute(select(_meta.c.value).where(_meta.c.key == "head")).scalar_one())
-    if seq == 0:
-        return 0, ""
-    stamp = connection.execute(select(_commits.c.stamp).where(_commits.c.seq_high == seq)).scalar_one()
-    return seq, stamp
+    """The newest commit's sequence number and stamp (0, "" when nothing has been written), in one query."""
+    joined = _meta.outerjoin(_commits, _commits.c.seq_high == cast(_meta.c.value, BigInteger))
+    value, stamp = connection.execute(
+        select(_meta.c.value, _commits.c.stamp).select_from(joined).where(_meta.c.key == "head")
+    ).one()
+    return int(value), stamp or ""
 
 
 def stamp_of(connection: Connection, seq: int) -> str | None:
@@ -151,9 +152,9 @@ def stamp_of(connection: Connection, seq: int) -> str | None:
     return connection.execute(query).scalar_one_or_none()
 
 
-def current_head(connection: Connection) -> int:
-    """The newest committed sequence number, without waiting for the lock (what a transaction has seen so far)."""
-    return int(connection.execute(select(_meta.c.value).where(_meta.c.key == "head")).scalar_one())
+def head_value() -> Any:
+    """The newest committed sequence number, as a column expression to read beside others (no lock)."""
+    return cast(select(_meta.c.value).where(_meta.c.key == "head").scalar_subquery(), BigInteger)
 
 
 def lock_head(connection: Connection) -> int:

@@ -303,7 +303,9 @@ def touch(
     accepted: int = 0,
     pulled_seq: int | None = None,
     wipe_ordered: bool = False,
-) -> None:
+) -> int:
+    """Record that the device was seen (and synced, pulled to ``pulled_seq``, sent ``accepted`` more changes);
+    returns how many changes the store now holds from it."""
     now = datetime.now(UTC)
     values: dict[str, object] = {"last_seen_at": now}
     if synced:
@@ -317,6 +319,7 @@ def touch(
             else func.max(_devices.c.pulled_seq, pulled_seq)
         )
     query = update(_devices).where(_devices.c.id == device_id)
-    connection.execute(query.values(**values))
+    accepted_now = connection.execute(query.values(**values).returning(_devices.c.accepted_changes)).scalar_one()
     if wipe_ordered:
         connection.execute(query.where(_devices.c.wipe_ordered_at.is_(None)).values(wipe_ordered_at=now))
+    return int(accepted_now)

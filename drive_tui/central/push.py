@@ -376,8 +376,7 @@ def _apply(
     SQLite the transaction holds the store's write lock from its start (``BEGIN IMMEDIATE``): nothing can change."""
     with engine.begin() as connection:
         concurrent = connection.dialect.name == "postgresql"
-        before = db.current_head(connection) if concurrent else 0
-        accepted = _accepted(connection, device)
+        before, accepted = _seen(connection, device) if concurrent else (0, 0)
         try:
             decision = _decide(connection, device, firsts, forms, now, nul_possible) if concurrent else None
         except Forbidden:
@@ -391,10 +390,7 @@ def _apply(
         work, results, records, _ = decision
         _write(connection, work, now)
         _insert(connection, _changes, records)
-        touch(connection, device.id, synced=True, accepted=len(records))
-        accepted_total = connection.execute(
-            select(_devices.c.accepted_changes).where(_devices.c.id == device.id)
-        ).scalar_one()
+        accepted_total = touch(connection, device.id, synced=True, accepted=len(records))
     seen: set[str] = set()
     ordered = []
     for change_id in ids:
@@ -473,9 +469,17 @@ def _decide(
     return work, results, records, read
 
 
-def _accepted(connection: Connection, device: Device) -> int:
-    """How many changes the store holds from this device: every push that records one moves it."""
-    return connection.execute(select(_devices.c.accepted_changes).where(_devices.c.id == device.id)).scalar_one()
+def _accepted(device: Device) -> Any:
+    """How many changes the store holds from this device (a column expression): every push that records one moves
+    it, so a push of this device committed meanwhile shows in it."""
+    return select(_devices.c.accepted_changes).where(_devices.c.id == device.id).scalar_subquery()
+
+
+def _seen(connection: Connection, device: Device) -> tuple[int, int]:
+    """The newest committed sequence number and this device's count of changes, as this transaction sees them now
+    (no lock): what ``_changed_since`` compares with later."""
+    head, accepted = connection.execute(select(db.head_value(), _accepted(device))).one()
+    return int(head), int(accepted)
 
 
 def _changed_since(connection: Connection, seen: int, read: ReadSet, device: Device, accepted: int) -> bool:
@@ -483,8 +487,6 @@ def _changed_since(connection: Connection, seen: int, read: ReadSet, device: Dev
     or looked for, a record of one of its cases, a reference it checked — or this device's own changes (a retry
     racing its original). Every such write carries a sequence number above ``seen``: commits are numbered in order
     under the lock held now. One query, answered from the ``seq`` indexes (few rows are that new)."""
-    if _accepted(connection, device) != accepted:
-        return True
 
     def any_of(column: Any, values: set[str]) -> Any:
         return or_(false(), *db.among(connection, column, values))
@@ -501,5 +503,6 @@ def _changed_since(connection: Connection, seen: int, read: ReadSet, device: Dev
         (_moves, any_of(_moves.c.case_id, read.case_ids)),
         (_purged, any_of(_purged.c.case_id, read.case_ids)),  # removed under the retention policy meanwhile
     ]
-    query = select(or_(*(exists().where(table.c.seq > seen, condition) for table, condition in touched)))
+    touched_any = (exists().where(table.c.seq > seen, condition) for table, condition in touched)
+    query = select(or_(_accepted(device) != accepted, *touched_any))
     return bool(connection.execute(query).scalar_one())

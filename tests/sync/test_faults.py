@@ -5,12 +5,15 @@ again and the central and local stores hold the same contents, with no change ap
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 import threading
+import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -159,6 +162,16 @@ def test_one_batch_sent_eight_times_at_once_is_applied_once(central: Central, tm
     assert report.duplicates == made
     assert_converged(central, laptop)
     assert_each_change_once(central, laptop)
+
+    # A batch that writes no record at all — its one change malformed, refused — raced the same way: recorded once.
+    refused = {"change_id": str(uuid.uuid4()), "at": datetime.now(UTC).isoformat(), "entity": "work_log",
+               "entity_id": str(uuid.uuid4()), "op": "work_log.record",
+               "payload": {"entry": "not an entry"}}  # fmt: skip
+    body = json.dumps({"changes": [refused]}).encode()
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(push, range(8)))
+    assert Counter(answer[refused["change_id"]] for answer in answers) == {"rejected": 1, "duplicate": 7}
+    assert central.change_count() == made + 1
 
 
 @ALSO_WITH_TWO_WORKERS

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 ONE_WORKER_ON_SQLITE = (
-    "the embedded SQLite store takes one writer at a time, so it is served by one worker: "
-    "more would only queue on its lock (use PostgreSQL to scale out)"
+    "the embedded SQLite store takes one writer at a time: more workers would only queue on its lock "
+    "(use PostgreSQL to scale out)"
 )
 
 

@@ -4,7 +4,7 @@ carries a device token; every refusal is an ``ErrorBody``. Nothing here logs req
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -224,14 +224,14 @@ def create_app(
                 ": update drive-tui",
             )
 
-    def authenticated(authorization: str | None, *, seen: bool) -> Device:
+    def token_of(authorization: str | None) -> str:
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Refusal(401, ErrorCode.UNAUTHENTICATED, "no device token: enrol this device first")
-        with engine.begin() as connection:
-            found = authenticate(connection, token)
-            if found is not None and seen:
-                touch(connection, found.id, synced=False)
+        return token
+
+    def judged(found: Device | None) -> Device:
+        """The device a token names, if it may still sync; else the refusal that says why."""
         if found is None or not found.user.active:
             raise Refusal(401, ErrorCode.UNAUTHENTICATED, "this device token is not valid: enrol again")
         if found.state is DeviceState.LOST:
@@ -248,14 +248,23 @@ def create_app(
             )
         return found
 
-    def device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
-        found = authenticated(authorization, seen=False)
-        note(request, device=found.id, user=found.user.username)
-        return found
+    single_reads = engine.execution_options(isolation_level="AUTOCOMMIT")  # one statement, no BEGIN nor ROLLBACK
 
-    def visiting(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
-        """The device, its visit recorded: every sync starts with hello (a push records its sync itself)."""
-        found = authenticated(authorization, seen=True)
+    def authenticated(authorization: str | None) -> Device:
+        token = token_of(authorization)
+        with single_reads.connect() as connection:
+            return judged(authenticate(connection, token))
+
+    def standing(authorization: str | None) -> Callable[[Connection], Device]:
+        """The device as it stands in the transaction that acts for it (push, pull): a client may send its body as
+        slowly as it likes, and a device reported lost, or a user's sites changed, since its headers came must
+        count — up to the moment of the write, not only until the body is in."""
+        token = token_of(authorization)
+        return lambda connection: judged(authenticate(connection, token))
+
+    def device(request: Request, authorization: Annotated[str | None, Header()] = None) -> Device:
+        """The device, checked before its body is read: nothing is read from a client without a valid token."""
+        found = authenticated(authorization)
         note(request, device=found.id, user=found.user.username)
         return found
 
@@ -322,13 +331,17 @@ def create_app(
         )
 
     @app.get("/v1/hello", **route)
-    def get_hello(found: Annotated[Device, Depends(visiting)]) -> HelloResponse:
-        if found.state is DeviceState.RETIRED:  # told to wipe now: it may finish this sync's push, no more
-            with engine.begin() as connection:
-                touch(connection, found.id, synced=False, wipe_ordered=True)
-        with engine.connect() as connection:
+    def get_hello(request: Request, authorization: Annotated[str | None, Header()] = None) -> HelloResponse:
+        """Every sync starts here: the device's visit is recorded, and the store's identity and head given, in one
+        transaction."""
+        token = token_of(authorization)
+        with engine.begin() as connection:
+            found = judged(authenticate(connection, token))
+            # told to wipe now, if retired: it may finish this sync's push, no more
+            touch(connection, found.id, synced=False, wipe_ordered=found.state is DeviceState.RETIRED)
             identity = db.server_id(connection)
             seq, stamp = db.head(connection)
+        note(request, device=found.id, user=found.user.username)
         return HelloResponse(
             protocol=PROTOCOL_VERSION,
             server_id=identity,
@@ -349,14 +362,20 @@ def create_app(
         raw: Request, found: Annotated[Device, Depends(device)], authorization: Annotated[str | None, Header()] = None
     ) -> Response:
         body = await raw.body()
-        found = await run_in_threadpool(authenticated, authorization, seen=False)  # as it stands now (see pull)
         timings: dict[str, float] = {}
         try:
             changes = parse_push(body)
             # A retired device may still push: unsynced work is never destroyed by a retire.
             async with pushing:
                 answer = await run_in_threadpool(
-                    apply_push, engine, found, changes, forms, nul_possible=b"\\u0000" in body, timings=timings
+                    apply_push,
+                    engine,
+                    found,
+                    changes,
+                    forms,
+                    nul_possible=b"\\u0000" in body,
+                    timings=timings,
+                    standing=standing(authorization),
                 )
         except Malformed as exc:
             raise Refusal(422, ErrorCode.INVALID, f"malformed request: {exc}") from None
@@ -379,12 +398,9 @@ def create_app(
     async def post_pull(
         raw: Request, found: Annotated[Device, Depends(active)], authorization: Annotated[str | None, Header()] = None
     ) -> Response:
-        body = await raw.body()
-        # The device and its user as they stand once the body is in, not as when its headers came: a client may send
-        # a body as slowly as it likes, and a device reported lost, or a user's sites changed, meanwhile must count.
-        found = active(await run_in_threadpool(authenticated, authorization, seen=False))
-        request = _parse(PullRequest, body)
-        answer = await run_in_threadpool(pull, engine, found, request)
+        request = _parse(PullRequest, await raw.body())
+        judge = standing(authorization)
+        answer = await run_in_threadpool(pull, engine, found, request, standing=lambda c: active(judge(c)))
         sent = (answer.cases, answer.assessments, answer.reviews, answer.conflicts, answer.work_log)
         note(raw, rows=sum(len(rows) for rows in sent))
         return Response(answer.model_dump_json(), media_type="application/json")

@@ -167,9 +167,14 @@ def lock_head(connection: Connection) -> int:
 
 def next_seqs(connection: Connection, count: int, *, now: datetime) -> int:
     """Reserve ``count`` sequence numbers for this transaction; returns the first. Holds the head lock to commit."""
-    current = lock_head(connection)
-    high = current + count
-    connection.execute(update(_meta).where(_meta.c.key == "head").values(value=str(high)))
+    moved = (
+        update(_meta)
+        .where(_meta.c.key == "head")
+        .values(value=cast(cast(_meta.c.value, BigInteger) + count, String))
+        .returning(_meta.c.value)
+    )
+    high = int(connection.execute(moved).scalar_one())  # the update takes the row's lock, if not already held
+    current = high - count
     connection.execute(_commits.insert().values(seq_high=high, seq_low=current + 1, stamp=uuid.uuid4().hex, at=now))
     return current + 1
 

@@ -7,6 +7,7 @@ no case data. Every pull that returns case data is written to the access log (us
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,10 +81,15 @@ def _page(connection: Connection, query: Any, after: int, upto: int, limit: int,
     return [dict(row) for row in connection.execute(query).mappings()]
 
 
-def pull(engine: Engine, device: Device, request: PullRequest) -> PullResponse:
-    """One page of changes after ``request.cursor``, read from one consistent snapshot."""
+def pull(
+    engine: Engine, device: Device, request: PullRequest, *, standing: Callable[[Connection], Device] | None = None
+) -> PullResponse:
+    """One page of changes after ``request.cursor``, read from one consistent snapshot. ``standing`` judges the
+    device again in that snapshot (raising to refuse), so what is sent is what its user may see at that moment."""
     limit = request.limit
     with db.snapshot(engine) as connection:
+        if standing is not None:
+            device = standing(connection)
         head_seq, head_stamp = db.head(connection)
         after, reset = request.cursor.seq, False
         if after > 0 and db.stamp_of(connection, after) != request.cursor.stamp:

@@ -10,7 +10,7 @@ stored); every other outcome is per change, and nothing a device sends can make 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -332,6 +332,7 @@ def apply_push(
     *,
     nul_possible: bool = True,
     timings: dict[str, float] | None = None,
+    standing: Callable[[Connection], Device] | None = None,
 ) -> PushResponse:
     """Apply a batch in one transaction. Raises Forbidden (nothing stored, the refusal logged) if any change breaks
     an access rule, Malformed if one change id comes twice with different contents. ``timings`` gets
@@ -339,7 +340,11 @@ def apply_push(
 
     A change whose text holds U+0000 is rejected: PostgreSQL cannot store it, and its refusal would quote the row
     in an error (case data in the server's log). ``nul_possible=False`` — the request's JSON has no ``\\u0000``
-    escape — spares looking through every payload."""
+    escape — spares looking through every payload.
+
+    ``standing`` judges the device again, as it stands in the batch's own transaction, before anything is read for
+    it (raising to refuse): a device reported lost, or its user's sites changed, while the batch was on its way
+    counts."""
     now = datetime.now(UTC)
     ids = [change.change_id for change in changes]
     firsts: dict[str, Incoming] = {}
@@ -348,7 +353,9 @@ def apply_push(
         if first is not change and fingerprint(first) != fingerprint(change):
             raise Malformed("one change id is used twice in this batch for different changes")
     try:
-        return _apply(engine, device, ids, firsts, forms, now, nul_possible, {} if timings is None else timings)
+        return _apply(
+            engine, device, ids, firsts, forms, now, nul_possible, {} if timings is None else timings, standing
+        )
     except Forbidden as exc:
         with engine.begin() as connection:
             record_refusal(
@@ -366,6 +373,7 @@ def _apply(
     now: datetime,
     nul_possible: bool,
     timings: dict[str, float],
+    standing: Callable[[Connection], Device] | None,
 ) -> PushResponse:
     """Decide every change, then take the commit log's lock and write.
 
@@ -375,6 +383,8 @@ def _apply(
     decision rested on (``ReadSet``, ``_changed_since``): if so it is decided again, under the lock, as if alone. On
     SQLite the transaction holds the store's write lock from its start (``BEGIN IMMEDIATE``): nothing can change."""
     with engine.begin() as connection:
+        if standing is not None:
+            device = standing(connection)
         concurrent = connection.dialect.name == "postgresql"
         before, accepted = _seen(connection, device) if concurrent else (0, 0)
         try:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from drive_tui.central import api
 from drive_tui.central.people import issue_code, list_devices, revoke
 from drive_tui.store.assessments import save_draft_answer, start_assessment
 from drive_tui.store.cases import create_case, update_case
@@ -184,4 +185,38 @@ def test_a_device_reported_lost_while_its_body_is_on_the_way_is_refused(central:
         refusal = json.loads(answer.read())
         connection.close()
         assert answer.status == 403 and refusal["code"] == "device_lost" and refusal["wipe"], refusal
+    assert central.cases()[case_id]["service_user"]["age"] != 51
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_device_reported_lost_after_its_body_is_in_is_refused_by_the_transaction_that_would_act_for_it(
+    central: Central, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Authority is judged again inside the push's own transaction and the pull's own snapshot: a report that lands
+    while the body is being parsed — after the last look outside them — still counts, and nothing is written or
+    sent."""
+    central.user("cm1")
+    laptop = new_device(central, tmp_path, "cm1")
+    case_id, _ = work_on_a_case(laptop)
+    sync(laptop)
+    with laptop.transaction() as tx:
+        update_case(tx, case_id, {"service_user.age": 51})
+        body = encode_push(row[1:] for row in outbox_batch(tx, 100))
+    (device,) = list_devices(central.engine)
+
+    def reported_lost_first(parse):  # type: ignore[no-untyped-def]
+        def parsing(*args):  # type: ignore[no-untyped-def]
+            revoke(central.engine, device.id, DeviceState.LOST)
+            return parse(*args)
+
+        return parsing
+
+    monkeypatch.setattr(api, "parse_push", reported_lost_first(api.parse_push))
+    monkeypatch.setattr(api, "_parse", reported_lost_first(api._parse))
+    with http_client(central, laptop) as client:
+        pushed = client.post("/v1/push", content=body, headers={"Content-Type": "application/json"})
+        pulled = client.post("/v1/pull", json={"cursor": {"seq": 0, "stamp": ""}})
+    for answer in (pushed, pulled):
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["code"] == "device_lost" and answer.json()["wipe"]
     assert central.cases()[case_id]["service_user"]["age"] != 51

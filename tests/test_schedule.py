@@ -1,10 +1,12 @@
 """The assessment schedule: due dates, what is next, what is overdue, early closure."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from drive_tui.domain.schedule import SlotState, add_months, case_schedule, due_dates
+from drive_tui.domain.schedule import SlotState, add_months, case_schedule, due_dates, is_behind, next_due
 from drive_tui.domain.vocab import Timepoint as T
 
 
@@ -93,3 +95,40 @@ def test_amended_wins_over_submitted() -> None:
 def test_negative_grace_is_refused() -> None:
     with pytest.raises(ValueError, match="grace"):
         case_schedule(allocated_on=date(2026, 1, 5), today=date(2026, 1, 5), grace_days=-1)
+
+
+timepoints = st.sets(st.sampled_from(list(T)))
+
+
+@given(
+    allocated_on=st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+    days_on=st.integers(-30, 500),
+    submitted=timepoints,
+    amended=timepoints,
+    drafts=timepoints,
+    closed=st.booleans(),
+    grace_days=st.integers(0, 60),
+)
+def test_the_next_due_date_and_being_behind_agree_with_the_whole_schedule(
+    allocated_on: date,
+    days_on: int,
+    submitted: set[T],
+    amended: set[T],
+    drafts: set[T],
+    closed: bool,
+    grace_days: int,
+) -> None:
+    """The caseload orders and counts 2,000 cases from these two alone, before any whole schedule is worked out."""
+    today = allocated_on + timedelta(days=days_on)
+    schedule = case_schedule(
+        allocated_on=allocated_on,
+        today=today,
+        submitted=submitted,
+        amended=amended,
+        drafts=drafts,
+        closed=closed,
+        grace_days=grace_days,
+    )
+    due = next_due(allocated_on=allocated_on, done=submitted | amended, closed=closed)
+    assert due == (schedule.next.due_on if schedule.next else None)
+    assert is_behind(due, today=today, grace_days=grace_days) == bool(schedule.overdue)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -129,3 +130,20 @@ def case_schedule(
     pending = (SlotState.DRAFT, SlotState.OVERDUE, SlotState.DUE, SlotState.NOT_DUE)
     next_slot = None if finished else next((s for s in slots if s.state in pending), None)
     return CaseSchedule(tuple(slots), next_slot, frozenset(late))
+
+
+def next_due(*, allocated_on: date, done: AbstractSet[Timepoint], closed: bool) -> date | None:
+    """When the next assessment is due — ``case_schedule(...).next.due_on`` without the whole schedule: the first
+    timepoint not submitted, unless the case is finished. ``done``: the submitted and amended timepoints."""
+    if closed or Timepoint.CLOSURE in done:
+        return None
+    for timepoint, due_on in _due_dates(allocated_on):
+        if timepoint not in done:
+            return due_on
+    return None  # not reached: closure, at least, is not done
+
+
+def is_behind(next_due_on: date | None, *, today: date, grace_days: int = DEFAULT_GRACE_DAYS) -> bool:
+    """Whether a case has an overdue assessment (``case_schedule(...).overdue`` is not empty), from its next due date
+    alone: due dates come in order, so if any assessment not done is past its grace period, the next one is."""
+    return next_due_on is not None and (today - next_due_on).days > grace_days

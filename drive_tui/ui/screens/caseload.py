@@ -25,8 +25,9 @@ from drive_tui.ui.widgets.visit_badge import VisitBadge
 SORTS = ("due", "reference", "site", "status")
 
 FIRST_ROWS = 120
-"""Rows put in the table before its first frame, more than any terminal shows; the rest go in straight after it.
-Adding a row costs DataTable ~12 µs: 2,000 of them were ~25 ms of start-up the first frame need not wait for."""
+"""Rows put in the table before its first frame: twice the terminal's height (a screenful and a page more), at most
+this many; the rest go in straight after it. Adding a row costs DataTable ~12 µs and working out its cells as much
+again: 2,000 of them were ~25 ms of start-up that the first frame need not wait for."""
 
 
 if TYPE_CHECKING:
@@ -143,8 +144,9 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         if not columns[1]:
             table.add_column("Risk", key="risk", width=9)
         self._columns = columns
-        self._add_rows(table, shown[:FIRST_ROWS])
-        self._rest, self._select_after_rest = shown[FIRST_ROWS:], selected
+        first = min(FIRST_ROWS, 2 * self.app.size.height)
+        self._add_rows(table, shown[:first])
+        self._rest, self._select_after_rest = shown[first:], selected
         if self._rest:
             self.call_after_refresh(self._add_rest)
         else:
@@ -157,7 +159,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
             self._drawn[row.case.id] = tuple(cell.text for cell in cells)
 
     def _add_rest(self) -> None:
-        """The rows after the first ``FIRST_ROWS``, and the cursor back on the case it was on."""
+        """The rows after the first screenful or two, and the cursor back on the case it was on."""
         if not self._rest:
             return
         table = self.query_one("#cases", DataTable)

@@ -50,6 +50,17 @@ async def form_drawn(pilot) -> None:  # type: ignore[no-untyped-def]
     raise AssertionError("the form was never drawn in full")
 
 
+async def showing(pilot, kind: type, tries: int = 50) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until its screen is a ``kind`` — a screen that waits for the store or a worker comes a few
+    turns of its loop after the key (more on a busy machine) — then once more, so that it is drawn."""
+    for _ in range(tries):
+        await pilot.pause()
+        if isinstance(pilot.app.screen, kind):
+            await pilot.pause()
+            return
+    raise AssertionError(f"the app never showed a {kind.__name__}, but a {type(pilot.app.screen).__name__}")
+
+
 def visible_fields(app) -> list[str]:  # type: ignore[no-untyped-def]
     return [box.spec.id for box in app.screen.query(FieldBox) if box.display]
 

@@ -23,8 +23,11 @@ from drive_tui.store.store import Store, Tx
 from drive_tui.store.work_log import record_work
 from drive_tui.ui import screens as screens_package
 from drive_tui.ui.screens.assessment import AssessmentScreen
+from drive_tui.ui.screens.case import CaseScreen
+from drive_tui.ui.screens.caseload import CaseloadScreen
 from drive_tui.ui.screens.comment import CommentScreen
 from drive_tui.ui.screens.dashboard import DashboardScreen
+from drive_tui.ui.screens.history import HistoryScreen
 from drive_tui.ui.screens.outcomes import OutcomesScreen
 from drive_tui.ui.screens.strategy import StrategyScreen
 from drive_tui.ui.screens.unlock import UnlockScreen
@@ -41,6 +44,7 @@ from tests.support.ui import (
     open_test_case,
     page_down_to,
     screen_text,
+    showing,
     start_review,
 )
 
@@ -294,22 +298,22 @@ async def test_every_footer_fits_80_columns_with_help_visit_mode_and_quit(popula
     app = app_for(populated, visit_mode=visit)
     async with app.run_test(size=(80, 24)) as pilot:
 
-        async def footer_fits(where: str, *keys: str) -> None:
-            await pilot.pause()
+        async def footer_fits(where: type[Screen], *keys: str) -> None:  # type: ignore[type-arg]
+            await showing(pilot, where)
             footer = screen_text(app).splitlines()[-1]
-            assert all(key in footer for key in ("f1", "f2", "^q", *keys)), f"{where}: {footer}"
+            assert all(key in footer for key in ("f1", "f2", "^q", *keys)), f"{where.__name__}: {footer}"
 
-        await footer_fits("caseload", "Open", "Outcomes", "New")
+        await footer_fits(CaseloadScreen, "Open", "Outcomes", "New")
         await open_test_case(pilot)
-        await footer_fits("case", "Open", "Next")
+        await footer_fits(CaseScreen, "Open", "Next")
         await pilot.press("a")
-        await footer_fits("assessment")
+        await footer_fits(AssessmentScreen)
         await pilot.press("escape", "h")
-        await footer_fits("history")
+        await footer_fits(HistoryScreen)
         await pilot.press("escape", "escape", "d")
-        await footer_fits("dashboard")
+        await footer_fits(DashboardScreen)
         await pilot.press("o")
-        await footer_fits("outcomes")
+        await footer_fits(OutcomesScreen)
 
 
 async def test_the_dashboard_and_outcomes_are_readable_at_80_columns(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]

@@ -153,23 +153,8 @@ def evaluation(
     filters: Mapping[str, str | None],
 ) -> Evaluation:
     """The report's tables from the two analysis documents (``outcomes``, ``casework_figures``)."""
-    parts = [*outcome_parts(outcomes), *casework_parts(casework)]
-    return Evaluation(
-        generated_on=generated_on,
-        cut_off=cut_off,
-        filters=dict(filters),
-        closed_cases=outcomes["cases"],
-        casework_cases=casework["cases"],
-        parts=tuple(parts),
-        methods=METHODS,
-    )
-
-
-def outcome_parts(outcomes: Mapping[str, Any]) -> tuple[Part, ...]:
-    """The outcome analyses' parts (``analysis.outcomes``): none when no closed case matches."""
-    if not outcomes["cases"]:
-        return ()
-    return (
+    has_cases = bool(outcomes["cases"])
+    parts = [
         Part(
             "Who was worked with",
             (
@@ -184,23 +169,29 @@ def outcome_parts(outcomes: Mapping[str, Any]) -> tuple[Part, ...]:
         Part("Risk", (_risk_change(outcomes), _idva_view(outcomes))),
         Part("Contact", (_no_contact(outcomes), _age_by_contact(outcomes), _needs_by_contact(outcomes))),
         Part("Sites", (_by_site(outcomes),)),
-    )
-
-
-def casework_parts(casework: Mapping[str, Any]) -> tuple[Part, ...]:
-    """The casework figures' part (``analysis.casework``): none when no case was open in the period."""
-    if not casework["cases"]:
-        return ()
-    return (
-        Part(
-            "Casework",
-            (
-                _work_kinds(casework),
-                _indirect(casework, "indirect_agencies"),
-                _indirect(casework, "indirect_actions"),
-                _casework(casework),
-            ),
-        ),
+    ]
+    if not has_cases:
+        parts = []
+    if casework["cases"]:
+        parts.append(
+            Part(
+                "Casework",
+                (
+                    _work_kinds(casework),
+                    _indirect(casework, "indirect_agencies"),
+                    _indirect(casework, "indirect_actions"),
+                    _casework(casework),
+                ),
+            )
+        )
+    return Evaluation(
+        generated_on=generated_on,
+        cut_off=cut_off,
+        filters=dict(filters),
+        closed_cases=outcomes["cases"],
+        casework_cases=casework["cases"],
+        parts=tuple(parts),
+        methods=METHODS,
     )
 
 

@@ -1,18 +1,17 @@
 """The evaluators' report (``analysis.evaluation``) for a terminal: each table as a Rich table and each figure as
-a bar chart of text — for the app's outcomes screen and for ``drive-tui report outcomes`` and ``casework``. Every bar
-carries its figure as text, and each series its own glyph, so nothing is told by colour alone (a monochrome
-terminal, ``NO_COLOR``, a colour-blind reader)."""
+a bar chart of text — for the app's outcomes screen. Every bar carries its figure as text, and each series its own
+glyph, so nothing is told by colour alone (a monochrome terminal, ``NO_COLOR``, a colour-blind reader)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.rule import Rule
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from drive_tui.analysis.evaluation import Chart, Evaluation, Part, Table, cell_text, chart_value
+from drive_tui.analysis.evaluation import Chart, Evaluation, Table, cell_text, chart_value
 
 GLYPHS = ("█", "▓", "▒", "░")
 STYLES = ("cyan", "yellow", "green", "magenta")
@@ -65,12 +64,7 @@ def evaluation_renderables(report: Evaluation) -> Iterator[RenderableType]:
             "No closed cases yet, so there is nothing to compare: a case counts once its closure assessment is "
             "submitted."
         )
-    yield from parts_renderables(report.parts)
-
-
-def parts_renderables(parts: Iterable[Part]) -> Iterator[RenderableType]:
-    """Each part under its rule: for each table its chart (if it has one), then the table."""
-    for part in parts:
+    for part in report.parts:
         yield Rule(part.title, align="left")
         for table in part.tables:
             if table.chart is not None:

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from drive_tui.cli.support import console, fail, iso_date, open_store, run, settings
 
 if TYPE_CHECKING:
-    from drive_tui.analysis.evaluation import Evaluation, Part
+    from drive_tui.analysis.evaluation import Evaluation
     from drive_tui.store.store import Store
 
 app = typer.Typer(help="Outcome and casework figures for supervisors and evaluators.", no_args_is_help=True)
@@ -42,7 +41,6 @@ def report_outcomes(
     store = open_store(settings())
 
     def action() -> None:
-        from drive_tui.analysis.evaluation import outcome_parts
         from drive_tui.analysis.exports import figures_csv
         from drive_tui.analysis.outcomes import outcomes
         from drive_tui.paths import write_private
@@ -60,7 +58,11 @@ def report_outcomes(
         else:
             if out is not None:
                 fail("--out is for json and csv; the table is for reading", 2)
-            _print_tables(_outcomes_heading(document), outcome_parts(document))
+            from drive_tui.analysis.report_tables import outcome_tables
+
+            terminal = console()
+            for renderable in outcome_tables(document):
+                terminal.print(renderable)
             return
         if out is None:
             sys.stdout.write(text)
@@ -69,41 +71,6 @@ def report_outcomes(
             typer.echo(f"Wrote the analyses of {document['cases']} closed case(s) to {out}", err=True)
 
     run(action)
-
-
-def _print_tables(heading: str, parts: Sequence[Part]) -> None:
-    """The figures as the outcomes screen shows them (``analysis.report_terminal``): a heading, then each part."""
-    from rich.text import Text
-
-    from drive_tui.analysis.report_terminal import parts_renderables
-
-    terminal = console()
-    terminal.print(Text(heading))
-    for renderable in parts_renderables(parts):
-        terminal.print(renderable)
-
-
-def _outcomes_heading(document: dict[str, Any]) -> str:
-    """What the analyses are over — or, with no closed case, that there is nothing to compare (not tables of zeros
-    and a p-value of 1)."""
-    if not document["cases"]:
-        return (
-            "No closed cases match, so there is nothing to analyse yet: a case counts once its closure assessment "
-            "is submitted."
-        )
-    unpaired = document["unpaired"]
-    return (
-        f"Outcomes over {document['cases']} closed case(s): {document['paired']} with intake and closure; left out "
-        f"of paired analyses: {unpaired['no_intake']} without intake, {unpaired['no_closure']} without closure."
-    )
-
-
-def _casework_heading(document: dict[str, Any]) -> str:
-    period = document["period"]
-    span = f"{period['from'] or 'the start'} to {period['to'] or 'today'}"
-    if not document["cases"]:
-        return f"No case was open from {span}: there is no casework to count."
-    return f"Casework over {document['cases']} case(s) open from {span}."
 
 
 @app.command("casework")
@@ -129,7 +96,6 @@ def report_casework(
 
     def action() -> None:
         from drive_tui.analysis.casework import Period, casework_figures
-        from drive_tui.analysis.evaluation import casework_parts
         from drive_tui.analysis.exports import figures_csv
         from drive_tui.paths import write_private
         from drive_tui.store.work_log import case_work
@@ -141,7 +107,11 @@ def report_casework(
         )
         document["filter"] = {"site": site, "from": period_from, "to": period_to}
         if format == "table":
-            _print_tables(_casework_heading(document), casework_parts(document))
+            from drive_tui.analysis.report_tables import casework_tables
+
+            terminal = console()
+            for renderable in casework_tables(document):
+                terminal.print(renderable)
             return
         text = json.dumps(document, indent=2) + "\n" if format == "json" else figures_csv(document)
         if out is None:

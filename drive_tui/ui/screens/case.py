@@ -36,6 +36,7 @@ from drive_tui.store.strategy import strategy_of
 from drive_tui.store.tables import ConflictRow, ReviewRow
 from drive_tui.store.work_log import work_log
 from drive_tui.ui.labels import code_label, ethnicity_label
+from drive_tui.ui.marks import ALERT
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.screens.strategy import describe
 from drive_tui.ui.store_reads import Version, version
@@ -45,7 +46,7 @@ from drive_tui.ui.widgets.visit_badge import VisitBadge
 from drive_tui.ui.work_text import SOLE_SOURCE_MARK, outcome, plural, what
 
 STATE_STYLE = {
-    SlotState.OVERDUE: "bold red",
+    SlotState.OVERDUE: ALERT,
     SlotState.DUE: "bold yellow",
     SlotState.DRAFT: "bold cyan",
     SlotState.SUBMITTED: "green",
@@ -158,7 +159,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         if self.drive.visit_mode:  # how much is hidden is not said: a count is news to the one opposite
             title.append(" · work with agencies hidden", "dim")
         elif any(entry.vs_sole_source for entry in self.entries):
-            title.append(f" · {SOLE_SOURCE_MARK}: from the victim/survivor alone, never tell the SU", "bold red")
+            title.append(f" · {SOLE_SOURCE_MARK}: from the victim/survivor alone, never tell the SU", ALERT)
         return title
 
     def _filters(self) -> tuple[str, ...]:
@@ -286,7 +287,7 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
             if request is not None and request.stalled(self.drive.today, after=self.stalled_after):
                 state.stylize("bold yellow")
             if entry.vs_sole_source:  # first, where a narrow screen cannot cut it off
-                state = Text.assemble((SOLE_SOURCE_MARK, "bold red"), " · " if state else "", state)
+                state = Text.assemble((SOLE_SOURCE_MARK, ALERT), " · " if state else "", state)
             rows.append(((entry.date, 1, order), (entry.date.isoformat(), what(entry), state, entry.recorded_by),
                          WORK_PREFIX + entry.id))  # fmt: skip
         return rows

@@ -15,6 +15,7 @@ from drive_tui.domain.schedule import SlotState
 from drive_tui.domain.terms import Identity
 from drive_tui.domain.vocab import CaseStatus, RiskToVictim
 from drive_tui.store.caseload import CASELOAD_GUIDE, CaseloadRow, Overview, SyncStatus, read_overview
+from drive_tui.ui.marks import ALERT
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.store_reads import version
 from drive_tui.ui.widgets.cell import Cell
@@ -331,7 +332,7 @@ def _alert(row: CaseloadRow) -> Cell:
     if overdue:
         more = f" +{len(overdue) - 1}" if len(overdue) > 1 else ""
         started = " ✎" if overdue[0].state is SlotState.DRAFT else ""  # a draft in progress, still overdue
-        return Cell(f"! {overdue[0].timepoint.label}{started}{more}", style="bold red")
+        return Cell(f"! {overdue[0].timepoint.label}{started}{more}", style=ALERT)
     next_slot = row.schedule.next
     if next_slot is not None and next_slot.state is SlotState.DRAFT:
         return Cell("✎ draft", style="bold cyan")

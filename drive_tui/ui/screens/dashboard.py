@@ -30,6 +30,7 @@ from drive_tui.store.caseload import CASELOAD_GUIDE
 from drive_tui.store.errors import StoreError
 from drive_tui.store.store import Tx
 from drive_tui.store.team import team_snapshot
+from drive_tui.ui.marks import ALERT
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
@@ -43,7 +44,7 @@ def _rate(tally: Missing | None) -> Text:
     if tally is None or not tally.asked:
         return Text("—", style="dim")
     not_known, unanswered = tally.not_known_rate or 0.0, tally.unanswered_rate or 0.0
-    style = "bold red" if not_known + unanswered >= 0.4 else "yellow" if not_known + unanswered >= 0.2 else ""
+    style = ALERT if not_known + unanswered >= 0.4 else "yellow" if not_known + unanswered >= 0.2 else ""
     return Text(f"{not_known:4.0%} {unanswered:4.0%}", style=style)
 
 
@@ -155,8 +156,8 @@ class DashboardScreen(DriveScreenMixin, Screen[None]):
             over = member.open_cases > CASELOAD_GUIDE
             table.add_row(
                 Text(member.case_manager),
-                Text(str(member.open_cases), style="bold red" if over else ""),
-                Text(str(member.overdue), style="bold red" if member.overdue else "dim"),
+                Text(str(member.open_cases), style=ALERT if over else ""),
+                Text(str(member.overdue), style=ALERT if member.overdue else "dim"),
                 Text(str(member.due_soon), style="yellow" if member.due_soon else "dim"),
                 Text(str(member.stale_drafts), style="yellow" if member.stale_drafts else "dim"),
                 Text(str(member.conflicts), style="yellow" if member.conflicts else "dim"),

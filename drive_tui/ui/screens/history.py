@@ -21,13 +21,14 @@ from drive_tui.store.reviews import reviews_of
 from drive_tui.store.store import Tx
 from drive_tui.store.tables import ReviewRow
 from drive_tui.ui.labels import HIDDEN_IN_VISIT_MODE, HIDDEN_LABELS_IN_VISIT_MODE
+from drive_tui.ui.marks import ALERT
 from drive_tui.ui.screens.base import DriveScreenMixin
 from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
 COLUMN_WIDTH = 24
 """Each timepoint's column: long free text is cut (it reads in full on the assessment itself)."""
-MARKS = {"up": ("▲", "bold red"), "down": ("▼", "bold green"), "changed": ("•", "yellow")}
+MARKS = {"up": ("▲", ALERT), "down": ("▼", "bold green"), "changed": ("•", "yellow")}
 CHARTED = (
     ("dva_physical", "Physical"),
     ("dva_sexual", "Sexual"),

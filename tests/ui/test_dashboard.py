@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drive_tui.analysis.dashboard import MemberLoad
 from drive_tui.store.store import Store
 from drive_tui.ui.screens.dashboard import DashboardScreen
 from tests.support.ui import page_down_to, screen_text
@@ -60,3 +61,26 @@ async def test_outcomes_in_the_app_match_the_report(populated: Store, app_for) -
         # above it, Figure 1 as a chart: each series its glyph, each bar its figure
         text = " ".join((await page_down_to(pilot, "█ Intake ▓ Exit")).split())
         assert f"Intake {'█' * 3}" in text and f"█ {cell_text(Count(physical['intake_used'], n))}" in text
+
+
+async def test_a_large_team_leaves_missing_data_on_screen_at_80x24(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """A hundred case managers, each with requests open: the team table takes at most its share, the requests line
+    names the six with the most stalled and counts the rest, and missing data stays on the screen (they had pushed
+    it out of reach)."""
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        screen.load = [
+            MemberLoad(f"cm{number}", open_cases=12, open_requests=3, stalled_requests=number % 3)
+            for number in range(100)
+        ]
+        screen.render_team()
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "Information requests: 300 open" in text and "and 94 more case managers" in text
+        assert "cm2 3 (2)" in text and "cm0 3" not in text  # the most stalled first
+        assert "Missing data" in text and "SU gender" in text

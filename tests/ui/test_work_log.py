@@ -216,7 +216,9 @@ async def test_a_stalled_request_shows_on_the_dashboard(populated: Store, app_fo
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert "1 stalled — escalate" in screen_text(app)
+        text = " ".join(screen_text(app).split())
+        assert "Information requests: 1 open (in brackets, stalled over 10 working days: escalate)" in text
+        assert "cm1 1 (1)" in text
         await pilot.press("f2")
         await pilot.pause()
         assert "stalled" not in screen_text(app) and "Information requests" not in screen_text(app)

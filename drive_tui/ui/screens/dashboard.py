@@ -48,17 +48,28 @@ def _rate(tally: Missing | None) -> Text:
     return Text(f"{not_known:4.0%} {unanswered:4.0%}", style=style)
 
 
+REQUESTS_NAMED = 6
+"""Case managers named in the information-requests line, those with the most stalled requests first: with a team of
+a hundred the line filled the screen and pushed missing data out of reach."""
+
+
 def _requests_line(load: list[MemberLoad], stalled_after: int) -> Text:
-    """Information requests still open per case manager; those unanswered past the threshold, to escalate."""
+    """Information requests still open, and (in brackets) those unanswered past the threshold, to escalate: the
+    case managers with the most stalled first."""
     with_open = [member for member in load if member.open_requests]
     if not with_open:
         return Text("Information requests: none open", style="dim")
-    line = Text("Information requests open: ")
-    for number, member in enumerate(with_open):
-        line.append(("  " if number else "") + f"{member.case_manager} {member.open_requests}")
+    total = sum(member.open_requests for member in with_open)
+    line = Text(
+        f"Information requests: {total} open (in brackets, stalled over {stalled_after} working days: escalate):"
+    )
+    named = sorted(with_open, key=lambda member: (-member.stalled_requests, -member.open_requests))[:REQUESTS_NAMED]
+    for member in named:
+        line.append(f"  {member.case_manager} {member.open_requests}")
         if member.stalled_requests:
-            line.append(f" ({member.stalled_requests} stalled — escalate)", style="bold yellow")
-    line.append(f"   stalled: unanswered over {stalled_after} working days", style="dim")
+            line.append(f" ({member.stalled_requests})", style="bold yellow")
+    if len(with_open) > len(named):
+        line.append(f"  and {len(with_open) - len(named)} more case managers", style="dim")
     return line
 
 

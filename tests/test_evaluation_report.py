@@ -71,6 +71,19 @@ def test_each_percentage_is_of_its_own_base() -> None:
     assert report.closed_cases == 5 and [part.title for part in report.parts][0] == "Who was worked with"
 
 
+def test_a_p_value_too_small_to_print_reads_as_a_bound_never_as_zero() -> None:
+    """Sixty SUs whose physical abuse stopped, none started: McNemar's exact p is ~10⁻¹⁸, kept to six places as 0.0.
+    The table says "<0.0001" (a figure, drawn right-aligned), not "0" — an impossible p."""
+    cases = [
+        su_case({Timepoint.INTAKE: {"dva_physical": "high"}, Timepoint.CLOSURE: {"dva_physical": "none"}})
+        for _ in range(60)
+    ]
+    use = _table(_report(cases), "dva_use")
+    physical = next(row for row in use.rows if row[0] == "Physical")
+    assert physical[-1] == "<0.0001" and cell_text(physical[-1]) == "<0.0001"
+    assert '<td class="n">&lt;0.0001</td>' in report_html(_report(cases))
+
+
 def test_small_cells_are_suppressed_for_sharing_and_nothing_else() -> None:
     """Counts 1–4 become "<5" with their percentage; 0, 5 and more, and bare totals stay; a suppressed bar is not
     drawn."""

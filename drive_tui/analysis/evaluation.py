@@ -226,6 +226,22 @@ def suppress_small(report: Evaluation, below: int) -> Evaluation:
     )
 
 
+SMALLEST_P = 0.0001
+
+
+def p_value(p: float | None) -> Cell:
+    """A p-value as a reader takes it: to four places, and "<0.0001" below that — never "0" (the analyses keep six
+    places, so a p of 10⁻²⁰ was stored as 0.0 and read as impossible)."""
+    if p is None:
+        return None
+    return f"<{SMALLEST_P:g}" if p < SMALLEST_P else round(p, 4)
+
+
+def is_figure(value: Cell) -> bool:
+    """A number, a count or a bound ("<0.0001"): drawn right-aligned, as figures are; any other text is a label."""
+    return not isinstance(value, str) or value.startswith("<")
+
+
 def cell_text(value: Cell) -> str:
     """A cell as a person reads it: "12 (25.0%)", "<5", "—"."""
     if value is None:
@@ -390,7 +406,7 @@ def _needs_and_offences(doc: Mapping[str, Any]) -> Table:
     for key, label in (("previous_dva_offences", "Previous DVA offences"), ("previous_other_offences", "Other")):
         t = tests[key]
         (a, b), (c, d) = t["table"]
-        rows.append((label, a, b, c, d, t["n"], t["odds_ratio"], t["fisher_exact_p"]))
+        rows.append((label, a, b, c, d, t["n"], t["odds_ratio"], p_value(t["fisher_exact_p"])))
     return Table(
         "needs_and_offences",
         "Any complex need \u00d7 previous offences",
@@ -430,7 +446,7 @@ def _use_rows(block: Mapping[str, Any]) -> list[tuple[Cell, ...]]:
                 Count(d["exit_used"], d["n"]),
                 d["used_to_not"],
                 d["not_to_used"],
-                d["mcnemar_exact_p"],
+                p_value(d["mcnemar_exact_p"]),
             )
         )
     return rows
@@ -623,7 +639,7 @@ def _age_by_contact(doc: Mapping[str, Any]) -> Table:
                 a["not_contacted"].get("median"),
                 a["not_contacted"].get("mean_rank"),
                 a["u"],
-                a["mannwhitney_p"],
+                p_value(a["mannwhitney_p"]),
             )
         )
     return Table(
@@ -654,7 +670,7 @@ def _needs_by_contact(doc: Mapping[str, Any]) -> Table:
             g = row[group]
             cells += [Count(g["yes"], g["of"]), Count(g["missing"], g["of"])]
         test = row["missing_by_contact"]["test"]
-        cells.append(None if test is None else test["p"])
+        cells.append(None if test is None else p_value(test["p"]))
         rows.append(tuple(cells))
     columns = ["Need"]
     for _, label in GROUPS:

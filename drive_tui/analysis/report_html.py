@@ -8,7 +8,7 @@ import io
 import re
 from html import escape
 
-from drive_tui.analysis.evaluation import Chart, Evaluation, Table, cell_text, chart_value
+from drive_tui.analysis.evaluation import Chart, Evaluation, Table, cell_text, chart_value, is_figure
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 70rem; padding: 0 1rem; color: #1b1b1b; }
@@ -92,7 +92,7 @@ def _table(table: Table) -> str:
     for row in table.rows:
         cells = []
         for value in row:
-            numeric = not isinstance(value, str)
+            numeric = is_figure(value)
             cells.append(f'<td class="n">{escape(cell_text(value))}</td>' if numeric else f"<td>{escape(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     parts = [

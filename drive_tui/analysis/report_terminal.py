@@ -11,7 +11,7 @@ from rich.rule import Rule
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from drive_tui.analysis.evaluation import Chart, Evaluation, Table, cell_text, chart_value
+from drive_tui.analysis.evaluation import Chart, Evaluation, Table, cell_text, chart_value, is_figure
 
 GLYPHS = ("█", "▓", "▒", "░")
 STYLES = ("cyan", "yellow", "green", "magenta")
@@ -76,7 +76,7 @@ def evaluation_renderables(report: Evaluation) -> Iterator[RenderableType]:
 def rich_table(table: Table) -> RichTable:
     out = RichTable(title=f"{table.title} — {table.source}", caption=table.note, title_justify="left")
     numeric = [
-        bool(table.rows) and all(not isinstance(row[i], str) or row[i] == "" for row in table.rows)
+        bool(table.rows) and all(is_figure(row[i]) or row[i] == "" for row in table.rows)
         for i in range(len(table.columns))
     ]
     first = max((len(str(row[0])) for row in table.rows), default=0)

@@ -209,6 +209,7 @@ def test_cases_lists_the_caseload_without_sensitive_columns(tmp_path: Path, home
 def test_demo_creates_an_invented_caseload(tmp_path: Path) -> None:
     result = run(tmp_path / "unused", "demo", "--cases", "12", "--keep", str(tmp_path / "demo"), passphrase=None)
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Inventing 12 cases…")  # said first: 2,000 take ~20 s
     assert "DEMO-0012" in result.stdout and "invented data" in result.stdout
     assert (tmp_path / "demo" / "store.db").exists()
 

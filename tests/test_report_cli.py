@@ -70,6 +70,19 @@ def test_bad_options_say_so(cohort_home: Path) -> None:
     assert run(cohort_home, "report", "outcomes", "--format", "sav").returncode == 2
 
 
+def test_a_site_is_matched_whatever_its_case_and_a_filter_that_can_match_nothing_is_refused(cohort_home: Path) -> None:
+    """ "essex" is Essex (the app's filter ignores case too); "Narnia" is no site — refused, naming the sites there
+    are, not answered "no closed cases"; and work from a day after today is refused, not counted as none done."""
+    essex = json.loads(run(cohort_home, "report", "outcomes", "--format", "json", "--site", "essex").stdout)
+    assert essex["cases"] > 0 and essex["filter"]["site"] == "Essex"
+    for command in ("outcomes", "casework"):
+        unknown = run(cohort_home, "report", command, "--site", "Narnia")
+        assert unknown.returncode == 2 and "Narnia" in unknown.stderr and "Essex" in unknown.stderr
+        assert unknown.stdout == ""
+    future = run(cohort_home, "report", "casework", "--from", "2099-01-01")
+    assert future.returncode == 2 and "after today" in future.stderr and future.stdout == ""
+
+
 def test_exports_long_wide_codebook_and_spss_with_labels(cohort_home: Path, tmp_path: Path) -> None:
     import pyreadstat
 

@@ -38,17 +38,22 @@ class BarChart:
             yield key
         for index, category in enumerate(chart.categories):
             if several:
-                yield Text(category[:label_width], style="bold")
+                yield Text(_fitted(category, label_width), style="bold")
             for number, (name, series) in enumerate(chart.series):
                 cell = series[index]
                 value = chart_value(cell, chart.measure)
                 label = f"  {name}" if several else category
-                line = Text(f"{label[:label_width]:<{label_width}} ")
+                line = Text(f"{_fitted(label, label_width):<{label_width}} ")
                 length = 0 if value is None or not top else round(room * value / top)
                 line.append(GLYPHS[number % 4] * length, style=STYLES[number % 4])
                 line.append(" " + cell_text(cell))
                 yield line
         yield Text(chart.axis, style="dim")
+
+
+def _fitted(label: str, width: int) -> str:
+    """``label`` in ``width`` columns, an ellipsis where it is cut (the table under the chart has it whole)."""
+    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def evaluation_renderables(report: Evaluation) -> Iterator[RenderableType]:

@@ -209,6 +209,7 @@ def demo(
     demo_settings = settings().with_changes(home=home, keyring=False, user="demo")
 
     def action() -> None:
+        typer.echo(f"Inventing {cases_count} cases…" + (" (a few seconds a hundred)" if cases_count > 200 else ""))
         with create(demo_settings, DEMO_PASSPHRASE) as store, store.transaction() as tx:
             import_exchange(tx, synthetic_exchange(store.forms, cases=cases_count, today=date.today(), work=True))
         where = f"in {home}" if keep else "in a temporary folder, deleted when you quit"

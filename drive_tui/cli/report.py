@@ -24,6 +24,25 @@ def _date(value: str | None, option: str) -> date | None:
     return None if value is None else iso_date(value, option)
 
 
+def _filters(store: Store, site: str | None, start: date | None, option: str) -> str | None:
+    """The site as the store spells it, matched without regard to case; refused, naming the sites there are, when no
+    case is at it. A start after today is refused too: a filter that can match nothing reads as "no cases", or as
+    every open case never contacted."""
+    from drive_tui.store.caseload import caseload
+
+    with store.transaction() as tx:
+        today = tx.today
+        known = sorted({row.case.site for row in caseload(tx)}) if site is not None else []
+    if start is not None and start > today:
+        fail(f"{option} is after today ({today.isoformat()})", 2)
+    if site is None:
+        return None
+    matching = [name for name in known if name.casefold() == site.strip().casefold()]
+    if not matching:
+        fail(f"no case is at a site called {site!r}; the sites with cases are: {', '.join(known) or 'none yet'}", 2)
+    return matching[0]
+
+
 @app.command("outcomes")
 def report_outcomes(
     site: Annotated[str | None, typer.Option(help="Only cases at this site.")] = None,
@@ -47,10 +66,11 @@ def report_outcomes(
         from drive_tui.store.cohort import cohort, collector_paused
 
         with store, collector_paused():  # millions of objects, no garbage: as ``read_evaluation``
+            at = _filters(store, site, start, "--closed-from")
             with store.transaction() as tx:
-                cases = cohort(tx, closed_only=True, site=site, closed_from=start, closed_to=end)
+                cases = cohort(tx, closed_only=True, site=at, closed_from=start, closed_to=end)
             document = outcomes(cases)
-        document["filter"] = {"site": site, "closed_from": closed_from, "closed_to": closed_to}
+        document["filter"] = {"site": at, "closed_from": closed_from, "closed_to": closed_to}
         if format == "json":
             text = json.dumps(document, indent=2) + "\n"
         elif format == "csv":
@@ -100,12 +120,14 @@ def report_casework(
         from drive_tui.paths import write_private
         from drive_tui.store.work_log import case_work
 
-        with store, store.transaction() as tx:
-            cases, today = case_work(tx, site=site), tx.today
+        with store:
+            at = _filters(store, site, start, "--from")
+            with store.transaction() as tx:
+                cases, today = case_work(tx, site=at), tx.today
         document = casework_figures(
             cases, today=today, period=Period(start, end), stalled_after=config.stalled_after_days
         )
-        document["filter"] = {"site": site, "from": period_from, "to": period_to}
+        document["filter"] = {"site": at, "from": period_from, "to": period_to}
         if format == "table":
             from drive_tui.analysis.report_tables import casework_tables
 
@@ -158,13 +180,14 @@ def report_evaluation(
         from drive_tui.paths import write_private
 
         with store:
+            at = _filters(store, site, start, "--closed-from")
             report = read_evaluation(
                 store,
-                site=site,
+                site=at,
                 start=start,
                 end=end,
                 stalled_after=config.stalled_after_days,
-                filters={"site": site, "closed_from": closed_from, "closed_to": closed_to},
+                filters={"site": at, "closed_from": closed_from, "closed_to": closed_to},
             )
         if suppress_small:
             report = suppressed(report, config.small_cells_below)

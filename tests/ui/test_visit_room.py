@@ -4,10 +4,13 @@ field, only the keys that apply in the footer, nothing sensitive on any screen i
 from __future__ import annotations
 
 import importlib
+import io
 import pkgutil
 import re
 
 import pytest
+from rich.console import Console
+from rich.table import Table as RichTable
 from textual.screen import Screen
 
 from drive_tui.domain.casework import ContactStrategy
@@ -376,6 +379,19 @@ async def test_the_dashboard_and_outcomes_are_readable_at_80_columns(populated: 
         await pilot.pause()
         text = await page_down_to(pilot, "│ Harassment/stalking")  # the table of Figure 1, its types of abuse whole
         assert "│ Harassment/stalking" in text and "│ Jealousy/coercion" in text
+        # A table wider than the screen scrolls sideways: drawn at the width it is laid out at, no figure or heading
+        # of any table is cut to "…" (at 80 columns they were: "Sever…", "0.0024…").
+        tables = [figure for figure in app.screen.query(".figures") if isinstance(figure.content, RichTable)]
+        assert len(tables) >= 15
+        for figure in tables:
+            drawn = Console(width=figure.size.width, record=True, file=io.StringIO())
+            drawn.print(figure.content)
+            lines = drawn.export_text().splitlines()
+            assert not [line for line in lines if line.startswith(("│", "┃")) and "…" in line], lines[:8]
+        view = app.screen.query_one("#report")
+        await pilot.press(*["right"] * 30)
+        await pilot.pause()
+        assert view.scroll_x > 0
 
 
 async def test_dialogs_stay_centred_in_visit_mode(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]

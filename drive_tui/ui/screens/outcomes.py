@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from rich.console import RenderableType
+from rich.measure import Measurement
+from rich.table import Table as RichTable
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +25,8 @@ from drive_tui.ui.store_reads import version
 from drive_tui.ui.widgets.footer import DriveFooter
 from drive_tui.ui.widgets.visit_badge import VisitBadge
 
+WIDEST_TABLE = 160
+"""Columns a table may take before it wraps its cells: beyond the screen's width, the view scrolls sideways."""
 HIDDEN_IN_VISIT_MODE = "The outcome analyses are hidden in visit mode: F2 to leave it."
 FIRST = 3
 """Renderables drawn in the first frame (the heading, a rule and the first table: 39 lines, more than a screenful)."""
@@ -101,15 +106,25 @@ class OutcomesScreen(DriveScreenMixin, Screen[None]):
         if self.drive.visit_mode:
             await self.refill(report, [Static(HIDDEN_IN_VISIT_MODE, id="report-hidden")])
             return
-        shown = [Static(renderable, classes="figures") for renderable in evaluation_renderables(self.report)]
+        parts = list(evaluation_renderables(self.report))
         # The first screenful at once; the rest after that frame (laying out every table measures each one: most of
         # half a second with 2,000 cases), unless visit mode came on or the report was redrawn meanwhile.
-        await self.refill(report, shown[:FIRST])
-        self.call_after_refresh(self._draw_rest, shown[FIRST:], self._drawing)
+        await self.refill(report, [self._figure(part) for part in parts[:FIRST]])
+        self.call_after_refresh(self._draw_rest, parts[FIRST:], self._drawing)
 
-    async def _draw_rest(self, rest: list[Static], drawing: int) -> None:
+    def _figure(self, renderable: RenderableType) -> Static:
+        """A part of the report; a table at its natural width, however narrow the screen — the view scrolls
+        sideways (left and right) rather than cut a figure to "0.0024…" or a heading to "Sever…" at 80 columns."""
+        figure = Static(renderable, classes="figures")
+        if isinstance(renderable, RichTable):
+            console = self.app.console
+            natural = Measurement.get(console, console.options.update_width(WIDEST_TABLE), renderable).maximum
+            figure.styles.min_width = min(natural, WIDEST_TABLE)
+        return figure
+
+    async def _draw_rest(self, rest: list[RenderableType], drawing: int) -> None:
         if drawing == self._drawing and not self.drive.visit_mode and rest:
-            await self.query_one("#report", VerticalScroll).mount_all(rest)
+            await self.query_one("#report", VerticalScroll).mount_all([self._figure(part) for part in rest])
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -340,6 +340,24 @@ async def test_an_empty_caseload_and_an_empty_history_say_what_to_do(store: Stor
         assert "No submitted assessments yet" in text and "Field" not in text
 
 
+async def test_the_timeline_keeps_state_and_who_on_screen_at_80_columns(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """A long piece of work ("Children's social care: Child protection registration") gives way, cut with "…"; its
+    state and who did it stay on screen (they had been pushed off the edge). Wider, it is whole again."""
+    with populated.transaction() as tx:
+        record_work(tx, known_case_id(populated), {"date": TODAY, "kind": "indirect", "agency": "childrens_social_care",
+                                                   "action": "info_requested"})  # fmt: skip
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_test_case(pilot)
+        await showing(pilot, CaseScreen)
+        row = next(line for line in screen_text(app).splitlines() if "Children's social care" in line)
+        assert "…" in row and "Open, 0 working days" in row and row.rstrip().endswith("cm1"), row
+        await pilot.resize_terminal(140, 30)
+        await pilot.pause()
+        row = next(line for line in screen_text(app).splitlines() if "Children's social care" in line)
+        assert "Children's social care: Information requested" in row and "…" not in row, row
+
+
 @pytest.mark.parametrize("visit", [False, True], ids=["office", "visit"])
 async def test_every_footer_fits_80_columns_with_help_visit_mode_and_quit(populated: Store, app_for, visit) -> None:  # type: ignore[no-untyped-def]
     app = app_for(populated, visit_mode=visit)

@@ -197,6 +197,8 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
     async def on_resize(self) -> None:
         if self.case is not None and (self.app.size.height < COMPACT_BELOW_ROWS) != self._compact:
             await self.rebuild()
+        elif self.case is not None and self.query("#timeline"):
+            self.render_timeline(keep=self._selected_key())  # the columns fit the new width
 
     async def visit_mode_changed(self) -> None:
         if self.kind_filter not in self._filters():
@@ -209,15 +211,16 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
         assert self.overview is not None
         table = self.query_one("#timeline", DataTable)
         table.clear(columns=True)
-        for label in ("Date", "What", "State", "By"):
-            table.add_column(label)
         rows: list[TimelineRow] = []
         if self.kind_filter in ("all", "assessments"):
             rows += self._assessment_rows()
         if self.kind_filter != "assessments":
             rows += self._work_rows()
+        widths = _column_widths([cells for _, cells, _ in rows], self.size.width)
+        for label, width in zip(("Date", "What", "State", "By"), widths, strict=True):
+            table.add_column(label, width=width)
         for _, cells, key in sorted(rows, key=lambda row: row[0]):
-            table.add_row(*cells, key=key)
+            table.add_row(*(_fitted(cell, width) for cell, width in zip(cells, widths, strict=True)), key=key)
         keys = [str(k.value) for k in table.rows]
         if keep in keys:
             table.move_cursor(row=keys.index(keep))
@@ -452,6 +455,31 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _column_widths(rows: list[tuple[object, ...]], screen: int) -> list[int]:
+    """Date, What, State and By, each as wide as its longest cell, but What gives way (to 16 at least) so that the
+    state and who did it stay on screen: at 80 columns a long agency action had pushed them off the edge."""
+
+    def longest(index: int, label: str, most: int) -> int:
+        return min(most, max([len(label), *(_cell_width(row[index]) for row in rows)]))
+
+    date, state, by = longest(0, "Date", 10), longest(2, "State", 32), longest(3, "By", 12)
+    room = screen - 2 * 4 - 2  # each column's padding, the scroll bar
+    return [date, max(16, min(longest(1, "What", 200), room - date - state - by)), state, by]
+
+
+def _fitted(cell: object, width: int) -> object:
+    """A cell cut to its column with an ellipsis, so that a cut reads as one (the whole text is on the entry)."""
+    if _cell_width(cell) <= width:
+        return cell
+    text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
+def _cell_width(cell: object) -> int:
+    return cell.cell_len if isinstance(cell, Text) else Text(str(cell)).cell_len
 
 
 def _review_note(review: ReviewRow, *, hide_comment: bool) -> tuple[str, str]:

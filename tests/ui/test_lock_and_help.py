@@ -95,3 +95,16 @@ async def test_the_palette_lists_the_actions_and_no_screenshot(populated: Store,
             "Edit the case profile",
         } <= titles
         assert "Screenshot" not in titles
+
+
+async def test_help_on_the_caseload_says_what_its_marks_mean(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]
+    """A new case manager meets "!", "✎" and "due now" in the Overdue column: F1 says what each means."""
+    app = app_for(populated)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(screen_text(app).split())
+        assert "What the marks mean" in text and "overdue: past its due date and 14 days' grace" in text
+        assert "✎ draft the next assessment is started" in text

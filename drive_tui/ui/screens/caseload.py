@@ -249,6 +249,20 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.render_table()
 
+    def help_marks(self) -> list[tuple[str, str]]:
+        """What the Overdue column's marks mean, for F1."""
+        grace = self.drive.settings.grace_days
+        return [
+            (
+                "! 3 months",
+                f"overdue: past its due date and {grace} days' grace, not submitted (+2: two more behind it)",
+            ),
+            ("! 3 months ✎", "overdue, and a draft of it started"),
+            ("✎ draft", "the next assessment is started, not yet submitted"),
+            ("due now", f"the next assessment is due: submit it within {grace} days of its due date"),
+            ("—", "nothing due yet (Next and Due say what comes, and when)"),
+        ]
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No new cases on a supervisor's device (cases come from their case managers)."""
         if action == "new_case":

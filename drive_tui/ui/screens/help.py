@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,6 +20,13 @@ ABOUT = (
     "your passphrase.\n"
     "The app locks itself when idle; Ctrl+P lists every action."
 )
+
+
+@runtime_checkable
+class Marked(Protocol):
+    """A screen whose rows carry marks (``!``, ``✎``) that a newcomer needs explained."""
+
+    def help_marks(self) -> list[tuple[str, str]]: ...
 
 
 class HelpScreen(ModalScreen[None]):
@@ -52,4 +61,13 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-box"):
             yield Static("Keys", classes="help-title")
             yield Static(keys_table)
+            marks = below.help_marks() if isinstance(below, Marked) else []
+            if marks:
+                yield Static("What the marks mean", classes="help-title")
+                marks_table = Table.grid(padding=(0, 1))
+                marks_table.add_column(width=max(len(mark) for mark, _ in marks), no_wrap=True)
+                marks_table.add_column(ratio=1)
+                for mark, meaning in marks:
+                    marks_table.add_row(Text(mark, style="bold"), Text(meaning))
+                yield Static(marks_table)
             yield Static(ABOUT, classes="muted", id="help-about")

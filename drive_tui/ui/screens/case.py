@@ -458,15 +458,19 @@ class CaseScreen(DriveScreenMixin, Screen[None]):
 
 
 def _column_widths(rows: list[tuple[object, ...]], screen: int) -> list[int]:
-    """Date, What, State and By, each as wide as its longest cell, but What gives way (to 16 at least) so that the
-    state and who did it stay on screen: at 80 columns a long agency action had pushed them off the edge."""
+    """Date, What, State and By, each as wide as its longest cell while they fit the screen; when they do not, State
+    (where a supervisor's comment is) keeps its width but for 24 columns left to What, and What gives way — at 80
+    columns a long agency action had pushed the state, the comment and who did it off the edge."""
 
-    def longest(index: int, label: str, most: int) -> int:
-        return min(most, max([len(label), *(_cell_width(row[index]) for row in rows)]))
+    def longest(index: int, label: str) -> int:
+        return max([len(label), *(_cell_width(row[index]) for row in rows)])
 
-    date, state, by = longest(0, "Date", 10), longest(2, "State", 32), longest(3, "By", 12)
-    room = screen - 2 * 4 - 2  # each column's padding, the scroll bar
-    return [date, max(16, min(longest(1, "What", 200), room - date - state - by)), state, by]
+    date, what, state, by = longest(0, "Date"), longest(1, "What"), longest(2, "State"), min(12, longest(3, "By"))
+    room = screen - 2 * 4 - 2 - date - by  # each column's padding, the scroll bar
+    if what + state > room:
+        state = min(state, max(16, room - 24))
+        what = max(16, room - state)
+    return [date, what, state, by]
 
 
 def _fitted(cell: object, width: int) -> object:

@@ -115,3 +115,11 @@ def test_team_load_counts_information_requests_open_and_stalled() -> None:
     assert (load["bob"].open_requests, load["bob"].stalled_requests) == (0, 0)
     stricter = team_load(schedules, [], {}, today=TODAY, requests=requests, stalled_after=9)
     assert [m.stalled_requests for m in stricter] == [2, 0]
+
+
+def test_case_managers_come_in_the_order_a_person_expects() -> None:
+    """cm2 before cm10 — as text they came cm1, cm10, cm100, cm11… (a helper found a team of a hundred that way)."""
+    managers = ["cm10", "cm2", "cm1", "cm100", "Cm3"]
+    cases = [case(number, manager, "Essex", date(2026, 9, 15)) for number, manager in enumerate(managers, start=1)]
+    schedules = [(c, case_schedule(allocated_on=c.allocated_on, today=TODAY)) for c in cases]
+    assert [m.case_manager for m in team_load(schedules, [], {}, today=TODAY)] == ["cm1", "cm2", "Cm3", "cm10", "cm100"]

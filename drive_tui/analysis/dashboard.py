@@ -4,6 +4,7 @@ lost 40% of complex-needs data show while they can still be filled."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,13 @@ PROFILE_FIELDS = {
     "previous_other_offences": "Previous other offences",
     "custody_status": "Custody status",
 }
+
+
+def natural(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Names in the order a person expects: cm2 before cm10 (as text, cm10 came first), case ignored."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.casefold()) for part in re.split(r"(\d+)", name) if part
+    )
 
 
 @dataclass
@@ -87,7 +95,7 @@ def team_load(
         manager = manager_of.get(draft.case_id)
         if manager is not None and draft.updated_at.date() < stale_before:
             members[manager].stale_drafts += 1
-    return sorted(members.values(), key=lambda m: m.case_manager)
+    return sorted(members.values(), key=lambda m: natural(m.case_manager))
 
 
 @dataclass
@@ -167,7 +175,7 @@ def missing_data_by(
         by: MissingData(
             fields=fields,
             overall=dict(overall),
-            groups={g: dict(v) for g, v in sorted(groups[by].items())},
+            groups={g: dict(v) for g, v in sorted(groups[by].items(), key=lambda item: natural(item[0]))},
         )
         for by in groupings
     }

@@ -71,6 +71,10 @@ async def test_filter_by_typing_and_sort(populated: Store, app_for) -> None:  # 
         await pilot.pause()
         assert table_references(app) == sorted(table_references(app))
         assert "sorted by reference" in screen_text(app)
+        await pilot.press("slash", *"overdue")  # what the Overdue column says can be found too
+        await pilot.pause()
+        overdue = {row.case.reference for row in app.screen.rows if row.is_overdue}
+        assert overdue and set(table_references(app)) == overdue
 
 
 async def test_new_case_from_the_keyboard(populated: Store, app_for) -> None:  # type: ignore[no-untyped-def]

@@ -72,7 +72,7 @@ class CaseloadScreen(DriveScreenMixin, Screen[None]):
         yield VisitBadge()
         yield Header()
         yield Static("", id="caseload-summary")
-        yield Input(placeholder="Filter: type a reference, site or status (/)", id="filter")
+        yield Input(placeholder="Filter: a reference, site, status, or overdue, draft, due (/)", id="filter")
         yield OpenTable(id="cases", cursor_type="row", zebra_stripes=True)
         yield DriveFooter()
 
@@ -358,5 +358,16 @@ def _alert(row: CaseloadRow) -> Cell:
 def _matches(row: CaseloadRow, needle: str) -> bool:
     if not needle:
         return True
-    haystack = f"{row.case.reference} {row.case.site} {row.case.status.value} {row.case.case_manager}".lower()
-    return all(part in haystack for part in needle.split())
+    haystack = f"{row.case.reference} {row.case.site} {row.case.status.value} {row.case.case_manager} {_state(row)}"
+    return all(part in haystack.lower() for part in needle.split())
+
+
+def _state(row: CaseloadRow) -> str:
+    """What the Overdue column says, in words a filter can find: "overdue", "draft", "due now"."""
+    next_slot = row.schedule.next
+    words = ["overdue"] if row.is_overdue else []
+    if next_slot is not None and next_slot.state is SlotState.DRAFT:
+        words.append("draft")
+    if next_slot is not None and next_slot.state is SlotState.DUE:
+        words.append("due now")
+    return " ".join(words)

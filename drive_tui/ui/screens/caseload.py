@@ -365,9 +365,7 @@ def _matches(row: CaseloadRow, needle: str) -> bool:
 def _state(row: CaseloadRow) -> str:
     """What the Overdue column says, in words a filter can find: "overdue", "draft", "due now"."""
     next_slot = row.schedule.next
-    words = ["overdue"] if row.is_overdue else []
-    if next_slot is not None and next_slot.state is SlotState.DRAFT:
-        words.append("draft")
-    if next_slot is not None and next_slot.state is SlotState.DUE:
-        words.append("due now")
+    words = [SlotState.OVERDUE.label] if row.is_overdue else []
+    if next_slot is not None and next_slot.state in (SlotState.DRAFT, SlotState.DUE):
+        words.append(next_slot.state.label + (" now" if next_slot.state is SlotState.DUE else ""))
     return " ".join(words)

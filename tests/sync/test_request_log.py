@@ -162,9 +162,8 @@ def test_a_client_gone_mid_body_is_logged_as_such_not_as_a_server_error(
     assert not any("Traceback" in line or "Exception in ASGI" in line for line in lines.messages)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_a_device_reported_lost_while_its_body_is_on_the_way_is_refused(central: Central, tmp_path: Path) -> None:
-    """Authority is judged once the body is in: a thief who opened requests before the report gets nothing by it."""
+def _an_edit_waiting_to_be_pushed(central: Central, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A laptop of cm1's, synced, with one edit (the SU's age to 51) in its outbox: the store, the case, the push."""
     central.user("cm1")
     laptop = new_device(central, tmp_path, "cm1")
     case_id, _ = work_on_a_case(laptop)
@@ -172,6 +171,13 @@ def test_a_device_reported_lost_while_its_body_is_on_the_way_is_refused(central:
     with laptop.transaction() as tx:
         update_case(tx, case_id, {"service_user.age": 51})
         body = encode_push(row[1:] for row in outbox_batch(tx, 100))
+    return laptop, case_id, body
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_device_reported_lost_while_its_body_is_on_the_way_is_refused(central: Central, tmp_path: Path) -> None:
+    """Authority is judged once the body is in: a thief who opened requests before the report gets nothing by it."""
+    laptop, case_id, body = _an_edit_waiting_to_be_pushed(central, tmp_path)
     token = _token(laptop)
     pushing = _half_a_request(central, token, "/v1/push", body)
     pull_body = json.dumps({"cursor": {"seq": 0, "stamp": ""}}).encode()
@@ -195,13 +201,7 @@ def test_a_device_reported_lost_after_its_body_is_in_is_refused_by_the_transacti
     """Authority is judged again inside the push's own transaction and the pull's own snapshot: a report that lands
     while the body is being parsed — after the last look outside them — still counts, and nothing is written or
     sent."""
-    central.user("cm1")
-    laptop = new_device(central, tmp_path, "cm1")
-    case_id, _ = work_on_a_case(laptop)
-    sync(laptop)
-    with laptop.transaction() as tx:
-        update_case(tx, case_id, {"service_user.age": 51})
-        body = encode_push(row[1:] for row in outbox_batch(tx, 100))
+    laptop, case_id, body = _an_edit_waiting_to_be_pushed(central, tmp_path)
     (device,) = list_devices(central.engine)
 
     def reported_lost_first(parse):  # type: ignore[no-untyped-def]
